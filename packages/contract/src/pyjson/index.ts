@@ -1,0 +1,12 @@
+/**
+ * Python-compatible JSON: the codec behind every byte of the training contract.
+ * `loads` reads JSON as Python's `json.loads` does, `dumps` writes it as the reference toolkit's
+ * `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=True)`, and `pyStr`/`pyRepr`
+ * render values as Python's `str()`/`repr()`.
+ */
+export { loads, tryLoads, PyJsonDecodeError, INT_MAX_STR_DIGITS } from "./parse.js";
+export { dumps, encodeString } from "./dumps.js";
+export { pyStr, pyRepr, stringRepr, isPrintable } from "./repr.js";
+export { floatRepr } from "./float-repr.js";
+export { PYTHON_UNICODE_VERSION } from "./nonprintable.js";
+export * from "./values.js";
