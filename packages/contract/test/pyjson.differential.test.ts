@@ -6,7 +6,7 @@
  * `json.dumps(sort_keys, compact, ensure_ascii)`, `repr()` and `str()`.
  */
 import { describe, expect, it } from "vitest";
-import { dumps, pyRepr, pyStr, tryLoads } from "../src/pyjson/index.js";
+import { dumps, pyRepr, pyStr, pyUpper, tryLoads } from "../src/pyjson/index.js";
 import { prng, pythonMap } from "./python-oracle.js";
 
 const SEED = Number(process.env.OPTML_DIFF_SEED ?? 20261127);
@@ -164,5 +164,15 @@ def run(h):
       hexes,
     );
     xs.forEach((x, i) => expect(pyRepr(x), hexes[i]).toBe(expected[i]));
+  });
+});
+
+describe("pyUpper against python3", () => {
+  it("upper-cases every code point as str.upper() does", () => {
+    const chars: string[] = [];
+    for (let cp = 0; cp < 0x110000; cp++) if (cp < 0xd800 || cp >= 0xe000) chars.push(String.fromCodePoint(cp));
+    const expected = pythonMap<string>("def run(s):\n    return s.upper()", chars);
+    const wrong = chars.filter((c, i) => pyUpper(c) !== expected[i]).map((c) => c.codePointAt(0)!.toString(16));
+    expect(wrong).toEqual([]);
   });
 });

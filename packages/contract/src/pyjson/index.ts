@@ -6,7 +6,7 @@
  */
 export { loads, tryLoads, PyJsonDecodeError, INT_MAX_STR_DIGITS } from "./parse.js";
 export { dumps, encodeString } from "./dumps.js";
-export { pyStr, pyRepr, stringRepr, isPrintable } from "./repr.js";
+export { pyStr, pyRepr, pyUpper, stringRepr, isPrintable } from "./repr.js";
 export { floatRepr } from "./float-repr.js";
-export { PYTHON_UNICODE_VERSION } from "./nonprintable.js";
+export { PYTHON_UNICODE_VERSION } from "./python-unicode.js";
 export * from "./values.js";

@@ -1,5 +1,5 @@
 import { floatRepr } from "./float-repr.js";
-import { NONPRINTABLE_RANGES } from "./nonprintable.js";
+import { NONPRINTABLE_RANGES, UPPER_CASE } from "./python-unicode.js";
 import type { PyValue } from "./values.js";
 
 /** Python `str(value)`: strings as they are, everything else as `repr`. */
@@ -62,4 +62,17 @@ export function stringRepr(s: string): string {
     else out += "\\U" + hex(cp, 8);
   }
   return out + quote;
+}
+
+/**
+ * Python `str.upper()`, from the same Unicode tables as `isPrintable` (JavaScript's
+ * `toUpperCase` follows a newer Unicode version and maps some characters Python leaves alone).
+ */
+export function pyUpper(s: string): string {
+  let out = "";
+  for (const ch of s) {
+    const cp = ch.codePointAt(0)!;
+    out += cp < 0x80 ? ch.toUpperCase() : (UPPER_CASE.get(cp) ?? ch);
+  }
+  return out;
 }
