@@ -11,3 +11,5 @@ export * from "./environment.js";
 export * from "./env-vars.js";
 export * from "./contract-env.js";
 export * from "./host-facts.js";
+export * from "./platform.js";
+export * from "./reader.js";
