@@ -1,0 +1,123 @@
+/**
+ * Code from S3: the runner downloads s3://bucket/key.tar.gz through the AWS SDK from an
+ * S3-compatible server on loopback (moto, started and stopped here), found through
+ * AWS_ENDPOINT_URL_S3 as any AWS tool would.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { TestJob } from "./job.js";
+import { tarGz } from "./tar-writer.js";
+
+let server: ChildProcess | undefined;
+let endpoint = "";
+const credentials = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`moto.server exited with ${child.exitCode}`);
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`moto.server did not answer at ${url} within ${timeoutMs} ms`);
+}
+
+function client(): S3Client {
+  return new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+  });
+}
+
+beforeAll(async () => {
+  const port = await freePort();
+  endpoint = `http://127.0.0.1:${port}`;
+  server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
+  await waitUntilAnswering(endpoint, server, 30_000);
+  const s3 = client();
+  await s3.send(new CreateBucketCommand({ Bucket: "code-bucket" }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: "code-bucket",
+      Key: "job-1/source/sourcedir.tar.gz",
+      Body: tarGz([
+        { name: "train.py", content: "import helper\nprint('trained with', helper.NAME)\n" },
+        { name: "helper.py", content: "NAME = 'code from s3'\n" },
+      ]),
+    }),
+  );
+  await s3.send(
+    new PutObjectCommand({ Bucket: "code-bucket", Key: "evil.tar.gz", Body: tarGz([{ name: "../escaped", content: "pwned" }]) }),
+  );
+  s3.destroy();
+});
+
+afterAll(() => {
+  if (server?.pid !== undefined && server.exitCode === null) process.kill(server.pid, "SIGTERM");
+});
+
+const jobs: TestJob[] = [];
+afterEach(() => {
+  while (jobs.length) jobs.pop()!.remove();
+});
+
+function job(uri: string) {
+  const j = new TestJob({
+    hyperparameters: { sagemaker_program: JSON.stringify("train.py"), sagemaker_submit_directory: JSON.stringify(uri) },
+  });
+  jobs.push(j);
+  return j;
+}
+
+describe("code from S3", () => {
+  it("downloads and unpacks s3://bucket/key.tar.gz from the endpoint in AWS_ENDPOINT_URL_S3", async () => {
+    const j = job("s3://code-bucket/job-1/source/sourcedir.tar.gz");
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL_S3: endpoint, AWS_ENDPOINT_URL: "http://127.0.0.1:9" });
+    expect(exit.stderr).toContain("[optml-train] downloading s3://code-bucket/job-1/source/sourcedir.tar.gz\n");
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toBe("trained with code from s3\n");
+    expect(j.success).toBe("");
+  });
+
+  it("uses AWS_ENDPOINT_URL when there is no S3-specific endpoint", async () => {
+    const j = job("s3://code-bucket/job-1/source/sourcedir.tar.gz");
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL: endpoint, AWS_ENDPOINT_URL_S3: undefined });
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toBe("trained with code from s3\n");
+  });
+
+  it("writes a Framework Error naming the object when it does not exist", async () => {
+    const j = job("s3://code-bucket/nope.tar.gz");
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL_S3: endpoint });
+    expect(exit.code).toBe(1);
+    expect(j.failure).toMatch(/^Framework Error: cannot download s3:\/\/code-bucket\/nope\.tar\.gz: NoSuchKey: .*\(HTTP 404\)$/);
+  });
+
+  it("refuses an unsafe archive from S3 too", async () => {
+    const j = job("s3://code-bucket/evil.tar.gz");
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL_S3: endpoint });
+    expect(exit.code).toBe(1);
+    expect(j.failure).toBe(
+      `Framework Error: s3://code-bucket/evil.tar.gz: refusing to unpack entry "../escaped": its path has a '..' component; nothing was unpacked`,
+    );
+  });
+});
