@@ -1,0 +1,198 @@
+/**
+ * The API error catalogue: every error code the control plane answers with, its HTTP status and,
+ * where AWS has a fixed wording, its message. Handlers throw these; the protocol layer
+ * (server.ts) writes them as `{"__type": code, "message": message}` with `x-amzn-ErrorType`.
+ *
+ * Constructor names are the error code with a lower-case first letter, so `ResourceNotFound`
+ * (SageMaker's code) is `resourceNotFound()` and `ResourceNotFoundException` (CloudWatch Logs')
+ * is `resourceNotFoundException()`.
+ */
+
+export class ApiError extends Error {
+  /** The AWS error code, sent as `__type` and `x-amzn-ErrorType`, e.g. "ValidationException". */
+  readonly code: string;
+  /** HTTP status of the error response. */
+  readonly statusCode: number;
+
+  constructor(code: string, message: string, statusCode = 400) {
+    super(message);
+    this.name = code;
+    this.code = code;
+    this.statusCode = statusCode;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request shape and protocol errors (shared by every service)
+
+export function validationException(message: string): ApiError {
+  return new ApiError("ValidationException", message);
+}
+
+/** One ValidationException listing every constraint violation, in AWS's message form. */
+export function validationErrors(violations: readonly string[]): ApiError {
+  return validationException(formatValidationErrors(violations));
+}
+
+/** The request body is not JSON, not a JSON object, or a member has the wrong JSON type. */
+export function serializationException(message: string): ApiError {
+  return new ApiError("SerializationException", message);
+}
+
+/** Missing, malformed or unknown `X-Amz-Target`, or a request that is not `POST /`. */
+export function unknownOperationException(message: string, statusCode = 400): ApiError {
+  return new ApiError("UnknownOperationException", message, statusCode);
+}
+
+/**
+ * The body is larger than the server accepts. AWS's JSON front ends answer an oversize body with a
+ * bare HTTP 413; the code and shape here are those AWS uses for oversize payloads elsewhere
+ * (Lambda, IoT Data: `RequestEntityTooLargeException`, HTTP 413), so SDKs name the error.
+ */
+export function requestEntityTooLargeException(maxBytes: number): ApiError {
+  return new ApiError(
+    "RequestEntityTooLargeException",
+    `Request body exceeds the maximum request size of ${maxBytes} bytes.`,
+    413,
+  );
+}
+
+export function internalFailure(
+  message = "The request processing has failed because of an unknown error, exception or failure.",
+): ApiError {
+  return new ApiError("InternalFailure", message, 500);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authentication (SigV4) errors, with AWS's wording
+
+export const INVALID_SIGNATURE_MESSAGE =
+  "The request signature we calculated does not match the signature you provided. " +
+  "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
+
+export const UNRECOGNIZED_CLIENT_MESSAGE = "The security token included in the request is invalid.";
+
+export const MISSING_AUTHENTICATION_TOKEN_MESSAGE = "Request is missing Authentication Token";
+
+export function invalidSignatureException(message = INVALID_SIGNATURE_MESSAGE): ApiError {
+  return new ApiError("InvalidSignatureException", message);
+}
+
+export function incompleteSignatureException(message: string): ApiError {
+  return new ApiError("IncompleteSignatureException", message);
+}
+
+export function missingAuthenticationTokenException(
+  message = MISSING_AUTHENTICATION_TOKEN_MESSAGE,
+): ApiError {
+  return new ApiError("MissingAuthenticationTokenException", message);
+}
+
+export function unrecognizedClientException(message = UNRECOGNIZED_CLIENT_MESSAGE): ApiError {
+  return new ApiError("UnrecognizedClientException", message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SageMaker errors (SPEC.md section 8)
+
+export function resourceInUse(message: string): ApiError {
+  return new ApiError("ResourceInUse", message);
+}
+
+/** SageMaker's code is `ResourceNotFound` (no "Exception" suffix). */
+export function resourceNotFound(message: string): ApiError {
+  return new ApiError("ResourceNotFound", message);
+}
+
+export function resourceLimitExceeded(message: string): ApiError {
+  return new ApiError("ResourceLimitExceeded", message);
+}
+
+/** CreateTrainingJob with a name that is already taken. */
+export function trainingJobNameInUse(arn: string): ApiError {
+  return resourceInUse(
+    "Training job names must be unique within an AWS account and region, " +
+      `and a training job with this name already exists (${arn})`,
+  );
+}
+
+/** Describe/Stop/Delete of a training job that does not exist: AWS answers a ValidationException. */
+export function trainingJobNotFound(): ApiError {
+  return validationException("Requested resource not found.");
+}
+
+/** Stop (or Delete) of a training job whose status does not allow it. */
+export function trainingJobInStatus(status: string): ApiError {
+  return validationException(`The request was rejected because the training job is in status ${status}.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudWatch Logs errors
+
+export function resourceNotFoundException(message = "The specified log group does not exist."): ApiError {
+  return new ApiError("ResourceNotFoundException", message);
+}
+
+export function resourceAlreadyExistsException(
+  message = "The specified log group already exists",
+): ApiError {
+  return new ApiError("ResourceAlreadyExistsException", message);
+}
+
+export function invalidParameterException(message: string): ApiError {
+  return new ApiError("InvalidParameterException", message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// ValidationException message format
+
+/**
+ * `1 validation error detected: X` / `2 validation errors detected: X; Y`.
+ */
+export function formatValidationErrors(violations: readonly string[]): string {
+  const n = violations.length;
+  return `${n} validation error${n === 1 ? "" : "s"} detected: ${violations.join("; ")}`;
+}
+
+/**
+ * One violation: `Value 'v' at 'path' failed to satisfy constraint: <constraint>`, or
+ * `Value null at 'path' ...` for a missing member. `path` is the camelCase member path
+ * (`inputDataConfig.1.member.channelName`).
+ */
+export function formatViolation(path: string, value: unknown, constraint: string): string {
+  const shown = value === undefined || value === null ? "null" : `'${renderValue(value)}'`;
+  return `Value ${shown} at '${path}' failed to satisfy constraint: ${constraint}`;
+}
+
+/**
+ * Renders a request value the way AWS's (Java) validator prints it: strings bare, lists as
+ * `[a, b]`, maps and structures as `{k=v, k2=v2}`.
+ */
+export function renderValue(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`;
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>);
+    return `{${entries.map(([k, v]) => `${k}=${renderValue(v)}`).join(", ")}}`;
+  }
+  return String(value);
+}
+
+/** Constraint texts, as AWS words them. */
+export const constraint = {
+  notNull: "Member must not be null",
+  minLength: (n: number) => `Member must have length greater than or equal to ${n}`,
+  maxLength: (n: number) => `Member must have length less than or equal to ${n}`,
+  minValue: (n: number) => `Member must have value greater than or equal to ${n}`,
+  maxValue: (n: number) => `Member must have value less than or equal to ${n}`,
+  pattern: (p: string) => `Member must satisfy regular expression pattern: ${p}`,
+  enumValues: (values: readonly string[]) => `Member must satisfy enum value set: [${values.join(", ")}]`,
+  /** For the elements of a list of scalars: every constraint of the element shape. */
+  listMember: (parts: readonly string[]) => `Member must satisfy constraint: [${parts.join(", ")}]`,
+  mapKey: (parts: readonly string[]) => `Map key must satisfy constraint: [${parts.join(", ")}]`,
+  mapValue: (parts: readonly string[]) => `Map value must satisfy constraint: [${parts.join(", ")}]`,
+} as const;
