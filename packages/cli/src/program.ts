@@ -2,6 +2,7 @@ import { Command, CommanderError } from "commander";
 import { ContractError } from "@optml/contract";
 import { CliError } from "./cli-error.js";
 import { envCommand } from "./commands/env.js";
+import { serveCommand } from "./commands/serve.js";
 
 export function buildProgram(): Command {
   const program = new Command("optml")
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   program.addCommand(envCommand());
+  program.addCommand(serveCommand());
   for (const command of program.commands) command.showHelpAfterError().exitOverride();
   return program;
 }

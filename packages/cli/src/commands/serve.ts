@@ -1,0 +1,80 @@
+import { Command } from "commander";
+import { DEFAULT_PORT, defaultHome, startServer } from "@optml/server";
+import { CliError, wholeNumber } from "../cli-error.js";
+
+interface ServeOptions {
+  port: number;
+  home?: string;
+  auth?: boolean;
+  maxConcurrentJobs?: number;
+  stopGraceSeconds?: number;
+}
+
+/** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
+export function accessKeys(env: NodeJS.ProcessEnv): Record<string, string> {
+  const spec = env.OPTML_ACCESS_KEYS;
+  if (spec) {
+    const keys: Record<string, string> = {};
+    for (const pair of spec.split(",")) {
+      const at = pair.indexOf(":");
+      if (at <= 0 || at === pair.length - 1) throw new CliError(`OPTML_ACCESS_KEYS: '${pair}' is not ACCESS_KEY_ID:SECRET_ACCESS_KEY`, 2);
+      keys[pair.slice(0, at).trim()] = pair.slice(at + 1).trim();
+    }
+    return keys;
+  }
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) return { [env.AWS_ACCESS_KEY_ID]: env.AWS_SECRET_ACCESS_KEY };
+  throw new CliError("--auth needs access keys: set OPTML_ACCESS_KEYS=AKID:SECRET[,...] (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)", 2);
+}
+
+export function serveCommand(): Command {
+  return new Command("serve")
+    .description("run the control plane: the SageMaker and CloudWatch Logs APIs on 127.0.0.1")
+    .option("--port <n>", `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, wholeNumber("--port"), DEFAULT_PORT)
+    .option("--home <dir>", "state directory (default: $OPTML_HOME, else ~/.optml)")
+    .option("--auth", "verify SigV4 signatures against OPTML_ACCESS_KEYS (else this shell's AWS keys)")
+    .option("--max-concurrent-jobs <n>", "jobs running at once; more wait as Pending (default: $OPTML_MAX_CONCURRENT_JOBS, else the CPU count)", wholeNumber("--max-concurrent-jobs"))
+    .option("--stop-grace-seconds <n>", "SIGTERM to SIGKILL grace when a job is stopped (default 120)", wholeNumber("--stop-grace-seconds"))
+    .addHelpText(
+      "after",
+      `
+Point any SageMaker client at it:
+  export AWS_ENDPOINT_URL_SAGEMAKER=http://127.0.0.1:${DEFAULT_PORT}
+  export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:${DEFAULT_PORT}
+
+Examples:
+  optml serve
+  optml serve --port 0 --max-concurrent-jobs 4
+  OPTML_ACCESS_KEYS=AKIDEXAMPLE:secret optml serve --auth`,
+    )
+    .action(async (options: ServeOptions) => {
+      if (options.maxConcurrentJobs === 0) throw new CliError("--max-concurrent-jobs must be at least 1", 2);
+      const home = options.home ?? defaultHome();
+      const server = await startServer({
+        port: options.port,
+        home,
+        ...(options.auth ? { auth: { credentials: accessKeys(process.env) } } : {}),
+        ...(options.maxConcurrentJobs !== undefined ? { capacity: options.maxConcurrentJobs } : {}),
+        ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
+      }).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === "EADDRINUSE") throw new CliError(`port ${options.port} is in use: is another optml serve running? Pick another with --port`);
+        throw e;
+      });
+      process.stderr.write(
+        `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
+          `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint}\n`,
+      );
+      // Print the endpoint on stdout for scripts that start the server in the background.
+      process.stdout.write(`${server.endpoint}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`optml serve: ${signal}, stopping; running jobs keep running and are picked up by the next optml serve\n`);
+          server.http.close();
+          server.http.closeAllConnections();
+          server.controlPlane.detach();
+          resolve();
+        };
+        process.once("SIGINT", () => stop("SIGINT"));
+        process.once("SIGTERM", () => stop("SIGTERM"));
+      });
+    });
+}

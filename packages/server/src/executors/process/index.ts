@@ -1,0 +1,140 @@
+/**
+ * The process executor: each host is @optml/runner's `train`, run as a child process with
+ * `SAGEMAKER_BASE_DIR` set to the host's base dir.
+ *
+ * The host runs under a small `sh` wrapper in a session of its own: the wrapper sends all output
+ * to the host's log file and records the exit code in its exit file. So a host outlives a crash
+ * of the control plane, and a restarted control plane finds it again (pid + start time), follows
+ * its log from the stored offset and reads its exit code. SIGTERM goes to `train` (which forwards
+ * it to the user program); SIGKILL goes to every process the host started but the wrapper, which
+ * then records the exit code.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import type { Executor, HostExit, HostHandle } from "../types.js";
+import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
+import { tailFile } from "./tail.js";
+
+export interface ProcessHostState {
+  readonly kind: "process";
+  readonly host: string;
+  /** The wrapper's pid, which is also the session id. */
+  readonly pid: number;
+  readonly startTicks: number;
+  readonly logFile: string;
+  readonly exitFile: string;
+}
+
+export interface ProcessExecutorOptions {
+  /** The command that starts `train`, e.g. [process.execPath, ".../runner/dist/main.js"]. */
+  readonly runnerCommand: readonly string[];
+  /** Extra environment for every host (PATH and the like come from the control plane's own). */
+  readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+}
+
+// $1 log file, $2 exit file, then the command. The wrapper ignores SIGTERM/SIGINT so it always
+// lives to record the exit code; Node resets signal dispositions at start, so `train` does not.
+const WRAPPER = 'log="$1"; exitfile="$2"; shift 2; trap "" TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"';
+
+function readExit(exitFile: string): HostExit | undefined {
+  try {
+    const text = readFileSync(exitFile, "utf8").trim();
+    return { exitCode: /^\d+$/.test(text) ? Number(text) : null };
+  } catch {
+    return undefined;
+  }
+}
+
+class ProcessHost implements HostHandle {
+  readonly exited: Promise<HostExit>;
+  private finished = false;
+
+  constructor(readonly state: ProcessHostState) {
+    this.exited = this.watch();
+  }
+
+  get host(): string {
+    return this.state.host;
+  }
+
+  private async watch(): Promise<HostExit> {
+    for (;;) {
+      const exit = readExit(this.state.exitFile);
+      if (exit) {
+        this.finished = true;
+        return exit;
+      }
+      if (!isSameProcessAlive(this.state.pid, this.state.startTicks)) {
+        // The wrapper is gone; give its last write a moment, then take what is there.
+        await sleep(100);
+        const late = readExit(this.state.exitFile);
+        this.finished = true;
+        return late ?? { exitCode: null };
+      }
+      await sleep(50);
+    }
+  }
+
+  output(fromOffset: number, signal: AbortSignal) {
+    return tailFile(this.state.logFile, fromOffset, () => this.finished, signal);
+  }
+
+  terminate(): void {
+    // train is the wrapper's only child; it forwards SIGTERM to the user program's process group.
+    for (const pid of childrenOf(this.state.pid)) {
+      try {
+        process.kill(pid, "SIGTERM");
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  kill(): void {
+    signalHost(this.state.pid, "SIGKILL");
+  }
+}
+
+export class ProcessExecutor implements Executor {
+  readonly name = "process";
+
+  constructor(private readonly options: ProcessExecutorOptions) {}
+
+  async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
+    await mkdir(dirname(host.logFile), { recursive: true });
+    const [command, ...args] = this.options.runnerCommand;
+    const child = spawn("/bin/sh", ["-c", WRAPPER, "optml-host", host.logFile, host.exitFile, command!, ...args], {
+      detached: true,
+      stdio: "ignore",
+      env: {
+        ...process.env,
+        ...this.options.baseEnv,
+        ...host.env,
+        SAGEMAKER_BASE_DIR: host.baseDir,
+        // train gives the program the same grace as the control plane before it kills it.
+        OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+      } as NodeJS.ProcessEnv,
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", resolve);
+      child.once("error", reject);
+    });
+    child.unref();
+    // Reap the wrapper when we are its parent; the exit file is what we read either way.
+    child.on("exit", () => undefined);
+    const pid = child.pid!;
+    const startTicks = processStartTicks(pid) ?? 0;
+    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile });
+  }
+
+  reattach(state: unknown): HostHandle | undefined {
+    const s = state as ProcessHostState;
+    if (s?.kind !== "process") return undefined;
+    if (existsSync(s.exitFile) || isSameProcessAlive(s.pid, s.startTicks)) return new ProcessHost(s);
+    return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import type { HostPlan, JobPlan } from "../jobs/plan.js";
+
+/** How a host ended: its exit code, or null when that could not be known. */
+export interface HostExit {
+  readonly exitCode: number | null;
+}
+
+/** A chunk of a host's output and the offset just after it (to resume after a restart). */
+export interface OutputChunk {
+  readonly data: Buffer;
+  readonly offset: number;
+}
+
+/** A running (or finished) host. */
+export interface HostHandle {
+  readonly host: string;
+  /** What must be stored so that a restarted control plane can find the host again. */
+  readonly state: unknown;
+  /** The host's output from a byte offset on, as it comes; ends once the host has exited and all is read. */
+  output(fromOffset: number, signal: AbortSignal): AsyncIterable<OutputChunk>;
+  /** Resolves when the host has exited. */
+  readonly exited: Promise<HostExit>;
+  /** Ask the host to stop (SIGTERM to `train`, which forwards it to the user program). */
+  terminate(): void;
+  /** Stop everything the host started, now (SIGKILL). */
+  kill(): void;
+}
+
+/** Turns a host plan into a running host, and finds hosts again after a restart. */
+export interface Executor {
+  readonly name: string;
+  launch(job: JobPlan, host: HostPlan): Promise<HostHandle>;
+  /** The host described by a stored state, or undefined when it no longer runs and left no result. */
+  reattach(state: unknown): HostHandle | undefined;
+}

@@ -1,0 +1,260 @@
+/**
+ * One job's life: Pending (waiting for capacity) -> Starting -> Downloading -> Training ->
+ * Uploading -> Completed | Failed | Stopped, every SecondaryStatus change stored with its time
+ * and message. Stop and MaxRuntimeInSeconds: SIGTERM, the grace period, SIGKILL, artifacts still
+ * uploaded, final Stopped. A job found unfinished after a restart resumes where it was.
+ */
+import { readFile, rm } from "node:fs/promises";
+import { contractPaths, writeJobLayout } from "@optml/contract";
+import { DataError, stageChannel } from "../data/channels.js";
+import { uploadArtifacts } from "../data/artifacts.js";
+import type { Executor, HostExit, HostHandle } from "../executors/types.js";
+import type { JobRecord, SecondaryStatus, StopCause, Store } from "../store/index.js";
+import { pumpLogs } from "./log-pump.js";
+import { compileMetricDefinitions } from "./metrics.js";
+import { jobDescription, type JobPlan } from "./plan.js";
+import type { Scheduler } from "./scheduler.js";
+import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
+
+/** FailureReason is at most this long (what SageMaker keeps). */
+export const FAILURE_REASON_LIMIT = 1024;
+
+export const STATUS_MESSAGES: Record<SecondaryStatus, string> = {
+  Pending: "Waiting for capacity",
+  Starting: "Preparing the instances for training",
+  Downloading: "Downloading input data",
+  Training: "Training image download completed. Training in progress.",
+  Uploading: "Uploading generated training model",
+  Completed: "Training job completed",
+  Failed: "Training job failed",
+  Stopping: "Stopping the training job",
+  Stopped: "Training job stopped",
+  MaxRuntimeExceeded: "Training job stopped because it exceeded MaxRuntimeInSeconds",
+  Interrupted: "Training job interrupted",
+  Restarting: "Restarting the training job",
+};
+
+/** What is stored in the job row so that a restarted control plane can find the hosts. */
+interface ExecutorState {
+  readonly executor: string;
+  readonly hosts: readonly { readonly host: string; readonly stream: string; readonly state: unknown }[];
+}
+
+export interface LifecycleDeps {
+  readonly store: Store;
+  readonly executor: Executor;
+  readonly scheduler: Scheduler;
+  /** Control plane diagnostics (not job logs). */
+  readonly log: (message: string) => void;
+}
+
+function truncate(reason: string): string {
+  return reason.length <= FAILURE_REASON_LIMIT ? reason : reason.slice(0, FAILURE_REASON_LIMIT);
+}
+
+export class JobRun {
+  private hosts: HostHandle[] = [];
+  private stopCause: StopCause | null = null;
+  private readonly queueAbort = new AbortController();
+  private readonly pumpAbort = new AbortController();
+  private killTimer: NodeJS.Timeout | undefined;
+  private runtimeTimer: NodeJS.Timeout | undefined;
+  done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly deps: LifecycleDeps,
+    readonly plan: JobPlan,
+  ) {}
+
+  private get store() {
+    return this.deps.store;
+  }
+
+  private job(): JobRecord {
+    return this.store.jobs.get(this.plan.name)!;
+  }
+
+  private transition(status: SecondaryStatus, patch: Parameters<Store["jobs"]["transition"]>[3] = {}, message = STATUS_MESSAGES[status]) {
+    this.store.jobs.transition(this.plan.name, status, message, patch);
+  }
+
+  /** Start a new job. */
+  start(): void {
+    this.done = this.run("queue");
+  }
+
+  /** Continue a job found unfinished after a restart. */
+  resume(record: JobRecord): void {
+    this.stopCause = record.stopRequested;
+    const state = record.executorState as ExecutorState | null;
+    if (state && state.hosts.length > 0) {
+      const found = state.hosts.map((h) => this.deps.executor.reattach(h.state));
+      if (found.every((h): h is HostHandle => h !== undefined)) {
+        this.hosts = found;
+        this.deps.log(`job ${this.plan.name}: reattached to ${found.length} host(s) after a restart`);
+        this.done = this.run("training", state);
+        return;
+      }
+      this.done = this.fail(
+        "InternalServerError: the optml control plane restarted while this job was running, and its hosts did not survive (they are gone and left no exit status).",
+      );
+      return;
+    }
+    if (record.secondaryStatus === "Uploading") {
+      this.done = this.run("uploading");
+      return;
+    }
+    this.deps.log(`job ${this.plan.name}: starting again after a restart (it had not started training)`);
+    this.done = this.run("queue");
+  }
+
+  /** StopTrainingJob, or MaxRuntimeInSeconds running out. */
+  requestStop(cause: StopCause): void {
+    if (this.stopCause) return;
+    this.stopCause = cause;
+    const message = cause === "max-runtime" ? `Stopping the training job: it ran longer than MaxRuntimeInSeconds (${this.plan.maxRuntimeSeconds})` : STATUS_MESSAGES.Stopping;
+    this.transition("Stopping", { status: "Stopping", stopRequested: cause }, message);
+    this.queueAbort.abort(new Error("stopped"));
+    this.stopHosts();
+  }
+
+  private stopHosts(): void {
+    if (this.hosts.length === 0) return;
+    for (const h of this.hosts) h.terminate();
+    this.killTimer = setTimeout(() => {
+      this.deps.log(`job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`);
+      for (const h of this.hosts) h.kill();
+    }, this.plan.stopGraceSeconds * 1000);
+  }
+
+  private async fail(reason: string): Promise<void> {
+    this.transition("Failed", { status: "Failed", failureReason: truncate(reason), trainingEndTime: this.job().trainingEndTime ?? Date.now() / 1000 });
+    this.store.jobs.closeTransitions(this.plan.name);
+  }
+
+  private async run(from: "queue" | "training" | "uploading", state?: ExecutorState): Promise<void> {
+    let release: (() => void) | undefined;
+    try {
+      if (from === "queue") {
+        if (this.deps.scheduler.full) this.transition("Pending", {}, `Waiting for capacity: ${this.deps.scheduler.queued + 1} job(s) waiting`);
+        try {
+          release = await this.deps.scheduler.acquire(this.queueAbort.signal);
+        } catch {
+          return this.finishStopped(false);
+        }
+        if (this.stopCause) return this.finishStopped(false);
+        if (this.job().secondaryStatus !== "Starting") this.transition("Starting");
+        this.transition("Downloading", { trainingStartTime: Date.now() / 1000 });
+        await this.stage();
+        if (this.stopCause) return this.finishStopped(true);
+        this.transition("Training");
+        state = await this.launch();
+      } else {
+        release = this.deps.scheduler.full ? undefined : await this.deps.scheduler.acquire();
+      }
+      if (from !== "uploading") {
+        const exits = await this.follow(state!);
+        this.store.jobs.update(this.plan.name, { trainingEndTime: Date.now() / 1000 });
+        const failure = this.stopCause ? undefined : await this.failureReason(exits);
+        if (failure !== undefined) {
+          // Nothing is lost: what the failed program wrote is uploaded all the same.
+          await this.upload().catch((e: Error) => this.deps.log(`job ${this.plan.name}: artifacts of the failed job not uploaded: ${e.message}`));
+          return this.fail(failure);
+        }
+      }
+      this.transition("Uploading");
+      await this.upload();
+      if (this.stopCause) return this.finishStopped(true);
+      this.transition("Completed", { status: "Completed" });
+      this.store.jobs.closeTransitions(this.plan.name);
+    } catch (e) {
+      if (e instanceof DataError) return this.fail(`ClientError: ${e.message}`);
+      this.deps.log(`job ${this.plan.name}: ${(e as Error).stack ?? String(e)}`);
+      return this.fail(`InternalServerError: ${(e as Error).message}`);
+    } finally {
+      clearTimeout(this.killTimer);
+      clearTimeout(this.runtimeTimer);
+      release?.();
+    }
+  }
+
+  private async stage(): Promise<void> {
+    const channels = jobDescription(this.job().request as CreateTrainingJobRequest).channels;
+    for (const host of this.plan.hosts) {
+      await rm(host.baseDir, { recursive: true, force: true });
+      writeJobLayout(host.baseDir, host.configFiles, channels.filter((c) => c.inputMode === "Pipe"));
+      for (const placement of host.channels) await stageChannel(placement);
+    }
+  }
+
+  private async launch(): Promise<ExecutorState> {
+    const hosts: ExecutorState["hosts"][number][] = [];
+    for (const hostPlan of this.plan.hosts) {
+      const now = Date.now();
+      const handle = await this.deps.executor.launch(this.plan, hostPlan);
+      this.hosts.push(handle);
+      const stream = `${this.plan.name}/${hostPlan.host}-${Math.floor(now / 1000)}`;
+      this.store.logs.createStream(this.plan.name, hostPlan.host, stream, now);
+      hosts.push({ host: hostPlan.host, stream, state: handle.state });
+    }
+    const state: ExecutorState = { executor: this.deps.executor.name, hosts };
+    this.store.jobs.update(this.plan.name, { executorState: state });
+    if (this.stopCause) this.stopHosts();
+    return state;
+  }
+
+  /** Follow every host's output into the store until all have exited; enforce MaxRuntimeInSeconds. */
+  private async follow(state: ExecutorState): Promise<HostExit[]> {
+    const started = this.job().trainingStartTime ?? Date.now() / 1000;
+    const remainingMs = Math.max(0, (started + this.plan.maxRuntimeSeconds) * 1000 - Date.now());
+    this.runtimeTimer = setTimeout(() => this.requestStop("max-runtime"), remainingMs);
+    if (this.stopCause && !this.killTimer) this.stopHosts();
+    const metrics = compileMetricDefinitions(this.plan.metricDefinitions);
+    const pumps = this.hosts.map((host, i) =>
+      pumpLogs({
+        store: this.store,
+        job: this.plan.name,
+        stream: this.store.logs.streamByName(state.hosts[i]!.stream)!,
+        host,
+        metrics,
+        signal: this.pumpAbort.signal,
+      }),
+    );
+    const exits = await Promise.all(this.hosts.map((h) => h.exited));
+    await Promise.all(pumps);
+    clearTimeout(this.runtimeTimer);
+    return exits;
+  }
+
+  private async failureReason(exits: readonly HostExit[]): Promise<string | undefined> {
+    const i = exits.findIndex((e) => e.exitCode !== 0);
+    if (i < 0) return undefined;
+    const host = this.plan.hosts[i]!;
+    const failure = await readFile(contractPaths(host.baseDir).failureFile, "utf8").catch(() => undefined);
+    if (failure !== undefined && failure.trim() !== "") return `AlgorithmError: ${failure}`;
+    const code = exits[i]!.exitCode;
+    return `AlgorithmError: the training program on ${host.host} exited with ${code === null ? "an unknown status" : `code ${code}`} and wrote no output/failure`;
+  }
+
+  private async upload(): Promise<void> {
+    // One host for now: its model and output data are the job's.
+    const host = this.plan.hosts[0]!;
+    const paths = contractPaths(host.baseDir);
+    await uploadArtifacts({
+      modelDir: paths.model,
+      outputDataDir: paths.outputData,
+      modelUri: this.plan.artifacts.modelUri,
+      outputUri: this.plan.artifacts.outputUri,
+      compression: this.plan.artifacts.compression,
+    });
+    this.store.jobs.update(this.plan.name, { modelArtifacts: this.plan.artifacts.modelUri });
+  }
+
+  private finishStopped(ran: boolean): void {
+    const patch = ran ? {} : { trainingEndTime: this.job().trainingStartTime === null ? null : Date.now() / 1000 };
+    // SageMaker ends a job stopped for its runtime in SecondaryStatus MaxRuntimeExceeded.
+    const final: SecondaryStatus = this.stopCause === "max-runtime" ? "MaxRuntimeExceeded" : "Stopped";
+    this.transition(final, { status: "Stopped", ...patch });
+    this.store.jobs.closeTransitions(this.plan.name);
+  }
+}

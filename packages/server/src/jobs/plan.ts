@@ -1,0 +1,147 @@
+/**
+ * The plan of a job: pure data computed from the request and the server's settings. Hosts
+ * `algo-1..N`, each host's base dir, its three config files, its container environment and where
+ * its channels come from; where artifacts go; how it is stopped. Executors turn a host plan into a
+ * running host; tests assert on plans without running anything.
+ */
+import { clusterLayout, configFilesFor, contractPaths, type ChannelDescription, type ConfigFiles, type JobDescription } from "@optml/contract";
+import { joinUri, parseLocation, type Location } from "../data/location.js";
+import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
+
+export interface PlanSettings {
+  readonly region: string;
+  readonly accountId: string;
+  /** Where job work dirs go (`$OPTML_HOME/jobs`). */
+  readonly jobsDir: string;
+  /** SIGTERM -> SIGKILL grace, seconds (SageMaker: 120). */
+  readonly stopGraceSeconds: number;
+}
+
+export interface ChannelPlacement {
+  readonly channel: string;
+  readonly source: Location;
+  readonly sourceUri: string;
+  readonly inputMode: "File" | "Pipe" | "FastFile";
+  readonly distribution: "FullyReplicated" | "ShardedByS3Key";
+  readonly dataType: "S3Prefix" | "ManifestFile" | "AugmentedManifestFile";
+  readonly compression: "None" | "Gzip";
+  /** File mode: the directory the program reads (`<base>/input/data/<channel>`). */
+  readonly target: string;
+}
+
+export interface HostPlan {
+  readonly host: string;
+  readonly baseDir: string;
+  readonly configFiles: ConfigFiles;
+  /** The container environment: TRAINING_JOB_NAME, TRAINING_JOB_ARN, AWS_REGION and the job's Environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly channels: readonly ChannelPlacement[];
+  /** The host's output, as the executor records it (log file of the process executor). */
+  readonly logFile: string;
+  readonly exitFile: string;
+}
+
+export interface ArtifactPlan {
+  readonly compression: "GZIP" | "NONE";
+  /** `<S3OutputPath>/<job>/output/model.tar.gz` (or `.../output/model/` uncompressed). */
+  readonly modelUri: string;
+  readonly outputUri: string;
+}
+
+export interface JobPlan {
+  readonly name: string;
+  readonly arn: string;
+  readonly region: string;
+  readonly workDir: string;
+  readonly hosts: readonly HostPlan[];
+  readonly artifacts: ArtifactPlan;
+  readonly maxRuntimeSeconds: number;
+  readonly stopGraceSeconds: number;
+  readonly metricDefinitions: readonly { readonly name: string; readonly regex: string }[];
+  readonly trainingImage: string | undefined;
+  readonly enableNetworkIsolation: boolean;
+}
+
+export const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
+
+export function trainingJobArn(region: string, accountId: string, name: string): string {
+  return `arn:aws:sagemaker:${region}:${accountId}:training-job/${name.toLowerCase()}`;
+}
+
+/** The job as @optml/contract's platform side describes it. */
+export function jobDescription(req: CreateTrainingJobRequest): JobDescription & { channels: ChannelDescription[] } {
+  const rc = req.ResourceConfig;
+  const cluster: Pick<JobDescription, "instanceType" | "instanceCount" | "instanceGroups"> = rc.InstanceGroups?.length
+    ? { instanceGroups: rc.InstanceGroups.map((g) => ({ name: g.InstanceGroupName, instanceType: g.InstanceType, instanceCount: g.InstanceCount })) }
+    : { instanceType: rc.InstanceType ?? "local", instanceCount: rc.InstanceCount ?? 1 };
+  return {
+    hyperparameters: req.HyperParameters ?? {},
+    channels: (req.InputDataConfig ?? []).map((ch) => ({
+      name: ch.ChannelName,
+      inputMode: ch.InputMode ?? req.AlgorithmSpecification.TrainingInputMode,
+      ...(ch.ContentType !== undefined ? { contentType: ch.ContentType } : {}),
+      s3DistributionType: ch.DataSource.S3DataSource?.S3DataDistributionType ?? "FullyReplicated",
+      recordWrapperType: ch.RecordWrapperType ?? "None",
+    })),
+    ...cluster,
+  };
+}
+
+export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, creationTime: number): JobPlan {
+  const name = req.TrainingJobName;
+  const workDir = `${settings.jobsDir}/${name}-${Math.round(creationTime * 1000)}`;
+  const arn = trainingJobArn(settings.region, settings.accountId, name);
+  const description = jobDescription(req);
+  const layout = clusterLayout(description);
+  const output = joinUri(req.OutputDataConfig.S3OutputPath, name, "output");
+  const compression = req.OutputDataConfig.CompressionType ?? "GZIP";
+
+  const hosts = layout.hosts.map((host): HostPlan => {
+    const baseDir = `${workDir}/${host}`;
+    const paths = contractPaths(baseDir);
+    return {
+      host,
+      baseDir,
+      configFiles: configFilesFor(description, host),
+      env: {
+        ...(req.Environment ?? {}),
+        TRAINING_JOB_NAME: name,
+        TRAINING_JOB_ARN: arn,
+        AWS_REGION: settings.region,
+      },
+      channels: (req.InputDataConfig ?? []).map((ch, i) => {
+        const s3 = ch.DataSource.S3DataSource!;
+        return {
+          channel: ch.ChannelName,
+          source: parseLocation(s3.S3Uri),
+          sourceUri: s3.S3Uri,
+          inputMode: description.channels[i]!.inputMode ?? "File",
+          distribution: s3.S3DataDistributionType ?? "FullyReplicated",
+          dataType: s3.S3DataType,
+          compression: ch.CompressionType ?? "None",
+          target: `${paths.inputData}/${ch.ChannelName}`,
+        };
+      }),
+      logFile: `${workDir}/${host}.log`,
+      exitFile: `${workDir}/${host}.exit`,
+    };
+  });
+
+  return {
+    name,
+    arn,
+    region: settings.region,
+    workDir,
+    hosts,
+    artifacts: {
+      compression,
+      modelUri: compression === "NONE" ? joinUri(output, "model") : joinUri(output, "model.tar.gz"),
+      outputUri: joinUri(output, "output.tar.gz"),
+    },
+    maxRuntimeSeconds: req.StoppingCondition.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
+    stopGraceSeconds: settings.stopGraceSeconds,
+    metricDefinitions: (req.AlgorithmSpecification.MetricDefinitions ?? []).map((m) => ({ name: m.Name, regex: m.Regex })),
+    trainingImage: req.AlgorithmSpecification.TrainingImage,
+    enableNetworkIsolation: req.EnableNetworkIsolation === true,
+  };
+}

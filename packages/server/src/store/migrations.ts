@@ -1,0 +1,86 @@
+import type Database from "better-sqlite3";
+
+/**
+ * Schema migrations, applied in order inside one transaction each; `schema_migrations` records
+ * which ran. Add a migration by appending; never edit one that has shipped.
+ */
+const MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE jobs (
+        name TEXT PRIMARY KEY,
+        arn TEXT NOT NULL,
+        request TEXT NOT NULL,
+        status TEXT NOT NULL,
+        secondary_status TEXT NOT NULL,
+        failure_reason TEXT,
+        creation_time REAL NOT NULL,
+        last_modified_time REAL NOT NULL,
+        training_start_time REAL,
+        training_end_time REAL,
+        model_artifacts TEXT,
+        work_dir TEXT NOT NULL,
+        executor_state TEXT,
+        stop_requested TEXT,
+        warnings TEXT
+      );
+      CREATE INDEX jobs_creation_time ON jobs (creation_time);
+      CREATE TABLE transitions (
+        job TEXT NOT NULL REFERENCES jobs (name) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        start_time REAL NOT NULL,
+        end_time REAL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (job, seq)
+      );
+      CREATE TABLE log_streams (
+        id INTEGER PRIMARY KEY,
+        job TEXT NOT NULL REFERENCES jobs (name) ON DELETE CASCADE,
+        host TEXT NOT NULL,
+        name TEXT NOT NULL UNIQUE,
+        creation_time INTEGER NOT NULL,
+        first_event_time INTEGER,
+        last_event_time INTEGER,
+        last_ingestion_time INTEGER,
+        stored_bytes INTEGER NOT NULL DEFAULT 0,
+        source_offset INTEGER NOT NULL DEFAULT 0,
+        event_count INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX log_streams_job ON log_streams (job);
+      CREATE TABLE log_events (
+        stream_id INTEGER NOT NULL REFERENCES log_streams (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        timestamp INTEGER NOT NULL,
+        ingestion_time INTEGER NOT NULL,
+        message TEXT NOT NULL,
+        PRIMARY KEY (stream_id, seq)
+      ) WITHOUT ROWID;
+      CREATE TABLE metric_samples (
+        job TEXT NOT NULL REFERENCES jobs (name) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        timestamp REAL NOT NULL,
+        value REAL NOT NULL,
+        PRIMARY KEY (job, name, seq)
+      ) WITHOUT ROWID;
+    `,
+  },
+];
+
+export function migrate(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)");
+  const applied = new Set(
+    (db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version),
+  );
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now() / 1000);
+    })();
+  }
+}
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { Store, type JobRecord } from "./index.js";
+
+const dir = mkdtempSync(join(tmpdir(), "optml-store-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function job(name: string, creationTime: number, status: JobRecord["status"] = "InProgress"): JobRecord {
+  return {
+    name,
+    arn: `arn:aws:sagemaker:us-east-1:000000000000:training-job/${name.toLowerCase()}`,
+    request: { TrainingJobName: name, HyperParameters: { a: "1" } },
+    status,
+    secondaryStatus: "Starting",
+    failureReason: null,
+    creationTime,
+    lastModifiedTime: creationTime,
+    trainingStartTime: null,
+    trainingEndTime: null,
+    modelArtifacts: null,
+    workDir: `/w/${name}`,
+    executorState: null,
+    stopRequested: null,
+    warnings: [],
+  };
+}
+
+describe("Store", () => {
+  it("keeps jobs, transitions, logs and metrics across reopening", () => {
+    const file = join(dir, "a.db");
+    let store = Store.open(file);
+    expect(store.jobs.insert(job("one", 100), { status: "Starting", message: "Launching" })).toBe(true);
+    expect(store.jobs.insert(job("one", 101), { status: "Starting", message: "again" })).toBe(false);
+    store.jobs.transition("one", "Downloading", "Downloading input data", { trainingStartTime: 110 }, 110);
+    store.jobs.transition("one", "Training", "Training", { executorState: { pid: 5 } }, 120);
+    const stream = store.logs.createStream("one", "algo-1", "one/algo-1-120", 120_000);
+    store.logs.append(stream, [{ timestamp: 120_500, message: "hello" }, { timestamp: 120_600, message: "loss=0.5" }], 15);
+    store.metrics.add("one", [{ name: "loss", value: 0.5, timestamp: 120.6 }, { name: "loss", value: 0.25, timestamp: 121 }]);
+    store.close();
+
+    store = Store.open(file);
+    const j = store.jobs.get("one")!;
+    expect([j.secondaryStatus, j.trainingStartTime, j.executorState, j.request]).toEqual([
+      "Training",
+      110,
+      { pid: 5 },
+      { TrainingJobName: "one", HyperParameters: { a: "1" } },
+    ]);
+    expect(store.jobs.transitions("one")).toEqual([
+      { status: "Starting", startTime: 100, endTime: 110, message: "Launching" },
+      { status: "Downloading", startTime: 110, endTime: 120, message: "Downloading input data" },
+      { status: "Training", startTime: 120, endTime: null, message: "Training" },
+    ]);
+    const s = store.logs.streamByName("one/algo-1-120")!;
+    expect([s.eventCount, s.sourceOffset, s.firstEventTime, s.lastEventTime, s.storedBytes]).toEqual([2, 15, 120_500, 120_600, 13]);
+    expect(store.logs.events(s.id, { fromSeq: 0, toSeq: 99, limit: 10 }).map((e) => e.message)).toEqual(["hello", "loss=0.5"]);
+    expect(store.metrics.final("one")).toEqual([{ name: "loss", value: 0.25, timestamp: 121 }]);
+    expect(store.metrics.samples("one", "loss").map((m) => m.value)).toEqual([0.5, 0.25]);
+    expect(store.jobs.unfinished().map((r) => r.name)).toEqual(["one"]);
+    store.jobs.delete("one");
+    expect(store.logs.streamByName("one/algo-1-120")).toBeUndefined();
+    expect(store.metrics.final("one")).toEqual([]);
+    store.close();
+  });
+
+  it("lists with filters, sorting and pages", () => {
+    const store = Store.open(join(dir, "b.db"));
+    for (const [i, name] of ["beta", "Alpha", "gamma-x", "delta-x"].entries()) store.jobs.insert(job(name, 1000 + i), { status: "Starting", message: "" });
+    store.jobs.update("beta", { status: "Completed" }, 2000);
+    const q = { sortBy: "CreationTime" as const, sortOrder: "Ascending" as const, offset: 0, limit: 10 };
+    expect(store.jobs.list(q).map((j) => j.name)).toEqual(["beta", "Alpha", "gamma-x", "delta-x"]);
+    expect(store.jobs.list({ ...q, sortBy: "Name", sortOrder: "Descending" }).map((j) => j.name)).toEqual(["gamma-x", "delta-x", "beta", "Alpha"]);
+    expect(store.jobs.list({ ...q, nameContains: "X" }).map((j) => j.name)).toEqual(["gamma-x", "delta-x"]);
+    expect(store.jobs.list({ ...q, statusEquals: "Completed" }).map((j) => j.name)).toEqual(["beta"]);
+    expect(store.jobs.list({ ...q, creationTimeAfter: 1001, creationTimeBefore: 1003 }).map((j) => j.name)).toEqual(["gamma-x"]);
+    expect(store.jobs.list({ ...q, lastModifiedTimeAfter: 1500 }).map((j) => j.name)).toEqual(["beta"]);
+    expect(store.jobs.list({ ...q, offset: 1, limit: 2 }).map((j) => j.name)).toEqual(["Alpha", "gamma-x"]);
+    store.close();
+  });
+});

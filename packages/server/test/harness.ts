@@ -1,0 +1,69 @@
+/**
+ * One factory for the tests: a control plane on a free loopback port with its own OPTML_HOME,
+ * real AWS SDK v3 clients pointed at it, and a teardown that waits for every job.
+ */
+import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startServer, type OptmlServerOptions, type RunningServer } from "../src/index.js";
+
+export const credentials = { accessKeyId: "AKIDOPTMLTEST", secretAccessKey: "optml-test-secret" };
+
+export interface Harness {
+  readonly root: string;
+  readonly server: RunningServer;
+  readonly sagemaker: SageMakerClient;
+  readonly logs: CloudWatchLogsClient;
+  /** A code dir holding these files. */
+  code(files: Record<string, string>): string;
+  /** A data dir holding these files. */
+  data(files: Record<string, string>): string;
+  /** A fresh output dir. */
+  output(): string;
+  waitForEnd(name: string, timeoutMs?: number): Promise<DescribeTrainingJobCommandOutput>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(options: OptmlServerOptions = {}): Promise<Harness> {
+  const root = mkdtempSync(join(tmpdir(), "optml-server-test-"));
+  const server = await startServer({ port: 0, home: join(root, "home"), stopGraceSeconds: 5, log: () => undefined, ...options });
+  const clientConfig = { endpoint: server.endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  const sagemaker = new SageMakerClient(clientConfig);
+  const logs = new CloudWatchLogsClient(clientConfig);
+  let n = 0;
+  const dir = (kind: string, files: Record<string, string>) => {
+    const d = join(root, `${kind}-${n++}`);
+    mkdirSync(d, { recursive: true });
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(d, name, ".."), { recursive: true });
+      writeFileSync(join(d, name), text);
+    }
+    return d;
+  };
+  return {
+    root,
+    server,
+    sagemaker,
+    logs,
+    code: (files) => dir("code", files),
+    data: (files) => dir("data", files),
+    output: () => dir("out", {}),
+    async waitForEnd(name, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const d = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+        if (d.TrainingJobStatus !== "InProgress" && d.TrainingJobStatus !== "Stopping") return d;
+        if (Date.now() > deadline) throw new Error(`job ${name} still ${d.TrainingJobStatus}/${d.SecondaryStatus} after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async close() {
+      sagemaker.destroy();
+      logs.destroy();
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

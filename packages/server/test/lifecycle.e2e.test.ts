@@ -1,0 +1,274 @@
+/**
+ * The job lifecycle end to end through the real AWS SDK v3 clients: real Python programs run by
+ * @optml/runner under the process executor, logs and metrics through CloudWatch Logs and
+ * DescribeTrainingJob, artifacts on disk.
+ */
+import { DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import {
+  CreateTrainingJobCommand,
+  DeleteTrainingJobCommand,
+  DescribeTrainingJobCommand,
+  StopTrainingJobCommand,
+  paginateListTrainingJobs,
+} from "@aws-sdk/client-sagemaker";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scriptModeRequest } from "./requests.js";
+import { startHarness, type Harness } from "./harness.js";
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness();
+});
+afterAll(async () => h?.close());
+
+/** File names in a tar archive (ustar headers). */
+function tarNames(gz: Buffer): string[] {
+  const tar = gunzipSync(gz);
+  const names: string[] = [];
+  for (let at = 0; at + 512 <= tar.length; ) {
+    const header = tar.subarray(at, at + 512);
+    if (header.every((b) => b === 0)) break;
+    const name = header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");
+    const prefix = header.subarray(345, 500).toString("utf8").replace(/\0.*$/s, "");
+    const size = parseInt(header.subarray(124, 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
+    names.push(prefix ? `${prefix}/${name}` : name);
+    at += 512 + Math.ceil(size / 512) * 512;
+  }
+  return names;
+}
+
+const TRAIN_PY = `
+import argparse, os, sys
+p = argparse.ArgumentParser()
+p.add_argument("--epochs", type=int)
+p.add_argument("--lr", type=float)
+a = p.parse_args()
+rows = open(os.path.join(os.environ["SM_CHANNEL_TRAIN"], "data.csv")).read().split()
+print("rows", len(rows), "job", os.environ["TRAINING_JOB_NAME"], "host", os.environ["SM_CURRENT_HOST"], flush=True)
+for e in range(a.epochs):
+    print(f"epoch={e} loss={1.0 / (e + 1):.4f} accuracy={0.5 + e / 10:.2f}", flush=True)
+print("to stderr", file=sys.stderr, flush=True)
+open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write(f"lr={a.lr}")
+os.makedirs(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "plots"), exist_ok=True)
+open(os.path.join(os.environ["SM_OUTPUT_DATA_DIR"], "plots", "curve.txt"), "w").write("ok")
+`;
+
+describe("a job that completes", () => {
+  let described: Awaited<ReturnType<Harness["waitForEnd"]>>;
+  let out: string;
+  const name = "complete-1";
+
+  beforeAll(async () => {
+    out = h.output();
+    const req = scriptModeRequest({
+      name,
+      codeDir: h.code({ "train.py": TRAIN_PY }),
+      program: "train.py",
+      outputDir: out,
+      channels: { train: h.data({ "data.csv": "1,2\n3,4\n5,6\n" }) },
+      hyperparameters: { epochs: "3", lr: "0.5" },
+      metricDefinitions: [
+        { Name: "train:loss", Regex: "loss=([0-9.]+)" },
+        { Name: "train:accuracy", Regex: "accuracy=([0-9.]+)" },
+      ],
+    });
+    const created = await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    expect(created.TrainingJobArn).toBe(`arn:aws:sagemaker:us-east-1:000000000000:training-job/${name}`);
+    described = await h.waitForEnd(name);
+  });
+
+  it("ends Completed after every SecondaryStatus in order, with times", () => {
+    expect(described.FailureReason).toBeUndefined();
+    expect(described.TrainingJobStatus).toBe("Completed");
+    expect(described.SecondaryStatus).toBe("Completed");
+    expect(described.SecondaryStatusTransitions!.map((t) => t.Status)).toEqual(["Starting", "Downloading", "Training", "Uploading", "Completed"]);
+    for (const t of described.SecondaryStatusTransitions!) {
+      expect(t.StartTime).toBeInstanceOf(Date);
+      expect(t.EndTime).toBeInstanceOf(Date);
+      expect(t.StatusMessage).toBeTruthy();
+    }
+    expect(described.CreationTime!.getTime()).toBeLessThanOrEqual(described.TrainingStartTime!.getTime());
+    expect(described.TrainingStartTime!.getTime()).toBeLessThanOrEqual(described.TrainingEndTime!.getTime());
+    expect(described.LastModifiedTime).toBeInstanceOf(Date);
+    expect(described.TrainingTimeInSeconds).toBeGreaterThanOrEqual(0);
+    expect(described.BillableTimeInSeconds).toBe(described.TrainingTimeInSeconds);
+  });
+
+  it("echoes the request back", () => {
+    expect(described.HyperParameters).toMatchObject({ epochs: "3", lr: "0.5", sagemaker_program: '"train.py"' });
+    expect(described.AlgorithmSpecification?.TrainingInputMode).toBe("File");
+    expect(described.ResourceConfig).toEqual({ InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 30 });
+    expect(described.ProfilerConfig?.DisableProfiler).toBe(false);
+    expect(described.DebugHookConfig?.S3OutputPath).toBe(`file://${out}`);
+    expect(described.RoleArn).toBe("arn:aws:iam::123456789012:role/SageMakerRole");
+  });
+
+  it("has the last value of each metric", () => {
+    const metrics = Object.fromEntries(described.FinalMetricDataList!.map((m) => [m.MetricName, m.Value]));
+    expect(metrics).toEqual({ "train:accuracy": 0.7, "train:loss": 0.3333 });
+    expect(described.FinalMetricDataList![0]!.Timestamp).toBeInstanceOf(Date);
+  });
+
+  it("uploads model.tar.gz and output.tar.gz where ModelArtifacts says", () => {
+    const model = join(out, name, "output", "model.tar.gz");
+    expect(described.ModelArtifacts?.S3ModelArtifacts).toBe(`file://${model}`);
+    expect(tarNames(readFileSync(model))).toEqual(["model.txt"]);
+    expect(tarNames(readFileSync(join(out, name, "output", "output.tar.gz")))).toEqual(["plots/", "plots/curve.txt"]);
+  });
+
+  it("serves every line through CloudWatch Logs, in order, in one stream named <job>/algo-1-<epoch>", async () => {
+    const streams = await h.logs.send(
+      new DescribeLogStreamsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamNamePrefix: `${name}/`, orderBy: "LogStreamName", limit: 1 }),
+    );
+    expect(streams.logStreams).toHaveLength(1);
+    const stream = streams.logStreams![0]!.logStreamName!;
+    expect(stream).toMatch(new RegExp(`^${name}/algo-1-\\d{10}$`));
+    const lines: string[] = [];
+    let token: string | undefined;
+    for (;;) {
+      const page = await h.logs.send(
+        new GetLogEventsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) }),
+      );
+      if (page.events!.length === 0) break;
+      lines.push(...page.events!.map((e) => e.message!));
+      token = page.nextForwardToken;
+    }
+    const program = lines.filter((l) => !l.startsWith("[optml-train]"));
+    expect(program).toEqual([
+      `rows 3 job ${name} host algo-1`,
+      "epoch=0 loss=1.0000 accuracy=0.50",
+      "epoch=1 loss=0.5000 accuracy=0.60",
+      "epoch=2 loss=0.3333 accuracy=0.70",
+      "to stderr",
+    ]);
+  });
+});
+
+describe("a job whose program fails", () => {
+  it("ends Failed with the runner's failure file as an AlgorithmError", async () => {
+    const req = scriptModeRequest({
+      name: "fails-1",
+      codeDir: h.code({ "train.py": "import sys\nprint('about to fail', file=sys.stderr)\nsys.exit(3)\n" }),
+      program: "train.py",
+      outputDir: h.output(),
+    });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const d = await h.waitForEnd("fails-1");
+    expect(d.TrainingJobStatus).toBe("Failed");
+    expect(d.SecondaryStatus).toBe("Failed");
+    expect(d.FailureReason).toMatch(/^AlgorithmError: ExecuteUserScriptError:\nExitCode 3\nErrorMessage "[^]*about to fail/);
+    expect(d.FailureReason!.length).toBeLessThanOrEqual(1024);
+  });
+
+  it("fails in Downloading with a ClientError naming a channel path that does not exist", async () => {
+    const req = scriptModeRequest({
+      name: "no-data-1",
+      codeDir: h.code({ "train.py": "pass\n" }),
+      program: "train.py",
+      outputDir: h.output(),
+      channels: { train: "/nonexistent/optml/data" },
+    });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const d = await h.waitForEnd("no-data-1");
+    expect(d.TrainingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toBe(`ClientError: No files found under local path "file:///nonexistent/optml/data" (channel 'train'): it does not exist`);
+    expect(d.SecondaryStatusTransitions!.map((t) => t.Status)).toEqual(["Starting", "Downloading", "Failed"]);
+  });
+});
+
+const SLEEPER = `
+import os, signal, sys, time
+def on_term(*_):
+    print("got SIGTERM, saving", flush=True)
+    open(os.path.join(os.environ["SM_MODEL_DIR"], "partial.txt"), "w").write("saved")
+    sys.exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print("started", flush=True)
+time.sleep(60)
+`;
+
+describe("stopping", () => {
+  it("StopTrainingJob: SIGTERM reaches the program, artifacts are uploaded, the job ends Stopped", async () => {
+    const out = h.output();
+    const req = scriptModeRequest({ name: "stop-1", codeDir: h.code({ "train.py": SLEEPER }), program: "train.py", outputDir: out });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    for (;;) {
+      const d = await h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "stop-1" }));
+      if (d.SecondaryStatus === "Training") break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // let the program install its handler
+    await h.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: "stop-1" }));
+    const d = await h.waitForEnd("stop-1");
+    expect(d.TrainingJobStatus).toBe("Stopped");
+    expect(d.SecondaryStatus).toBe("Stopped");
+    expect(d.SecondaryStatusTransitions!.map((t) => t.Status)).toEqual(["Starting", "Downloading", "Training", "Stopping", "Uploading", "Stopped"]);
+    expect(tarNames(readFileSync(join(out, "stop-1", "output", "model.tar.gz")))).toEqual(["partial.txt"]);
+    await expect(h.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: "stop-1" }))).rejects.toThrow(
+      "The request was rejected because the training job is in status Stopped.",
+    );
+  });
+
+  it("MaxRuntimeInSeconds stops the job with SecondaryStatus MaxRuntimeExceeded", async () => {
+    const req = scriptModeRequest({
+      name: "maxrt-1",
+      codeDir: h.code({ "train.py": "import time\nprint('running', flush=True)\ntime.sleep(60)\n" }),
+      program: "train.py",
+      outputDir: h.output(),
+      maxRuntimeSeconds: 2,
+    });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const d = await h.waitForEnd("maxrt-1");
+    expect(d.TrainingJobStatus).toBe("Stopped");
+    expect(d.SecondaryStatus).toBe("MaxRuntimeExceeded");
+  });
+});
+
+describe("API errors and listing", () => {
+  it("answers as SageMaker does for duplicates, unknown jobs and deletes", async () => {
+    const req = scriptModeRequest({ name: "dup-1", codeDir: h.code({ "train.py": "pass\n" }), program: "train.py", outputDir: h.output() });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const dup = h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    await expect(dup).rejects.toMatchObject({ name: "ResourceInUse" });
+    await expect(dup).rejects.toThrow(/a training job with this name already exists \(arn:aws:sagemaker:us-east-1:000000000000:training-job\/dup-1\)/);
+    await expect(h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "nope" }))).rejects.toMatchObject({
+      name: "ValidationException",
+      message: "Requested resource not found.",
+    });
+    await h.waitForEnd("dup-1");
+    await h.sagemaker.send(new DeleteTrainingJobCommand({ TrainingJobName: "dup-1" }));
+    await expect(h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "dup-1" }))).rejects.toThrow("Requested resource not found.");
+  });
+
+  it("lists with filters, sorting and pagination through the SDK paginator", async () => {
+    const names: string[] = [];
+    for (const status of [undefined, "Completed", "Failed"] as const) {
+      const seen: string[] = [];
+      for await (const page of paginateListTrainingJobs({ client: h.sagemaker, pageSize: 2 }, { SortBy: "Name", SortOrder: "Ascending", ...(status ? { StatusEquals: status } : {}) })) {
+        seen.push(...page.TrainingJobSummaries!.map((s) => s.TrainingJobName!));
+      }
+      if (!status) names.push(...seen);
+      expect([...seen].sort()).toEqual(seen);
+    }
+    expect(names).toContain("complete-1");
+    expect(names).toContain("fails-1");
+  });
+});
+
+describe("capacity", () => {
+  it("queues jobs beyond capacity and finishes all of 50 created at once", async () => {
+    const code = h.code({ "train.py": "print('hi', flush=True)\n" });
+    const out = h.output();
+    const names = Array.from({ length: 50 }, (_, i) => `burst-${i}`);
+    await Promise.all(
+      names.map((name) => h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name, codeDir: code, program: "train.py", outputDir: out }) as never))),
+    );
+    const ends = await Promise.all(names.map((name) => h.waitForEnd(name, 180_000)));
+    expect(ends.map((d) => d.TrainingJobStatus)).toEqual(names.map(() => "Completed"));
+    expect(ends.some((d) => d.SecondaryStatusTransitions!.some((t) => t.Status === "Pending"))).toBe(true);
+    expect(names.every((n) => existsSync(join(out, n, "output", "model.tar.gz")))).toBe(true);
+  }, 240_000);
+});

@@ -1,0 +1,135 @@
+/**
+ * Crash recovery: the control plane process is killed with SIGKILL in the middle of a job and
+ * started again on the same OPTML_HOME. A job whose host still runs is reattached and loses no log
+ * line; a job whose host died with the control plane is marked Failed with a reason that says so.
+ */
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { GetLogEventsCommand, CloudWatchLogsClient, DescribeLogStreamsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import Database from "better-sqlite3";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { afterAll, describe, expect, it } from "vitest";
+import { credentials } from "./harness.js";
+import { scriptModeRequest } from "./requests.js";
+
+const CLI = join(import.meta.dirname, "../../cli/bin/optml.js");
+const root = mkdtempSync(join(tmpdir(), "optml-recovery-"));
+const servers: ChildProcess[] = [];
+afterAll(() => {
+  for (const s of servers) if (s.exitCode === null) s.kill("SIGKILL");
+  rmSync(root, { recursive: true, force: true });
+});
+
+async function serve(home: string): Promise<{ proc: ChildProcess; endpoint: string }> {
+  const proc = spawn(process.execPath, [CLI, "serve", "--port", "0", "--home", home, "--stop-grace-seconds", "5"], { stdio: ["ignore", "pipe", "pipe"] });
+  servers.push(proc);
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: proc.stdout! }).once("line", resolve);
+    proc.once("exit", (code) => reject(new Error(`optml serve exited with ${code}`)));
+  });
+  return { proc, endpoint };
+}
+
+function clients(endpoint: string) {
+  const config = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
+  return { sm: new SageMakerClient(config), logs: new CloudWatchLogsClient(config) };
+}
+
+async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`timed out; last value ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function dir(name: string, files: Record<string, string>): string {
+  const d = join(root, name);
+  mkdirSync(d, { recursive: true });
+  for (const [f, text] of Object.entries(files)) writeFileSync(join(d, f), text);
+  return d;
+}
+
+const COUNTER = "import time\nfor i in range(40):\n    print(f'line {i}', flush=True)\n    time.sleep(0.1)\n";
+
+describe("a control plane killed mid-job", () => {
+  it("reattaches to a host that is still running and stores every line once", async () => {
+    const home = join(root, "home-a");
+    let { proc, endpoint } = await serve(home);
+    let { sm, logs } = clients(endpoint);
+    const name = "survivor";
+    await sm.send(new CreateTrainingJobCommand(scriptModeRequest({ name, codeDir: dir("code-a", { "train.py": COUNTER }), program: "train.py", outputDir: join(root, "out-a") }) as never));
+    await until(
+      () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
+      (d) => d.SecondaryStatus === "Training",
+    );
+    await new Promise((r) => setTimeout(r, 1200));
+    proc.kill("SIGKILL");
+    await new Promise((r) => proc.once("exit", r));
+    await new Promise((r) => setTimeout(r, 800)); // the host goes on printing meanwhile
+
+    ({ proc, endpoint } = await serve(home));
+    ({ sm, logs } = clients(endpoint));
+    const d = await until(
+      () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
+      (v) => v.TrainingJobStatus !== "InProgress",
+    );
+    expect(d.TrainingJobStatus).toBe("Completed");
+    const stream = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamNamePrefix: `${name}/` }))).logStreams![0]!;
+    const events = await logs.send(new GetLogEventsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamName: stream.logStreamName!, startFromHead: true }));
+    const lines = events.events!.map((e) => e.message!).filter((m) => m.startsWith("line "));
+    expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i}`));
+    sm.destroy();
+    logs.destroy();
+    proc.kill("SIGTERM");
+  });
+
+  it("marks a job Failed, saying the control plane restarted, when its host died with it", async () => {
+    const home = join(root, "home-b");
+    let { proc, endpoint } = await serve(home);
+    let { sm } = clients(endpoint);
+    const name = "casualty";
+    await sm.send(
+      new CreateTrainingJobCommand(
+        scriptModeRequest({ name, codeDir: dir("code-b", { "train.py": "import time\ntime.sleep(60)\n" }), program: "train.py", outputDir: join(root, "out-b") }) as never,
+      ),
+    );
+    await until(
+      () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
+      (d) => d.SecondaryStatus === "Training",
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    proc.kill("SIGKILL");
+    await new Promise((r) => proc.once("exit", r));
+    // Take the host down too, wrapper included, as a machine reboot would.
+    const db = new Database(join(home, "optml.db"), { readonly: true });
+    const state = JSON.parse((db.prepare("SELECT executor_state FROM jobs WHERE name = ?").get(name) as { executor_state: string }).executor_state);
+    db.close();
+    const session = state.hosts[0].state.pid as number;
+    for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[3]) === session) process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    await new Promise((r) => setTimeout(r, 300));
+
+    ({ proc, endpoint } = await serve(home));
+    ({ sm } = clients(endpoint));
+    const d = await until(
+      () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
+      (v) => v.TrainingJobStatus !== "InProgress",
+    );
+    expect(d.TrainingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toMatch(/control plane restarted while this job was running/);
+    sm.destroy();
+    proc.kill("SIGTERM");
+  });
+});
