@@ -52,12 +52,19 @@ const fromRow = (r: StreamRow): LogStreamRecord => ({
 });
 
 /** Every line of every host, in order, one stream per host. */
+/** Rows per INSERT statement: one call into SQLite per row is what limits ingestion otherwise. */
+const ROWS_PER_INSERT = 256;
+
 export class LogStore {
-  private readonly insertEvent: Database.Statement;
+  private readonly insertOne: Database.Statement;
+  private readonly insertMany: Database.Statement;
   private readonly updateStream: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insertEvent = db.prepare("INSERT INTO log_events (stream_id, seq, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)");
+    this.insertOne = db.prepare("INSERT INTO log_events (stream_id, seq, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)");
+    this.insertMany = db.prepare(
+      `INSERT INTO log_events (stream_id, seq, timestamp, ingestion_time, message) VALUES ${Array(ROWS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`,
+    );
     this.updateStream = db.prepare(
       `UPDATE log_streams SET
          first_event_time = COALESCE(first_event_time, ?), last_event_time = ?, last_ingestion_time = ?,
@@ -105,8 +112,20 @@ export class LogStore {
     let seq = current.event_count;
     let bytes = 0;
     this.db.transaction(() => {
-      for (const e of events) {
-        this.insertEvent.run(stream.id, seq++, e.timestamp, ingestion, e.message);
+      let i = 0;
+      const values: unknown[] = [];
+      for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
+        values.length = 0;
+        for (let j = i; j < i + ROWS_PER_INSERT; j++) {
+          const e = events[j]!;
+          values.push(stream.id, seq++, e.timestamp, ingestion, e.message);
+          bytes += Buffer.byteLength(e.message);
+        }
+        this.insertMany.run(values);
+      }
+      for (; i < events.length; i++) {
+        const e = events[i]!;
+        this.insertOne.run(stream.id, seq++, e.timestamp, ingestion, e.message);
         bytes += Buffer.byteLength(e.message);
       }
       const first = events[0]?.timestamp ?? null;

@@ -53,7 +53,11 @@ class ProcessHost implements HostHandle {
   readonly exited: Promise<HostExit>;
   private finished = false;
 
-  constructor(readonly state: ProcessHostState) {
+  /** @param wrapperExited resolves when the wrapper exits, when this process is its parent. */
+  constructor(
+    readonly state: ProcessHostState,
+    private readonly wrapperExited?: Promise<void>,
+  ) {
     this.exited = this.watch();
   }
 
@@ -75,7 +79,7 @@ class ProcessHost implements HostHandle {
         this.finished = true;
         return late ?? { exitCode: null };
       }
-      await sleep(50);
+      await (this.wrapperExited ? Promise.race([sleep(50), this.wrapperExited]) : sleep(50));
     }
   }
 
@@ -124,11 +128,11 @@ export class ProcessExecutor implements Executor {
       child.once("error", reject);
     });
     child.unref();
-    // Reap the wrapper when we are its parent; the exit file is what we read either way.
-    child.on("exit", () => undefined);
+    // We are the wrapper's parent: its exit (after it wrote the exit file) is noticed at once.
+    const wrapperExited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const pid = child.pid!;
     const startTicks = processStartTicks(pid) ?? 0;
-    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile });
+    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile }, wrapperExited);
   }
 
   reattach(state: unknown): HostHandle | undefined {
