@@ -29,6 +29,14 @@ export interface HostHandle {
 /** Turns a host plan into a running host, and finds hosts again after a restart. */
 export interface Executor {
   readonly name: string;
+  /** Why this executor cannot run the job (e.g. multi-host without root), or undefined. */
+  cannotRun?(job: JobPlan): Promise<string | undefined>;
+  /** Set up what the job's hosts share (a network) before the first launch; idempotent. */
+  prepare?(job: JobPlan): Promise<void>;
+  /** Remove what prepare set up, once every host has ended; idempotent. */
+  release?(job: JobPlan): Promise<void>;
+  /** At start: remove what crashed control planes left behind for jobs not in `active`. */
+  reclaim?(active: readonly JobPlan[]): Promise<void>;
   launch(job: JobPlan, host: HostPlan): Promise<HostHandle>;
   /** The host described by a stored state, or undefined when it no longer runs and left no result. */
   reattach(state: unknown): HostHandle | undefined;

@@ -34,6 +34,11 @@ export interface ProcessExecutorOptions {
   readonly runnerCommand: readonly string[];
   /** Extra environment for every host (PATH and the like come from the control plane's own). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;
+  /**
+   * A command that sets the host's scene and then execs its arguments (e.g. entering a network
+   * namespace); it must exec, not fork, so the host's pid stays the wrapper's.
+   */
+  readonly commandPrefix?: (job: JobPlan, host: HostPlan) => readonly string[];
 }
 
 // $1 log file, $2 exit file, then the command. The wrapper ignores SIGTERM/SIGINT so it always
@@ -110,8 +115,8 @@ export class ProcessExecutor implements Executor {
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
     await mkdir(dirname(host.logFile), { recursive: true });
-    const [command, ...args] = this.options.runnerCommand;
-    const child = spawn("/bin/sh", ["-c", WRAPPER, "optml-host", host.logFile, host.exitFile, command!, ...args], {
+    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
+    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...this.options.runnerCommand], {
       detached: true,
       stdio: "ignore",
       env: {

@@ -1,0 +1,94 @@
+/**
+ * The multi-host process executor: every host of a job is a `train` process (as in the process
+ * executor) in a network namespace of its own, with its own address on a bridge the job owns, its
+ * hostname `algo-N` in a UTS namespace and `/etc/hosts` naming every host. With
+ * EnableNetworkIsolation a host's namespace has loopback only. Needs root and iproute2.
+ *
+ * Each network it makes is recorded under its state dir until it is removed, so that a restarted
+ * control plane removes what a crash left behind, and only its own.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import { ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
+import type { Executor, HostHandle } from "../types.js";
+import { createNetwork, destroyNetwork, networkNamespacesAvailable, planNetwork, routedSubnets, type JobNetwork } from "./network.js";
+
+/** Sets the hostname, then execs the rest: run inside the host's namespaces. */
+const SET_HOSTNAME = 'hostname "$1" && shift && exec "$@"';
+
+export interface NetnsExecutorOptions extends Omit<ProcessExecutorOptions, "commandPrefix"> {
+  /** Where the networks this executor made are recorded (`$OPTML_HOME/networks`). */
+  readonly stateDir: string;
+}
+
+export class NetnsExecutor implements Executor {
+  readonly name = "netns";
+  private readonly processes: ProcessExecutor;
+  private readonly networks = new Map<string, JobNetwork>();
+
+  constructor(private readonly options: NetnsExecutorOptions) {
+    this.processes = new ProcessExecutor({
+      ...options,
+      commandPrefix: (job, host) => {
+        const ns = this.network(job).hosts.find((h) => h.host === host.host)!.namespace;
+        return ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "/bin/sh", "-c", SET_HOSTNAME, "optml-hostname", host.host];
+      },
+    });
+  }
+
+  /** The job's network: names follow from the job; the subnet is picked once, when it is made. */
+  private network(job: JobPlan, taken: ReadonlySet<string> = new Set()): JobNetwork {
+    let net = this.networks.get(job.workDir);
+    if (!net) {
+      net = planNetwork(job.workDir, job.hosts.map((h) => h.host), job.enableNetworkIsolation, taken);
+      this.networks.set(job.workDir, net);
+    }
+    return net;
+  }
+
+  private record(net: JobNetwork): string {
+    return `${this.options.stateDir}/${net.id}.json`;
+  }
+
+  async cannotRun(): Promise<string | undefined> {
+    return networkNamespacesAvailable();
+  }
+
+  async prepare(job: JobPlan): Promise<void> {
+    await this.release(job); // a rerun after a restart starts from nothing
+    const taken = routedSubnets(execFileSync("ip", ["-4", "route", "show", "table", "all"], { encoding: "utf8" }));
+    for (const other of this.networks.values()) if (other.subnet) taken.add(other.subnet);
+    const net = this.network(job, taken);
+    await mkdir(this.options.stateDir, { recursive: true });
+    await writeFile(this.record(net), JSON.stringify(net));
+    await createNetwork(net);
+  }
+
+  async release(job: JobPlan): Promise<void> {
+    const net = this.network(job);
+    await destroyNetwork(net);
+    await rm(this.record(net), { force: true });
+    this.networks.delete(job.workDir);
+  }
+
+  async reclaim(active: readonly JobPlan[]): Promise<void> {
+    const keep = new Set(active.map((job) => this.network(job).id));
+    const recorded = await readdir(this.options.stateDir).catch(() => [] as string[]);
+    for (const file of recorded) {
+      const id = file.replace(/\.json$/, "");
+      if (keep.has(id)) continue;
+      const net = JSON.parse(await readFile(`${this.options.stateDir}/${file}`, "utf8")) as JobNetwork;
+      await destroyNetwork(net);
+      await rm(`${this.options.stateDir}/${file}`, { force: true });
+    }
+  }
+
+  launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
+    return this.processes.launch(job, host);
+  }
+
+  reattach(state: unknown): HostHandle | undefined {
+    return this.processes.reattach(state);
+  }
+}

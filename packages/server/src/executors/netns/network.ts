@@ -1,0 +1,177 @@
+/**
+ * A job's private network on this machine: one network namespace per host, each with its own
+ * address on a bridge the job owns, `/etc/hosts` naming every `algo-N`, and its hostname set in a
+ * UTS namespace at launch. With network isolation a host's namespace has loopback only.
+ *
+ * `planNetwork` is pure; `createNetwork`/`destroyNetwork` run `ip` (iproute2) as root.
+ * Names carry the prefix `optml` so that leftovers of a crashed control plane can be found.
+ */
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdir, rm, writeFile } from "node:fs/promises";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+
+export const NETWORK_PREFIX = "optml";
+
+export interface HostNetwork {
+  readonly host: string;
+  /** Network namespace (`ip netns`) name. */
+  readonly namespace: string;
+  /** The veth end left on the bridge side, `o<id>h<n>` (absent when isolated). */
+  readonly veth: string | undefined;
+  /** The host's address (absent when isolated). */
+  readonly address: string | undefined;
+}
+
+export interface JobNetwork {
+  readonly id: string;
+  readonly bridge: string;
+  /** `a.b.c` of the job's /24, or undefined when every host is isolated. */
+  readonly subnet: string | undefined;
+  readonly isolated: boolean;
+  readonly hosts: readonly HostNetwork[];
+}
+
+/** The /24 networks the machine already routes (`ip -4 route` destinations), as `a.b.c`. */
+export function routedSubnets(ipRouteOutput: string): Set<string> {
+  const used = new Set<string>();
+  for (const line of ipRouteOutput.split("\n")) {
+    const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)(?:\/(\d+))?/.exec(line.trim());
+    if (!m) continue;
+    const prefix = Number(m[5] ?? 32);
+    const base = (Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4]);
+    // Every /24 the route covers, up to a /16 of them (wider routes mark their first /16's worth).
+    const count = prefix >= 24 ? 1 : Math.min(1 << (24 - prefix), 1 << 16);
+    for (let i = 0; i < count; i++) {
+      const n = ((base >>> 8) + i) >>> 0;
+      used.add(`${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`);
+    }
+  }
+  return used;
+}
+
+/**
+ * Names and addresses for a job's hosts: a /24 in 10.0.0.0/8 picked from the job's key and moved on
+ * past any network the machine already routes or another job uses.
+ */
+export function planNetwork(jobKey: string, hosts: readonly string[], isolated: boolean, taken: ReadonlySet<string>): JobNetwork {
+  const id = createHash("sha256").update(jobKey).digest("hex").slice(0, 8);
+  let subnet: string | undefined;
+  if (!isolated) {
+    let n = parseInt(id.slice(0, 4), 16);
+    for (let tries = 0; tries < 65536; tries++, n = (n + 1) & 0xffff) {
+      const candidate = `10.${n >>> 8}.${n & 255}`;
+      if (!taken.has(candidate)) {
+        subnet = candidate;
+        break;
+      }
+    }
+    if (!subnet) throw new Error("no free /24 left in 10.0.0.0/8 for the job's network");
+  }
+  return {
+    id,
+    bridge: `${NETWORK_PREFIX}${id}`,
+    subnet,
+    isolated,
+    hosts: hosts.map((host, i) => ({
+      host,
+      namespace: `${NETWORK_PREFIX}-${id}-${host}`,
+      veth: isolated ? undefined : `o${id}h${i + 1}`,
+      address: isolated ? undefined : `${subnet}.${i + 2}`,
+    })),
+  };
+}
+
+/** `/etc/hosts` as a host of the job sees it. */
+export function hostsFile(net: JobNetwork, self: string): string {
+  const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
+  for (const h of net.hosts) {
+    if (h.address) lines.push(`${h.address}\t${h.host}`);
+    else if (h.host === self) lines.push(`127.0.1.1\t${h.host}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+async function ip(...args: string[]): Promise<void> {
+  await run("ip", args);
+}
+
+/** `ip netns exec` lays files of /etc/netns/<namespace>/ over /etc inside the namespace. */
+function netnsEtc(namespace: string): string {
+  return `/etc/netns/${namespace}`;
+}
+
+export async function createNetwork(net: JobNetwork): Promise<void> {
+  try {
+    if (!net.isolated) {
+      await ip("link", "add", net.bridge, "type", "bridge");
+      await ip("link", "set", net.bridge, "up");
+    }
+    for (const h of net.hosts) {
+      await ip("netns", "add", h.namespace);
+      await ip("-n", h.namespace, "link", "set", "lo", "up");
+      await mkdir(netnsEtc(h.namespace), { recursive: true });
+      await writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host));
+      if (!h.veth || !h.address) continue;
+      const peer = h.veth.replace(/h(\d+)$/, "p$1");
+      await ip("link", "add", h.veth, "type", "veth", "peer", "name", peer, "netns", h.namespace);
+      await ip("link", "set", h.veth, "master", net.bridge);
+      await ip("link", "set", h.veth, "up");
+      await ip("-n", h.namespace, "link", "set", peer, "name", "eth0");
+      await ip("-n", h.namespace, "addr", "add", `${h.address}/24`, "dev", "eth0");
+      await ip("-n", h.namespace, "link", "set", "eth0", "up");
+    }
+  } catch (e) {
+    await destroyNetwork(net);
+    throw e;
+  }
+}
+
+/** Remove everything of the job's network; what is already gone is fine. */
+export async function destroyNetwork(net: JobNetwork): Promise<void> {
+  for (const h of net.hosts) {
+    await ip("netns", "delete", h.namespace).catch(() => undefined);
+    await rm(netnsEtc(h.namespace), { recursive: true, force: true });
+    if (h.veth) await ip("link", "delete", h.veth).catch(() => undefined);
+  }
+  if (!net.isolated) await ip("link", "delete", net.bridge).catch(() => undefined);
+}
+
+/** Namespaces and bridges of optml jobs that exist on the machine, by job network id. */
+export async function existingNetworks(): Promise<Map<string, { namespaces: string[]; bridge: string | undefined }>> {
+  const found = new Map<string, { namespaces: string[]; bridge: string | undefined }>();
+  const entry = (id: string) => {
+    let e = found.get(id);
+    if (!e) found.set(id, (e = { namespaces: [], bridge: undefined }));
+    return e;
+  };
+  const { stdout: ns } = await run("ip", ["netns", "list"]).catch(() => ({ stdout: "" }));
+  for (const line of ns.split("\n")) {
+    const m = new RegExp(`^(${NETWORK_PREFIX}-([0-9a-f]{8})-\\S+)`).exec(line.trim());
+    if (m) entry(m[2]!).namespaces.push(m[1]!);
+  }
+  const { stdout: links } = await run("ip", ["-o", "link", "show", "type", "bridge"]).catch(() => ({ stdout: "" }));
+  for (const line of links.split("\n")) {
+    const m = new RegExp(`^\\d+: (${NETWORK_PREFIX}([0-9a-f]{8}))[:@]`).exec(line.trim());
+    if (m) entry(m[2]!).bridge = m[1]!;
+  }
+  return found;
+}
+
+/** Whether this process can make network namespaces (root with iproute2). */
+export async function networkNamespacesAvailable(): Promise<string | undefined> {
+  if (process.getuid?.() !== 0) return "multi-host jobs need root (to create a network namespace per host)";
+  try {
+    await run("ip", ["netns", "list"]);
+  } catch {
+    return "multi-host jobs need iproute2's `ip` command (apt-get install iproute2)";
+  }
+  try {
+    await run("unshare", ["--help"]);
+  } catch {
+    return "multi-host jobs need util-linux's `unshare` command";
+  }
+  return undefined;
+}
