@@ -1,5 +1,5 @@
-// `npm run demo`: what a job sees, then a TypeScript training script reading it with the typed
-// reader. Later stages of optml replace this with a full job through the embedded control plane.
+// `node examples/env-demo/run.mjs`: what a job sees, then a TypeScript training script reading it
+// with the typed reader. (`npm run demo` now trains examples/tabular-ts through optml itself.)
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync } from "node:fs";
 import { createRequire } from "node:module";

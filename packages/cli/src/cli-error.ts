@@ -1,12 +1,35 @@
 /**
- * An error meant for the person at the terminal: one line on stderr saying what is wrong and
- * what to do, and an exit code; never a stack trace.
+ * The CLI's error catalogue and exit codes. An error meant for the person at the terminal is one
+ * line on stderr saying what is wrong and what to do, and an exit code; never a stack trace.
  */
+
+/**
+ * Exit codes of every command. A command that follows a job exits with the code of how the job
+ * ended: 0 Completed, 1 Failed, 3 Stopped (StopTrainingJob or MaxRuntimeInSeconds).
+ */
+export const EXIT = {
+  /** The command did what was asked; a followed job ended Completed. */
+  ok: 0,
+  /** A followed job ended Failed, or the command failed (control plane unreachable, API error). */
+  failed: 1,
+  /** Bad usage or input refused before anything ran: unknown flag, bad job.json, ValidationException. */
+  usage: 2,
+  /** A followed job ended Stopped (by StopTrainingJob or its MaxRuntimeInSeconds). */
+  stopped: 3,
+  /** Interrupted by Ctrl-C while following a job. */
+  interrupted: 130,
+} as const;
+
+/** The exit code a command's action leaves for runCli (errors carry their own). */
+export interface Outcome {
+  exitCode: number;
+}
+
 export class CliError extends Error {
   override readonly name = "CliError";
   constructor(
     message: string,
-    readonly exitCode = 1,
+    readonly exitCode: number = EXIT.failed,
   ) {
     super(message);
   }
@@ -15,7 +38,57 @@ export class CliError extends Error {
 /** Parse a whole number >= 0 given to a flag, or fail naming the flag. */
 export function wholeNumber(flag: string): (value: string) => number {
   return (value: string) => {
-    if (!/^\d+$/.test(value)) throw new CliError(`${flag} takes a whole number >= 0, got '${value}'`, 2);
+    if (!/^\d+$/.test(value)) throw new CliError(`${flag} takes a whole number >= 0, got '${value}'`, EXIT.usage);
     return Number(value);
   };
+}
+
+/** Collect a repeatable `KEY=VALUE` flag into a list of pairs, or fail naming the flag. */
+export function keyValue(flag: string): (value: string, previous: [string, string][] | undefined) => [string, string][] {
+  return (value, previous) => {
+    const at = value.indexOf("=");
+    if (at <= 0) throw new CliError(`${flag} takes KEY=VALUE, got '${value}'`, EXIT.usage);
+    return [...(previous ?? []), [value.slice(0, at), value.slice(at + 1)]];
+  };
+}
+
+export function usageError(message: string): CliError {
+  return new CliError(message, EXIT.usage);
+}
+
+export function jobFileUnreadable(file: string, reason: string): CliError {
+  return new CliError(`${file}: cannot read it (${reason}); give the path of a CreateTrainingJob request in JSON`, EXIT.usage);
+}
+
+export function jobFileInvalid(file: string, line: number, column: number, problem: string): CliError {
+  return new CliError(`${file}: not valid JSON at line ${line}, column ${column}: ${problem}`, EXIT.usage);
+}
+
+export function jobFileNotObject(file: string): CliError {
+  return new CliError(`${file}: must hold a JSON object (a CreateTrainingJob request, as aws sagemaker create-training-job --cli-input-json takes)`, EXIT.usage);
+}
+
+export function pathMissing(label: string, path: string): CliError {
+  return new CliError(`${label}: ${path} does not exist; give an existing directory or file (or an s3:// URI)`, EXIT.usage);
+}
+
+export function controlPlaneUnreachable(endpoint: string, reason: string): CliError {
+  return new CliError(
+    `cannot reach the optml control plane at ${endpoint} (${reason}): start it with 'optml serve', or leave out --endpoint and OPTML_ENDPOINT to run one inside this command`,
+  );
+}
+
+/**
+ * An error answered by the SageMaker or CloudWatch Logs API, in AWS's words:
+ * `CreateTrainingJob: ValidationException: 1 validation error detected: ...`.
+ * Validation errors of a request we built from the user's input are bad input (exit 2).
+ */
+export function apiError(operation: string, code: string, message: string, hint?: string): CliError {
+  const oneLine = message.replace(/\s*\n\s*/g, " ").trim();
+  const exitCode = code === "ValidationException" && operation === "CreateTrainingJob" ? EXIT.usage : EXIT.failed;
+  return new CliError(`${operation}: ${code}: ${oneLine}${hint ? ` (${hint})` : ""}`, exitCode);
+}
+
+export function noSuchJob(name: string): CliError {
+  return new CliError(`no training job named '${name}' in this control plane; list them with 'optml jobs'`);
 }

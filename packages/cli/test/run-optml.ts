@@ -1,4 +1,6 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export const OPTML_BIN = join(import.meta.dirname, "..", "bin", "optml.js");
@@ -11,4 +13,67 @@ export function optml(args: string[], env: Record<string, string | undefined> = 
     ...(cwd ? { cwd } : {}),
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface RunningOptml {
+  readonly child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  /** Resolves when stdout or stderr has matched. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  readonly exited: Promise<{ code: number | null; stdout: string; stderr: string }>;
+}
+
+/** Start the built `optml` in the background. */
+export function startOptml(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): RunningOptml {
+  const child = spawn(process.execPath, [OPTML_BIN, ...args], {
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    ...(cwd ? { cwd } : {}),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const waiters: (() => boolean)[] = [];
+  const running: RunningOptml = {
+    child,
+    stdout: "",
+    stderr: "",
+    waitFor(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no ${pattern} in ${timeoutMs} ms; stdout: ${running.stdout}\nstderr: ${running.stderr}`)), timeoutMs);
+        const check = () => {
+          const m = pattern.exec(running.stdout) ?? pattern.exec(running.stderr);
+          if (!m) return false;
+          clearTimeout(timer);
+          resolve(m);
+          return true;
+        };
+        if (!check()) waiters.push(check);
+      });
+    },
+    exited: new Promise((resolve) => child.on("close", (code) => resolve({ code, stdout: running.stdout, stderr: running.stderr }))),
+  };
+  const fire = () => {
+    for (const w of [...waiters]) if (w()) waiters.splice(waiters.indexOf(w), 1);
+  };
+  child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    running.stdout += d;
+    fire();
+  });
+  child.stderr!.setEncoding("utf8").on("data", (d: string) => {
+    running.stderr += d;
+    fire();
+  });
+  return running;
+}
+
+/** A temporary tree of files. */
+export function tree(root: string, files: Record<string, string>): string {
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(root, name, ".."), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
+  return root;
+}
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), prefix));
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { DEFAULT_PORT, defaultHome, startServer } from "@optml/server";
+import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, startServer, type ExecutorMode } from "@optml/server";
 import { CliError, wholeNumber } from "../cli-error.js";
+import { claimHome } from "../home-lease.js";
 
 interface ServeOptions {
   port: number;
@@ -8,6 +9,7 @@ interface ServeOptions {
   auth?: boolean;
   maxConcurrentJobs?: number;
   stopGraceSeconds?: number;
+  executor: string;
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -34,6 +36,11 @@ export function serveCommand(): Command {
     .option("--auth", "verify SigV4 signatures against OPTML_ACCESS_KEYS (else this shell's AWS keys)")
     .option("--max-concurrent-jobs <n>", "jobs running at once; more wait as Pending (default: $OPTML_MAX_CONCURRENT_JOBS, else the CPU count)", wholeNumber("--max-concurrent-jobs"))
     .option("--stop-grace-seconds <n>", "SIGTERM to SIGKILL grace when a job is stopped (default 120)", wholeNumber("--stop-grace-seconds"))
+    .option(
+      "--executor <mode>",
+      "auto: a job's TrainingImage runs in Docker when the engine has it, else script-mode jobs run as processes; process or docker force one (a job overrides it with the tag optml:executor or OPTML_EXECUTOR in its Environment)",
+      "auto",
+    )
     .addHelpText(
       "after",
       `
@@ -48,17 +55,30 @@ Examples:
     )
     .action(async (options: ServeOptions) => {
       if (options.maxConcurrentJobs === 0) throw new CliError("--max-concurrent-jobs must be at least 1", 2);
+      if (!EXECUTOR_MODES.includes(options.executor as ExecutorMode)) {
+        throw new CliError(`--executor takes one of ${EXECUTOR_MODES.join(", ")}, got '${options.executor}'`, 2);
+      }
       const home = options.home ?? defaultHome();
+      // One control plane per home: other optml commands find this one through the lease.
+      const claim = await claimHome(home, "optml serve");
+      if (claim.kind === "served") {
+        const { pid, by, endpoint } = claim.record;
+        throw new CliError(`${home} is already served by an optml control plane at ${endpoint} (${by}, pid ${pid}): use it, or give this one another --home`);
+      }
+      const lease = claim.lease;
       const server = await startServer({
         port: options.port,
         home,
         ...(options.auth ? { auth: { credentials: accessKeys(process.env) } } : {}),
         ...(options.maxConcurrentJobs !== undefined ? { capacity: options.maxConcurrentJobs } : {}),
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
+        executorMode: options.executor as ExecutorMode,
       }).catch((e: NodeJS.ErrnoException) => {
+        lease.release();
         if (e.code === "EADDRINUSE") throw new CliError(`port ${options.port} is in use: is another optml serve running? Pick another with --port`);
         throw e;
       });
+      lease.publish(server.endpoint);
       process.stderr.write(
         `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
           `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint}\n`,
@@ -71,6 +91,7 @@ Examples:
           server.http.close();
           server.http.closeAllConnections();
           server.controlPlane.detach();
+          lease.release();
           resolve();
         };
         process.once("SIGINT", () => stop("SIGINT"));

@@ -1,0 +1,76 @@
+import { Command } from "commander";
+import { usageError, wholeNumber } from "../cli-error.js";
+import type { TrainingJobSummary } from "@aws-sdk/client-sagemaker";
+import { openConnection, type JobStatus } from "../connection.js";
+import { colourEnabled, dateTime, formatDuration, paintStatus, style } from "../display.js";
+import { endpointOption } from "../submit.js";
+
+interface JobsOptions {
+  status?: string;
+  name?: string;
+  limit: number;
+  endpoint?: string;
+  json?: boolean;
+}
+
+const STATUSES: readonly JobStatus[] = ["InProgress", "Completed", "Failed", "Stopping", "Stopped"];
+
+/** A status as SageMaker spells it, from any case ("failed", "in-progress"). */
+export function parseStatus(given: string): JobStatus {
+  const wanted = given.replace(/[-_\s]/g, "").toLowerCase();
+  const found = STATUSES.find((s) => s.toLowerCase() === wanted);
+  if (!found) throw usageError(`--status takes one of ${STATUSES.join(", ")}; got '${given}'`);
+  return found;
+}
+
+/** `optml jobs`: the training jobs, newest first. */
+export function jobsCommand(): Command {
+  return new Command("jobs")
+    .summary("list training jobs")
+    .description("list training jobs, newest first, with their status")
+    .option("--status <status>", `only jobs in this status: ${STATUSES.join(", ")}`)
+    .option("--name <text>", "only jobs whose name contains this text")
+    .option("--limit <n>", "at most this many jobs", wholeNumber("--limit"), 50)
+    .addOption(endpointOption())
+    .option("--json", "print ListTrainingJobs' TrainingJobSummaries as a JSON array")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  optml jobs
+  optml jobs --status failed --name tabular
+  optml jobs --json | jq -r '.[].TrainingJobName'`,
+    )
+    .action(async (options: JobsOptions) => {
+      const statusEquals = options.status !== undefined ? parseStatus(options.status) : undefined;
+      if (options.limit === 0) throw usageError("--limit must be at least 1");
+      const conn = await openConnection("optml jobs", options.endpoint);
+      try {
+        const jobs = await conn.listTrainingJobs({ statusEquals, nameContains: options.name, limit: options.limit });
+        if (options.json) process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
+        else if (jobs.length === 0) {
+          process.stderr.write(`optml: no training jobs${statusEquals || options.name ? " match" : " yet: start one with 'optml train job.json' or 'optml run -- train.py'"}\n`);
+        } else process.stdout.write(jobsTable(jobs));
+      } catch (e) {
+        conn.leave();
+        throw e;
+      }
+      await conn.close();
+    });
+}
+
+/** NAME, STATUS, SECONDARY, CREATED, DURATION, aligned; statuses in colour on a terminal. */
+function jobsTable(jobs: readonly TrainingJobSummary[]): string {
+  const s = style(colourEnabled(process.stdout));
+  const rows = jobs.map((j) => {
+    const running = j.TrainingJobStatus === "InProgress" || j.TrainingJobStatus === "Stopping";
+    const end = j.TrainingEndTime ?? (running ? undefined : j.LastModifiedTime);
+    const seconds = j.CreationTime ? ((end?.getTime() ?? Date.now()) - j.CreationTime.getTime()) / 1000 : undefined;
+    return [j.TrainingJobName ?? "", j.TrainingJobStatus ?? "", j.SecondaryStatus ?? "", dateTime(j.CreationTime), seconds !== undefined ? formatDuration(seconds) : "-"];
+  });
+  const header = ["NAME", "STATUS", "SECONDARY", "CREATED", "DURATION"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const pad = (text: string, column: number) => (column === header.length - 1 ? text : text.padEnd(widths[column]!));
+  const cell = (text: string, column: number) => (column === 1 || column === 2 ? paintStatus(s, text) + pad(text, column).slice(text.length) : pad(text, column));
+  return [s.bold(header.map(pad).join("  ")), ...rows.map((row) => row.map(cell).join("  "))].map((line) => `${line}\n`).join("");
+}

@@ -1,0 +1,310 @@
+/**
+ * The control plane a command talks to, always through the real AWS SDK clients:
+ * - `explicit`: --endpoint or OPTML_ENDPOINT;
+ * - `shared`: the control plane that already serves this OPTML_HOME (`optml serve`, or another
+ *   optml command's embedded one; see home-lease.ts);
+ * - `embedded`: started inside this command (`startServer({port: 0, home})`) for its duration.
+ * A shared control plane that goes away is replaced on the next call (found again, or embedded).
+ */
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSummary } from "@aws-sdk/client-sagemaker";
+import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
+import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./cli-error.js";
+import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
+import type { JobRequest } from "./job-request.js";
+
+export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata">;
+export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
+export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
+
+export interface LogEvent {
+  readonly timestamp: number;
+  readonly message: string;
+}
+
+export interface ConnectOptions {
+  /** --endpoint or OPTML_ENDPOINT; undefined to find or start a control plane for `home`. */
+  readonly endpoint?: string | undefined;
+  readonly home: string;
+  /** The command, for the lease file (e.g. "optml train"). */
+  readonly by: string;
+  /** Diagnostics of an embedded control plane. */
+  readonly log: (message: string) => void;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+interface Clients {
+  readonly sagemaker: SageMakerClient;
+  /** Made on first use: most commands need no logs, and the client takes a while to load. */
+  logs(): Promise<CloudWatchLogsClient>;
+  destroy(): void;
+}
+
+type Mode = "explicit" | "shared" | "embedded";
+
+async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Clients> {
+  // The SDK warns on every start under Node 20 that its 2027 releases need Node 22; not our users' concern.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+  const { SageMakerClient } = await import("@aws-sdk/client-sagemaker");
+  // This shell's keys when it has them (an `optml serve --auth` checks them); else any will do.
+  const credentials =
+    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) }
+      : { accessKeyId: "optml", secretAccessKey: "optml" };
+  const config = {
+    endpoint,
+    region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? "us-east-1",
+    credentials,
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 5_000 },
+  };
+  const sagemaker = new SageMakerClient(config);
+  let logs: Promise<CloudWatchLogsClient> | undefined;
+  let made: CloudWatchLogsClient | undefined;
+  return {
+    sagemaker,
+    logs: () =>
+      (logs ??= import("@aws-sdk/client-cloudwatch-logs").then(({ CloudWatchLogsClient }) => {
+        made = new CloudWatchLogsClient(config);
+        return made;
+      })),
+    destroy: () => {
+      sagemaker.destroy();
+      made?.destroy();
+    },
+  };
+}
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);
+
+/** Why the request did not reach a control plane, or undefined when it got an answer. */
+function networkProblem(e: unknown): string | undefined {
+  if (typeof e !== "object" || e === null) return undefined;
+  const err = e as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number }; cause?: { code?: string } };
+  const code = err.code ?? err.cause?.code;
+  if (code && NETWORK_CODES.has(code)) return code;
+  if (err.name === "TimeoutError") return "timed out";
+  if (err.$metadata?.httpStatusCode === undefined && /socket hang up|connect|ECONN/i.test(err.message ?? "")) return err.message;
+  return undefined;
+}
+
+function isServiceError(e: unknown): e is { name: string; message: string } {
+  return typeof e === "object" && e !== null && typeof (e as { $metadata?: unknown }).$metadata === "object" && typeof (e as { name?: unknown }).name === "string";
+}
+
+export class Connection {
+  private constructor(
+    private readonly options: ConnectOptions,
+    private mode: Mode,
+    private clients: Clients,
+    public endpoint: string,
+    private server?: RunningServer,
+    private lease?: HomeLease,
+    private holder?: LeaseRecord,
+    /** Jobs an embedded control plane picked up from an earlier one when it opened. */
+    private recovered: readonly string[] = [],
+  ) {}
+
+  static async open(options: ConnectOptions): Promise<Connection> {
+    const env = options.env ?? process.env;
+    if (options.endpoint) return new Connection(options, "explicit", await sdkClients(options.endpoint, env), options.endpoint);
+    const claim = await claimHome(options.home, options.by);
+    if (claim.kind === "served") {
+      const endpoint = claim.record.endpoint!;
+      return new Connection(options, "shared", await sdkClients(endpoint, env), endpoint, undefined, undefined, claim.record);
+    }
+    try {
+      const server = await startServer({ port: 0, home: options.home, log: options.log });
+      claim.lease.publish(server.endpoint);
+      const clients = await sdkClients(server.endpoint, env);
+      return new Connection(options, "embedded", clients, server.endpoint, server, claim.lease, undefined, runningJobs(server));
+    } catch (e) {
+      claim.lease.release();
+      throw e;
+    }
+  }
+
+  /** Where the control plane is, in words, for the first line of a command's output. */
+  describeSelf(): string {
+    if (this.mode === "embedded") return `an embedded control plane (state in ${this.options.home})`;
+    if (this.mode === "shared") return `the control plane at ${this.endpoint} (${this.holder?.by ?? "optml"}, pid ${this.holder?.pid})`;
+    return `the control plane at ${this.endpoint}`;
+  }
+
+  /** Whether the control plane lives and ends with this command. */
+  get embedded(): boolean {
+    return this.mode === "embedded";
+  }
+
+  private async reconnect(): Promise<void> {
+    if (this.holder) clearStaleHolder(this.options.home, this.holder);
+    this.destroyClients();
+    const next = await Connection.open(this.options);
+    Object.assign(this, { mode: next.mode, clients: next.clients, endpoint: next.endpoint, server: next.server, lease: next.lease, holder: next.holder, recovered: next.recovered });
+  }
+
+  private async call<T>(operation: string, send: (c: Clients) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send(this.clients);
+      } catch (e) {
+        const problem = networkProblem(e);
+        if (problem !== undefined) {
+          if (this.mode === "shared" && attempt < 2) {
+            await this.reconnect();
+            continue;
+          }
+          throw controlPlaneUnreachable(this.endpoint, problem);
+        }
+        if (isServiceError(e)) throw apiError(operation, e.name, e.message);
+        throw e;
+      }
+    }
+  }
+
+  async createTrainingJob(request: JobRequest): Promise<string> {
+    const { CreateTrainingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const out = await this.call("CreateTrainingJob", (c) => c.sagemaker.send(new CreateTrainingJobCommand(request as never)));
+      return out.TrainingJobArn ?? "";
+    } catch (e) {
+      if (e instanceof CliError && e.message.startsWith("CreateTrainingJob: ResourceInUse:")) {
+        throw new CliError(`${e.message}: give the job another name with --name, or leave TrainingJobName out to have one generated`, EXIT.usage);
+      }
+      throw e;
+    }
+  }
+
+  async describeTrainingJob(name: string): Promise<TrainingJob> {
+    const { DescribeTrainingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const { $metadata: _, ...job } = await this.call("DescribeTrainingJob", (c) => c.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name })));
+      return job;
+    } catch (e) {
+      throw notFound(e, name);
+    }
+  }
+
+  /** Newest first, up to `limit`. */
+  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<TrainingJobSummary[]> {
+    const { ListTrainingJobsCommand } = await import("@aws-sdk/client-sagemaker");
+    const found: TrainingJobSummary[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call("ListTrainingJobs", (c) =>
+        c.sagemaker.send(
+          new ListTrainingJobsCommand({
+            SortBy: "CreationTime",
+            SortOrder: "Descending",
+            MaxResults: Math.min(100, query.limit - found.length),
+            ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
+            ...(query.nameContains ? { NameContains: query.nameContains } : {}),
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      );
+      found.push(...(page.TrainingJobSummaries ?? []));
+      token = page.NextToken;
+    } while (token && found.length < query.limit);
+    return found;
+  }
+
+  async stopTrainingJob(name: string): Promise<void> {
+    const { StopTrainingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      await this.call("StopTrainingJob", (c) => c.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: name })));
+    } catch (e) {
+      throw notFound(e, name);
+    }
+  }
+
+  /** The job's log streams (`<job>/algo-<n>-<epoch>`), by name. */
+  async logStreams(job: string): Promise<string[]> {
+    const { DescribeLogStreamsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      const input = { logGroupName: TRAINING_LOG_GROUP, logStreamNamePrefix: `${job}/`, orderBy: "LogStreamName" as const, ...(token ? { nextToken: token } : {}) };
+      const page = await this.call("DescribeLogStreams", async (c) => (await c.logs()).send(new DescribeLogStreamsCommand(input)));
+      names.push(...(page.logStreams ?? []).map((s) => s.logStreamName!));
+      token = page.nextToken;
+    } while (token);
+    return names;
+  }
+
+  /** The stream's events after `token` (from the start without one), and the token to go on from. */
+  async logEvents(stream: string, token: string | undefined): Promise<{ events: LogEvent[]; token: string | undefined }> {
+    const { GetLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    const input = { logGroupName: TRAINING_LOG_GROUP, logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) };
+    const page = await this.call("GetLogEvents", async (c) => (await c.logs()).send(new GetLogEventsCommand(input)));
+    return {
+      events: (page.events ?? []).map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? "" })),
+      token: page.nextForwardToken ?? token,
+    };
+  }
+
+  /**
+   * Done with the control plane. An embedded one first runs to their end the jobs created on it
+   * (this command's, and any that other optml commands started on it meanwhile); jobs it only
+   * picked up from an earlier control plane, and which are still running, are left to go on.
+   */
+  async close(): Promise<void> {
+    const server = this.server;
+    if (server) {
+      await this.settleCreatedJobs(server);
+      if (runningJobs(server).length > 0) return this.leave();
+      this.lease?.release();
+      await server.close();
+    }
+    this.destroyClients();
+  }
+
+  /** Leave now: an embedded control plane's running jobs go on, and the next optml command picks them up. */
+  leave(): void {
+    if (this.server) {
+      this.lease?.release();
+      this.server.http.close();
+      this.server.http.closeAllConnections();
+      this.server.controlPlane.detach();
+    }
+    this.destroyClients();
+  }
+
+  private async settleCreatedJobs(server: RunningServer): Promise<void> {
+    const cp = server.controlPlane;
+    const created = () => runningJobs(server).filter((name) => !this.recovered.includes(name));
+    let names = created();
+    if (names.length) this.options.log(`waiting for ${names.length} job(s) that other optml commands started here to end: ${names.join(", ")}`);
+    while (names.length) {
+      await Promise.all(names.map((n) => cp.settled(n)));
+      const next = created();
+      if (next.length === names.length && next.every((n) => names.includes(n))) return; // not run here
+      names = next;
+    }
+  }
+
+  private destroyClients(): void {
+    this.clients.destroy();
+  }
+}
+
+/** The jobs in progress (or stopping) in an embedded control plane's state. */
+function runningJobs(server: RunningServer): string[] {
+  return (["InProgress", "Stopping"] as const).flatMap((status) =>
+    server.controlPlane.list({ statusEquals: status, sortBy: "CreationTime", sortOrder: "Ascending", offset: 0, limit: 10_000 }).map((j) => j.name),
+  );
+}
+
+function notFound(e: unknown, name: string): unknown {
+  return e instanceof Error && /ValidationException: Requested resource not found/.test(e.message) ? noSuchJob(name) : e;
+}
+
+/** The connection of a command: --endpoint, else $OPTML_ENDPOINT, else the home's control plane or an embedded one. */
+export async function openConnection(by: string, endpointFlag: string | undefined): Promise<Connection> {
+  return Connection.open({
+    endpoint: endpointFlag ?? (process.env.OPTML_ENDPOINT || undefined),
+    home: defaultHome(),
+    by,
+    log: (message) => process.stderr.write(`optml: control plane: ${message}\n`),
+  });
+}

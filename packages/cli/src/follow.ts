@@ -1,0 +1,103 @@
+/**
+ * Following a job as it runs: DescribeTrainingJob for its status transitions, CloudWatch Logs for
+ * its hosts' lines, polled and printed in time order until the job ends (or once, for a job's logs
+ * so far). Shared by train, run, logs and stop.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { ENDED, type Connection, type TrainingJob } from "./connection.js";
+import { hostOfStream, logLine, transitionLine, type Output, type Spinner, type Style } from "./display.js";
+
+export interface FollowOptions {
+  /** Where log lines (and transitions) go. */
+  readonly out: Output;
+  readonly style: Style;
+  /** Shows the wait in statuses without output (staging, uploading, ...) on a terminal. */
+  readonly spinner?: Spinner;
+  /** Print each SecondaryStatus transition. */
+  readonly transitions: boolean;
+  /** `json`: one JSON object per log line (host, logStream, timestamp, message); no transitions. */
+  readonly format?: "text" | "json";
+  /** Follow until the job ends; otherwise print what is there and return. */
+  readonly untilEnd: boolean;
+  /** Stop following (the job goes on). */
+  readonly signal?: AbortSignal;
+  readonly pollMs?: number;
+}
+
+export interface Followed {
+  /** The job's last description. */
+  readonly job: TrainingJob;
+  /** Following was stopped by the signal before the job ended. */
+  readonly interrupted: boolean;
+}
+
+
+type Item = { at: number; order: number; text: string };
+
+export async function followJob(conn: Connection, name: string, options: FollowOptions): Promise<Followed> {
+  const s = options.style;
+  const json = options.format === "json";
+  const tokens = new Map<string, string | undefined>();
+  let printed = 0; // transitions printed
+  let order = 0;
+  for (;;) {
+    const job = await conn.describeTrainingJob(name);
+    const ended = ENDED.includes(job.TrainingJobStatus ?? "");
+    const items: Item[] = [];
+
+    const transitions = job.SecondaryStatusTransitions ?? [];
+    if (options.transitions && !json) {
+      for (const t of transitions.slice(printed)) {
+        items.push({ at: t.StartTime?.getTime() ?? 0, order: order++, text: transitionLine(s, t.StartTime, t.Status ?? "", t.StatusMessage) });
+      }
+    }
+    printed = transitions.length;
+
+    for (const stream of await conn.logStreams(name)) {
+      const host = hostOfStream(stream);
+      for (;;) {
+        const page = await conn.logEvents(stream, tokens.get(stream));
+        tokens.set(stream, page.token);
+        if (page.events.length === 0) break;
+        for (const e of page.events) {
+          const text = json
+            ? `${JSON.stringify({ host, logStream: stream, timestamp: new Date(e.timestamp).toISOString(), message: e.message })}\n`
+            : logLine(s, host, e.message);
+          items.push({ at: e.timestamp, order: order++, text });
+        }
+      }
+    }
+
+    items.sort((a, b) => a.at - b.at || a.order - b.order);
+    for (const item of items) {
+      if (options.spinner) options.spinner.print(options.out, item.text);
+      else options.out.write(item.text);
+    }
+
+    if (ended || !options.untilEnd) {
+      options.spinner?.stop();
+      return { job, interrupted: false };
+    }
+    const last = transitions[transitions.length - 1];
+    // The wait on a terminal: what the job is doing (staging, training, uploading, ...) and for how long.
+    options.spinner?.set(last?.Status === "Training" ? "Training" : (last?.StatusMessage ?? last?.Status));
+    if (options.signal?.aborted) {
+      options.spinner?.stop();
+      return { job, interrupted: true };
+    }
+    await sleep(options.pollMs ?? 250, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
+    if (options.signal?.aborted) {
+      options.spinner?.stop();
+      return { job, interrupted: true };
+    }
+  }
+}
+
+/** Poll the job's description until it has ended. */
+export async function waitForEnd(conn: Connection, name: string, pollMs = 250): Promise<TrainingJob> {
+  for (;;) {
+    const job = await conn.describeTrainingJob(name);
+    if (ENDED.includes(job.TrainingJobStatus ?? "")) return job;
+    await sleep(pollMs);
+  }
+}

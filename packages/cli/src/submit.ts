@@ -1,0 +1,97 @@
+/**
+ * Submitting a job and following it to its end: what `optml train` and `optml run` share. The exit
+ * code says how the job ended (cli-error.ts EXIT).
+ *
+ * Ctrl-C: with a control plane that outlives the command, following stops and the job goes on.
+ * With an embedded one, which ends with the command, the job is stopped (SIGTERM to the program,
+ * artifacts uploaded); a second Ctrl-C leaves it running, for the next optml command to pick up.
+ */
+import { Option } from "commander";
+import { EXIT, usageError } from "./cli-error.js";
+import { openConnection, type Connection, type TrainingJob } from "./connection.js";
+import { colourEnabled, jobSummary, Spinner, style, type Style } from "./display.js";
+import { followJob } from "./follow.js";
+import type { JobRequest } from "./job-request.js";
+
+export function endpointOption(): Option {
+  return new Option("--endpoint <url>", "a running control plane (default: $OPTML_ENDPOINT, else the one serving $OPTML_HOME, else one inside this command)");
+}
+
+export interface SubmitOptions {
+  readonly endpoint?: string | undefined;
+  readonly json?: boolean | undefined;
+  readonly wait: boolean;
+  /** The command, e.g. "optml train". */
+  readonly by: string;
+}
+
+export function exitCodeOf(job: TrainingJob): number {
+  if (job.TrainingJobStatus === "Completed") return EXIT.ok;
+  if (job.TrainingJobStatus === "Stopped") return EXIT.stopped;
+  return EXIT.failed;
+}
+
+export async function submitAndFollow(request: JobRequest, options: SubmitOptions): Promise<number> {
+  const display = options.json ? process.stderr : process.stdout;
+  const s = style(colourEnabled(display));
+  const conn = await openConnection(options.by, options.endpoint);
+  const name = String(request.TrainingJobName);
+  let arn: string;
+  try {
+    if (!options.wait && conn.embedded) {
+      throw usageError(
+        "--no-wait needs a control plane that outlives this command: start 'optml serve' in another terminal (optml then uses it), or give --endpoint",
+      );
+    }
+    arn = await conn.createTrainingJob(request);
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
+  if (!options.wait) {
+    process.stdout.write(options.json ? `${JSON.stringify({ TrainingJobName: name, TrainingJobArn: arn }, null, 2)}\n` : `${name}\n`);
+    await conn.close();
+    return EXIT.ok;
+  }
+  display.write(`${s.dim(`optml: training job ${s.bold(name)} on ${conn.describeSelf()}`)}\n`);
+  return follow(conn, name, display, s, options.json === true);
+}
+
+async function follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number> {
+  const spinner = new Spinner(process.stderr, process.stderr.isTTY === true);
+  const leaveFollowing = new AbortController();
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts++;
+    if (!conn.embedded || interrupts > 1) {
+      leaveFollowing.abort();
+      return;
+    }
+    spinner.print(process.stderr, `optml: ${signal}: stopping ${name} (press Ctrl-C again to leave it running)\n`);
+    conn.stopTrainingJob(name).catch(() => undefined);
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    const followed = await followJob(conn, name, { out: display, style: s, spinner, transitions: true, untilEnd: true, signal: leaveFollowing.signal });
+    if (followed.interrupted) {
+      const where = conn.embedded ? "the next optml command picks it up" : "it goes on";
+      process.stderr.write(`optml: stopped following ${name}; ${where}: 'optml logs ${name} --follow', 'optml stop ${name}'\n`);
+      if (conn.embedded) conn.leave();
+      else await conn.close();
+      return EXIT.interrupted;
+    }
+    display.write(`\n${jobSummary(s, followed.job)}`);
+    if (json) process.stdout.write(`${JSON.stringify(followed.job, null, 2)}\n`);
+    await conn.close();
+    return interrupts > 0 ? EXIT.interrupted : exitCodeOf(followed.job);
+  } catch (e) {
+    spinner.stop();
+    if (conn.embedded) conn.leave();
+    else await conn.close();
+    throw e;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+}

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { transitions } from "./fixtures.js";
+import { optml, tempDir } from "./run-optml.js";
+
+const root = tempDir("optml-cli-init-");
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const env = { OPTML_HOME: join(root, "home") };
+const contractDir = resolve(import.meta.dirname, "../../contract");
+
+describe("optml init", () => {
+  it("scaffolds a project whose job trains with the typed reader", () => {
+    const made = optml(["init", "My Model"], env, root);
+    expect(made.stderr).toBe("");
+    expect(made.code).toBe(0);
+    expect(made.stdout).toBe(
+      "Created My Model: src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md\nNext:\n  cd My Model && optml train job.json\n",
+    );
+    const dir = join(root, "My Model");
+    const pkg = JSON.parse(readFileSync(join(dir, "src/package.json"), "utf8")) as { name: string; type: string; dependencies: Record<string, string> };
+    // From a source checkout, the dependency is the checkout's package: jobs install it without a registry.
+    expect(pkg).toMatchObject({ name: "my-model", type: "module", dependencies: { "@optml/contract": `file:${contractDir}` } });
+    expect(readFileSync(join(dir, "src/train.ts"), "utf8")).toContain('import { readTrainingEnvironment } from "@optml/contract";');
+    const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
+    expect(dockerfile).toContain("RUN npm install --global --no-audit --no-fund @optml/runner@0.1.0\n");
+    expect(dockerfile).toContain("COPY src/ /opt/ml/code/\n");
+
+    const trained = optml(["train", join(dir, "job.json")], env);
+    expect(trained.stderr).toBe("");
+    expect(trained.code).toBe(0);
+    const name = /training job (My-Model-[\d-]+) on/.exec(trained.stdout)![1]!;
+    expect(transitions(trained.stdout).at(-1)).toBe("Completed");
+    expect(trained.stdout).toMatch(new RegExp(`^\\[algo-1\\] job ${name} on algo-1: 40 rows, 100 epochs, learning rate 0.1$`, "m"));
+    // y = 3x + 2 (plus a little noise), learnt.
+    const fitted = /^\[algo-1\] model y = ([\d.]+) \* x \+ ([\d.]+) saved/m.exec(trained.stdout)!;
+    expect(Number(fitted[1])).toBeCloseTo(3, 0);
+    expect(Number(fitted[2])).toBeCloseTo(2, 0);
+    expect(trained.stdout).toMatch(/^ {4}train:loss +0\.0\d+$/m);
+    expect(existsSync(join(dir, "optml-out", name, "output", "model.tar.gz"))).toBe(true);
+  }, 120_000);
+
+  it("writes only new files unless --force", () => {
+    const dir = join(root, "again");
+    expect(optml(["init", dir], env).code).toBe(0);
+    const twice = optml(["init", dir], env);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toBe(
+      `optml: ${dir} already has src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md: optml init writes only new files; pick another directory, or give --force to overwrite them\n`,
+    );
+    expect(optml(["init", dir, "--force"], env).code).toBe(0);
+  });
+});
