@@ -1,0 +1,104 @@
+/**
+ * What the container executor asks the engine for, as pure data: names and labels, the job's
+ * network, and each host's container (`docker run <image> train`, hostname algo-N, the host's base
+ * dir at /opt/ml, the container environment, GPUs by the rule below).
+ */
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+
+export const LABEL_JOB = "optml.job";
+export const LABEL_HOME = "optml.home";
+export const LABEL_HOST = "optml.host";
+export const LABEL_JOB_NAME = "optml.job-name";
+
+export function shortHash(text: string, length = 16): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, length);
+}
+
+/** What identifies a job's containers and network on the engine. */
+export interface JobIds {
+  /** `optml.job`: hash of the job's work dir (unique per job and control plane). */
+  readonly job: string;
+  /** `optml.home`: hash of the control plane's state dir. */
+  readonly home: string;
+  /** The job's bridge network. */
+  readonly network: string;
+}
+
+export function jobIds(job: Pick<JobPlan, "workDir">, homeLabel: string): JobIds {
+  const jobHash = shortHash(job.workDir);
+  const home = shortHash(homeLabel);
+  return { job: jobHash, home, network: `optml-${home.slice(0, 8)}-${jobHash.slice(0, 12)}` };
+}
+
+export function containerName(ids: JobIds, host: string): string {
+  return `${ids.network}-${host}`;
+}
+
+export function labels(ids: JobIds, job: Pick<JobPlan, "name">, host?: string): Record<string, string> {
+  return { [LABEL_JOB]: ids.job, [LABEL_HOME]: ids.home, [LABEL_JOB_NAME]: job.name, ...(host ? { [LABEL_HOST]: host } : {}) };
+}
+
+/** The instance type a host was planned on (its resourceconfig.json). */
+export function instanceTypeOf(host: HostPlan): string | undefined {
+  try {
+    return (JSON.parse(host.configFiles["resourceconfig.json"]) as { current_instance_type?: string }).current_instance_type;
+  } catch {
+    return undefined;
+  }
+}
+
+/** GPU instance families: ml.p* and ml.g* (ml.p3, ml.p4d, ml.p5, ml.g4dn, ml.g5, ml.g6, ...). */
+export function isGpuInstanceType(instanceType: string | undefined): boolean {
+  return instanceType !== undefined && /^ml\.[pg]\d/.test(instanceType);
+}
+
+/** Whether this machine has NVIDIA GPUs: `nvidia-smi -L` runs and lists at least one. */
+export function machineHasNvidiaGpus(): boolean {
+  try {
+    return /^GPU \d+:/m.test(execFileSync("nvidia-smi", ["-L"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }));
+  } catch {
+    return false;
+  }
+}
+
+/** `docker run <image> train`, or ContainerEntrypoint / ContainerArguments when given. */
+export function commandOf(job: Pick<JobPlan, "containerEntrypoint" | "containerArguments">): { Entrypoint?: string[]; Cmd: string[] } {
+  const entrypoint = job.containerEntrypoint?.length ? [...job.containerEntrypoint] : undefined;
+  const args = job.containerArguments ? [...job.containerArguments] : entrypoint ? [] : ["train"];
+  return { ...(entrypoint ? { Entrypoint: entrypoint } : {}), Cmd: args };
+}
+
+export interface ContainerSpecOptions {
+  readonly gpus: boolean;
+  /** `User` for the container; the image's own by default (as SageMaker). */
+  readonly user?: string;
+  /** Extra environment under the plan's own. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** The body of `POST /containers/create` for one host. */
+export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: ContainerSpecOptions): Record<string, unknown> {
+  const env = { ...o.env, ...host.env, OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds) };
+  const isolated = job.enableNetworkIsolation;
+  return {
+    Image: job.trainingImage,
+    ...commandOf(job),
+    Hostname: host.host,
+    Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    Labels: labels(ids, job, host.host),
+    ...(o.user ? { User: o.user } : {}),
+    Tty: false,
+    OpenStdin: false,
+    AttachStdin: false,
+    HostConfig: {
+      Binds: [`${host.baseDir}:/opt/ml`],
+      NetworkMode: isolated ? "none" : ids.network,
+      // json-file keeps the whole output with the container, so it can be read again from the start.
+      LogConfig: { Type: "json-file", Config: {} },
+      ...(o.gpus ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] } : {}),
+    },
+    ...(isolated ? {} : { NetworkingConfig: { EndpointsConfig: { [ids.network]: { Aliases: [host.host] } } } }),
+  };
+}

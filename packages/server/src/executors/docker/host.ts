@@ -1,0 +1,170 @@
+/**
+ * One host of a container job: its container on the engine, followed from any control plane.
+ *
+ * Output offset: the number of bytes of the container's output (stdout and stderr payloads, in the
+ * order the engine logged them, without frame headers) before the chunk's end. The container keeps
+ * its whole log (json-file driver) until `release` removes it, so `output(n)` reads the log from
+ * the start with `follow=1` and skips the first n bytes: a reattached host resumes exactly where
+ * the store stopped, without a lost or doubled line, whatever happened in between.
+ *
+ * Exit: `POST /containers/{id}/wait`; the code is also written to the host's exit file, so that a
+ * host whose container was removed (after the job's end) still has its result after a restart.
+ */
+import { readFileSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { HostExit, HostHandle, OutputChunk } from "../types.js";
+import { DockerError, type DockerEngine } from "./engine.js";
+import { ByteSkipper, FrameDecoder } from "./frames.js";
+
+export interface DockerHostState {
+  readonly kind: "docker";
+  readonly host: string;
+  readonly containerId: string;
+  readonly containerName: string;
+  readonly socketPath: string;
+  readonly exitFile: string;
+  /** Why the container could not start (it then has no output but this). */
+  readonly startError?: string;
+}
+
+export function readExitFile(exitFile: string): HostExit | undefined {
+  try {
+    const text = readFileSync(exitFile, "utf8").trim();
+    return { exitCode: /^\d+$/.test(text) ? Number(text) : null };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeExitFile(exitFile: string, code: number | null): Promise<void> {
+  await writeFile(`${exitFile}.tmp`, code === null ? "unknown\n" : `${code}\n`);
+  await rename(`${exitFile}.tmp`, exitFile);
+}
+
+/** How long output must be quiet before an empty chunk says so. */
+const QUIET_MS = 150;
+
+interface ContainerState {
+  readonly Running?: boolean;
+  readonly Status?: string;
+  readonly ExitCode?: number;
+}
+
+export class DockerHost implements HostHandle {
+  readonly exited: Promise<HostExit>;
+
+  constructor(
+    readonly state: DockerHostState,
+    private readonly engine: DockerEngine,
+  ) {
+    this.exited = this.watch();
+  }
+
+  get host(): string {
+    return this.state.host;
+  }
+
+  private path(rest: string): string {
+    return `/containers/${encodeURIComponent(this.state.containerId)}${rest}`;
+  }
+
+  private async inspect(): Promise<ContainerState | undefined> {
+    try {
+      return ((await this.engine.call("GET", this.path("/json"))) as { State?: ContainerState }).State;
+    } catch (e) {
+      if (e instanceof DockerError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  private async watch(): Promise<HostExit> {
+    const known = readExitFile(this.state.exitFile);
+    if (known) return known;
+    let exitCode: number | null = null;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const answer = (await this.engine.call("POST", this.path("/wait"), { query: { condition: "not-running" } })) as { StatusCode?: number };
+        exitCode = typeof answer?.StatusCode === "number" ? answer.StatusCode : null;
+        break;
+      } catch (e) {
+        // The container is gone (removed by someone else): no exit code to know, unless recorded.
+        if (e instanceof DockerError && e.status === 404) {
+          return readExitFile(this.state.exitFile) ?? { exitCode: null };
+        }
+        // The engine went away for a moment (restart): ask again, then give up.
+        if (attempt >= 30) return { exitCode: null };
+        await sleep(1000);
+      }
+    }
+    await writeExitFile(this.state.exitFile, exitCode).catch(() => undefined);
+    return { exitCode };
+  }
+
+  async *output(fromOffset: number, signal: AbortSignal): AsyncIterable<OutputChunk> {
+    const prefix = this.state.startError ? Buffer.from(`[optml] the container could not start: ${this.state.startError}\n`) : undefined;
+    let given = fromOffset;
+    for (;;) {
+      if (signal.aborted) return;
+      // Each read goes over the output from its start, and skips what was already given.
+      const skip = new ByteSkipper(given);
+      const first = prefix && skip.take(prefix);
+      if (first) {
+        given = first.offset;
+        yield first;
+      }
+      let res;
+      try {
+        res = await this.engine.stream("GET", this.path("/logs"), { query: { follow: 1, stdout: 1, stderr: 1 }, signal });
+      } catch (e) {
+        if (signal.aborted || (e instanceof DockerError && e.status === 404)) return;
+        await sleep(1000);
+        continue;
+      }
+      const decoder = new FrameDecoder();
+      const chunks = (res as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+      let next = chunks.next();
+      let quietSinceYield = true;
+      try {
+        for (;;) {
+          // After output, a quiet spell yields an empty chunk, so that a reader that stores in
+          // batches (the log pump flushes when a chunk comes) stores the last lines without waiting.
+          const step = quietSinceYield ? await next : await Promise.race([next, sleep(QUIET_MS).then(() => undefined)]);
+          if (step === undefined) {
+            quietSinceYield = true;
+            yield { data: Buffer.alloc(0), offset: given };
+            continue;
+          }
+          if (step.done) break;
+          next = chunks.next();
+          for (const payload of decoder.push(step.value)) {
+            const r = skip.take(payload);
+            if (!r) continue;
+            given = r.offset;
+            quietSinceYield = false;
+            yield r;
+          }
+        }
+      } catch {
+        if (signal.aborted) return;
+      } finally {
+        res.destroy();
+      }
+      // The stream ends when the container stops; if it still runs, the connection broke: read on.
+      const state = await this.inspect().catch(() => undefined);
+      if (!state?.Running) return;
+    }
+  }
+
+  private signal(name: "SIGTERM" | "SIGKILL"): void {
+    this.engine.call("POST", this.path("/kill"), { query: { signal: name } }).catch(() => undefined); // not running (any more): nothing to do
+  }
+
+  terminate(): void {
+    this.signal("SIGTERM");
+  }
+
+  kill(): void {
+    this.signal("SIGKILL");
+  }
+}

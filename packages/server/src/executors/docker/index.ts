@@ -1,0 +1,218 @@
+/**
+ * The container executor: each host is one container of the job's TrainingImage, run as SageMaker
+ * runs it (`docker run <image> train`, or ContainerEntrypoint + ContainerArguments), with hostname
+ * algo-N, the host's base dir bind-mounted at /opt/ml and the plan's container environment. The
+ * hosts of a job share a user-defined bridge network made for it, on which every host is `algo-N`;
+ * EnableNetworkIsolation gives each container no network at all (loopback only).
+ *
+ * GPUs: a host's container gets every NVIDIA GPU of the machine (DeviceRequests, driver nvidia,
+ * count -1) when the host's instance type is a GPU type (`ml.p*`, `ml.g*`) and `nvidia-smi -L`
+ * lists a GPU here; otherwise none (option `gpus` overrides the machine check).
+ *
+ * Containers outlive the control plane: a restarted one reattaches from the stored state (see
+ * host.ts for how output resumes). Containers and networks carry labels (`optml.job`: hash of the
+ * job's work dir; `optml.home`: hash of the control plane's state dir), so `reclaim` removes what
+ * a crashed control plane of this state dir left, and nothing of anyone else's.
+ */
+import { mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import type { Executor, HostHandle } from "../types.js";
+import { containerName, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels, machineHasNvidiaGpus } from "./container.js";
+import { DEFAULT_DOCKER_SOCKET, DockerEngine, DockerError, dockerSocketFrom, followProgress, imagePath, pullReference } from "./engine.js";
+import { DockerHost, readExitFile, writeExitFile, type DockerHostState } from "./host.js";
+
+export { DockerEngine, DockerError, dockerSocketFrom, DEFAULT_DOCKER_SOCKET } from "./engine.js";
+export { isGpuInstanceType } from "./container.js";
+export type { DockerHostState } from "./host.js";
+
+export interface DockerExecutorOptions {
+  /** The engine's unix socket; default: from DOCKER_HOST (`unix://...`), else /var/run/docker.sock. */
+  readonly socketPath?: string;
+  /** What tells this control plane's containers and networks from others': its state dir (`$OPTML_HOME`). */
+  readonly home: string;
+  /** Give GPU instance types the machine's GPUs; default: whether `nvidia-smi -L` lists one. */
+  readonly gpus?: boolean;
+  /** How long `cannotRun` tries to pull an image that is not present; default 15 s. */
+  readonly pullTimeoutMs?: number;
+  /** The containers' user; default the image's (as SageMaker). */
+  readonly user?: string;
+  /** Extra environment for every container, under the plan's own. */
+  readonly baseEnv?: Readonly<Record<string, string>>;
+}
+
+/** Whether a Docker engine answers at the socket (default: DOCKER_HOST, else /var/run/docker.sock). */
+export async function dockerAvailable(socketPath?: string, timeoutMs = 3000): Promise<boolean> {
+  const where = socketPath !== undefined ? { socketPath } : dockerSocketFrom();
+  if (!("socketPath" in where)) return false;
+  return new DockerEngine(where.socketPath).ping(timeoutMs);
+}
+
+interface Listed {
+  readonly Id: string;
+  readonly Name?: string;
+  readonly Labels?: Record<string, string>;
+}
+
+export class DockerExecutor implements Executor {
+  readonly name = "docker";
+  readonly engine: DockerEngine;
+  /** Set when DOCKER_HOST names something other than a unix socket. */
+  private readonly unsupported?: string;
+  private gpus?: boolean;
+
+  constructor(private readonly options: DockerExecutorOptions) {
+    const where = options.socketPath !== undefined ? { socketPath: options.socketPath } : dockerSocketFrom();
+    if ("unsupported" in where) this.unsupported = where.unsupported;
+    this.engine = new DockerEngine("socketPath" in where ? where.socketPath : DEFAULT_DOCKER_SOCKET);
+    if (options.gpus !== undefined) this.gpus = options.gpus;
+  }
+
+  get socketPath(): string {
+    return this.engine.socketPath;
+  }
+
+  private machineGpus(): boolean {
+    this.gpus ??= machineHasNvidiaGpus();
+    return this.gpus;
+  }
+
+  /** Whether the host's container gets the machine's GPUs (the rule in the header). */
+  gpusFor(host: HostPlan): boolean {
+    return isGpuInstanceType(instanceTypeOf(host)) && this.machineGpus();
+  }
+
+  /** Whether the engine has the image locally (no pull). */
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.engine.call("GET", `/images/${imagePath(image)}/json`, { timeoutMs: 10_000 });
+      return true;
+    } catch (e) {
+      if (e instanceof DockerError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
+  /** Pull an image, giving up after `timeoutMs`; rejects with why it could not. */
+  async pull(image: string, timeoutMs = this.options.pullTimeoutMs ?? 15_000): Promise<void> {
+    const res = await this.engine.stream("POST", "/images/create", { query: pullReference(image), timeoutMs });
+    await followProgress(res);
+  }
+
+  async cannotRun(job: JobPlan): Promise<string | undefined> {
+    if (this.unsupported) return this.unsupported;
+    if (!(await this.engine.ping())) return `Docker is not running at ${this.socketPath}`;
+    const image = job.trainingImage;
+    if (!image) return "the job names no TrainingImage to run";
+    try {
+      if (await this.hasImage(image)) return undefined;
+      await this.pull(image);
+      return undefined;
+    } catch (e) {
+      return `image ${image} is not present locally and could not be pulled: ${oneLine((e as Error).message)}`;
+    }
+  }
+
+  private async list(kind: "containers" | "networks", filters: Record<string, string[]>): Promise<Listed[]> {
+    const query = { filters: JSON.stringify(filters), ...(kind === "containers" ? { all: 1 } : {}) };
+    return ((await this.engine.call("GET", `/${kind}${kind === "containers" ? "/json" : ""}`, { query })) as Listed[]) ?? [];
+  }
+
+  private async removeContainer(id: string): Promise<void> {
+    await this.engine.call("DELETE", `/containers/${encodeURIComponent(id)}`, { query: { force: 1, v: 1 } }).catch((e: unknown) => {
+      if (!(e instanceof DockerError && e.status === 404)) throw e;
+    });
+  }
+
+  private async removeNetwork(idOrName: string): Promise<void> {
+    await this.engine.call("DELETE", `/networks/${encodeURIComponent(idOrName)}`).catch((e: unknown) => {
+      if (!(e instanceof DockerError && e.status === 404)) throw e;
+    });
+  }
+
+  async prepare(job: JobPlan): Promise<void> {
+    await this.release(job); // a rerun after a restart starts from nothing
+    if (job.enableNetworkIsolation) return;
+    const ids = jobIds(job, this.options.home);
+    await this.engine.call("POST", "/networks/create", {
+      body: { Name: ids.network, Driver: "bridge", CheckDuplicate: true, Labels: labels(ids, job) },
+    });
+  }
+
+  async release(job: JobPlan): Promise<void> {
+    const ids = jobIds(job, this.options.home);
+    const containers = await this.list("containers", { label: [`${LABEL_JOB}=${ids.job}`, `${LABEL_HOME}=${ids.home}`] });
+    for (const c of containers) {
+      // Keep the exit code of a host whose exit was not seen yet: the container is about to go.
+      const host = job.hosts.find((h) => h.host === c.Labels?.[LABEL_HOST]);
+      if (host && !readExitFile(host.exitFile)) {
+        const state = ((await this.engine.call("GET", `/containers/${c.Id}/json`).catch(() => undefined)) as { State?: { Running?: boolean; ExitCode?: number } } | undefined)
+          ?.State;
+        if (state && !state.Running && typeof state.ExitCode === "number") await writeExitFile(host.exitFile, state.ExitCode).catch(() => undefined);
+      }
+      await this.removeContainer(c.Id);
+    }
+    await this.removeNetwork(ids.network);
+  }
+
+  async reclaim(active: readonly JobPlan[]): Promise<void> {
+    const home = jobIds({ workDir: "" }, this.options.home).home;
+    const keep = new Set(active.map((job) => jobIds(job, this.options.home).job));
+    for (const c of await this.list("containers", { label: [`${LABEL_HOME}=${home}`] })) {
+      if (!keep.has(c.Labels?.[LABEL_JOB] ?? "")) await this.removeContainer(c.Id);
+    }
+    for (const n of await this.list("networks", { label: [`${LABEL_HOME}=${home}`] })) {
+      if (!keep.has(n.Labels?.[LABEL_JOB] ?? "")) await this.removeNetwork(n.Id);
+    }
+  }
+
+  async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
+    if (!job.trainingImage) throw new Error("the job names no TrainingImage to run");
+    await mkdir(dirname(host.exitFile), { recursive: true });
+    const ids = jobIds(job, this.options.home);
+    const name = containerName(ids, host.host);
+    const spec = containerSpec(job, host, ids, { gpus: this.gpusFor(host), ...(this.options.user ? { user: this.options.user } : {}), ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}) });
+    const create = () => this.engine.call("POST", "/containers/create", { query: { name }, body: spec }) as Promise<{ Id: string }>;
+    let created: { Id: string };
+    try {
+      created = await create();
+    } catch (e) {
+      if (!(e instanceof DockerError && e.status === 409)) throw e;
+      await this.removeContainer(name); // left by an earlier try of this very job
+      created = await create();
+    }
+    let startError: string | undefined;
+    try {
+      await this.engine.call("POST", `/containers/${created.Id}/start`);
+    } catch (e) {
+      // The image's command cannot run (no `train` in it, ...): the host fails as a program would.
+      if (!(e instanceof DockerError) || e.status === undefined) throw e;
+      startError = oneLine(e.message);
+    }
+    const state: DockerHostState = {
+      kind: "docker",
+      host: host.host,
+      containerId: created.Id,
+      containerName: name,
+      socketPath: this.socketPath,
+      exitFile: host.exitFile,
+      ...(startError ? { startError } : {}),
+    };
+    return new DockerHost(state, this.engine);
+  }
+
+  /**
+   * The host of a stored state. Synchronous, so the container is not asked here: a host whose
+   * container is gone and left no exit file ends at once with an unknown exit code.
+   */
+  reattach(state: unknown): HostHandle | undefined {
+    const s = state as DockerHostState;
+    if (s?.kind !== "docker" || typeof s.containerId !== "string") return undefined;
+    const engine = s.socketPath === this.socketPath ? this.engine : new DockerEngine(s.socketPath);
+    return new DockerHost(s, engine);
+  }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
