@@ -6,11 +6,14 @@
 import { availableParallelism, homedir } from "node:os";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { DataContext, type DataOptions } from "./data/context.js";
+import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
+import { NetnsExecutor } from "./executors/netns/index.js";
 import { ProcessExecutor } from "./executors/process/index.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
 import { JobRun } from "./jobs/lifecycle.js";
-import { planJob, trainingJobArn, type PlanSettings } from "./jobs/plan.js";
+import { planJob, trainingJobArn, type JobPlan, type PlanSettings } from "./jobs/plan.js";
 import { defaultRunnerCommand } from "./jobs/runner-command.js";
 import { Scheduler } from "./jobs/scheduler.js";
 import { trainingJobInStatus, trainingJobNameInUse, trainingJobNotFound, validationErrors } from "./protocol/errors.js";
@@ -28,10 +31,23 @@ export interface ControlPlaneOptions {
   readonly capacity?: number;
   /** SIGTERM -> SIGKILL grace on stop (default: $OPTML_STOP_GRACE_SECONDS, else 120, as SageMaker). */
   readonly stopGraceSeconds?: number;
+  /** Runs every job (tests); default: chosen per job, see `executorMode`. */
   readonly executor?: Executor;
+  /**
+   * Which executor runs jobs (`optml serve --executor`): `auto` (default) runs a job's
+   * TrainingImage with Docker when the engine answers and has the image, else script-mode jobs as
+   * processes; `process` and `docker` force one. A job overrides it with the tag `optml:executor`
+   * or the Environment entry `OPTML_EXECUTOR`.
+   */
+  readonly executorMode?: ExecutorMode;
   /** Diagnostics of the control plane itself (default: stderr). */
   readonly log?: (message: string) => void;
+  /** S3 settings (over this process's environment), the content cache's limit, the sync interval. */
+  readonly data?: DataOptions;
 }
+
+export type ExecutorMode = "auto" | "process" | "docker";
+export const EXECUTOR_MODES: readonly ExecutorMode[] = ["auto", "process", "docker"];
 
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.OPTML_HOME ?? join(homedir(), ".optml");
@@ -55,9 +71,12 @@ export class ControlPlane {
   readonly home: string;
   readonly settings: PlanSettings;
   readonly scheduler: Scheduler;
-  readonly executor: Executor;
+  private readonly executors: { readonly process: Executor; readonly netns: Executor | undefined; readonly docker: DockerExecutor | undefined };
+  private readonly executorMode: ExecutorMode;
   private readonly runs = new Map<string, JobRun>();
   private readonly log: (message: string) => void;
+  /** S3 access and the content cache, shared by every job. */
+  readonly data: DataContext;
 
   private constructor(options: ControlPlaneOptions) {
     const env = process.env;
@@ -69,10 +88,90 @@ export class ControlPlane {
       accountId: options.accountId ?? "000000000000",
       jobsDir: join(this.home, "jobs"),
       stopGraceSeconds: options.stopGraceSeconds ?? positiveNumber(env.OPTML_STOP_GRACE_SECONDS, "OPTML_STOP_GRACE_SECONDS") ?? 120,
+      ...(options.data?.awsEnv ? { hostEnv: options.data.awsEnv } : {}),
     };
+    this.data = new DataContext(this.home, this.settings.region, options.data, env);
     const capacity = options.capacity ?? positiveNumber(env.OPTML_MAX_CONCURRENT_JOBS, "OPTML_MAX_CONCURRENT_JOBS") ?? availableParallelism();
     this.scheduler = new Scheduler(Math.floor(capacity));
-    this.executor = options.executor ?? new ProcessExecutor({ runnerCommand: defaultRunnerCommand(env) });
+    this.executorMode = options.executorMode ?? "auto";
+    if (options.executor) {
+      this.executors = { process: options.executor, netns: undefined, docker: undefined };
+    } else {
+      const runnerCommand = defaultRunnerCommand(env);
+      this.executors = {
+        process: new ProcessExecutor({ runnerCommand }),
+        netns: new NetnsExecutor({ runnerCommand, stateDir: join(this.home, "networks") }),
+        docker: new DockerExecutor({ home: this.home }),
+      };
+    }
+  }
+
+  /** The mode for one job: its `optml:executor` tag or OPTML_EXECUTOR entry, else the server's. */
+  private modeFor(request: CreateTrainingJobRequest): ExecutorMode | string {
+    const tag = request.Tags?.find((t) => t.Key === "optml:executor")?.Value;
+    return tag ?? request.Environment?.OPTML_EXECUTOR ?? this.executorMode;
+  }
+
+  /**
+   * The executor for a job: hosts of a multi-host job each need their own address and hostname
+   * (netns); so does enforcing network isolation. Returns a refusal when the job cannot run here,
+   * and warnings for what will not be as asked.
+   */
+  private async executorFor(plan: JobPlan, request: CreateTrainingJobRequest): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+    const { process, docker } = this.executors;
+    const mode = this.modeFor(request);
+    if (!EXECUTOR_MODES.includes(mode as ExecutorMode)) {
+      return { executor: process, refusal: `optml:executor / OPTML_EXECUTOR '${mode}' is not one of ${EXECUTOR_MODES.join(", ")}`, warnings: [] };
+    }
+    const scriptMode = request.HyperParameters?.sagemaker_program !== undefined || request.Environment?.SAGEMAKER_PROGRAM !== undefined;
+    if (docker && mode !== "process") {
+      const image = plan.trainingImage;
+      if (mode === "auto" && image && (await dockerAvailable(docker.socketPath)) && (await docker.hasImage(image).catch(() => false))) {
+        return { executor: docker, warnings: [] };
+      }
+      if (mode === "docker" || !scriptMode) {
+        const why = await docker.cannotRun(plan);
+        if (why === undefined) return { executor: docker, warnings: [] };
+        return {
+          executor: docker,
+          refusal: scriptMode
+            ? `the job asks for the docker executor, which cannot run it: ${why}`
+            : `${why}; without Docker and the image, optml runs script-mode jobs only: set the hyperparameter sagemaker_program (the entry point, JSON-encoded) and sagemaker_submit_directory (the code), as the SageMaker Python SDK does`,
+          warnings: [],
+        };
+      }
+    }
+    if (!scriptMode) {
+      return {
+        executor: process,
+        refusal:
+          "the process executor runs script-mode jobs: set the hyperparameter sagemaker_program (the entry point, JSON-encoded, e.g. \"\\\"train.py\\\"\") and sagemaker_submit_directory (the code), as the SageMaker Python SDK does",
+        warnings: [],
+      };
+    }
+    return this.processExecutorFor(plan);
+  }
+
+  /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
+  private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+    const { process, netns } = this.executors;
+    const multiHost = plan.hosts.length > 1;
+    if (!multiHost && !plan.enableNetworkIsolation) return { executor: process, warnings: [] };
+    const missing = netns ? await netns.cannotRun?.(plan) : "this control plane was given one executor";
+    if (netns && missing === undefined) return { executor: netns, warnings: [] };
+    if (multiHost) {
+      return { executor: process, refusal: `ResourceConfig asks for ${plan.hosts.length} hosts, which this machine cannot run: ${missing}.`, warnings: [] };
+    }
+    return {
+      executor: process,
+      warnings: [`EnableNetworkIsolation cannot be enforced (${missing}): the job runs with the machine's network`],
+    };
+  }
+
+  private executorNamed(name: string | undefined): Executor {
+    if (name === "netns" && this.executors.netns) return this.executors.netns;
+    if (name === "docker" && this.executors.docker) return this.executors.docker;
+    return this.executors.process;
   }
 
   /** Open the state under `home` and pick up every job a previous control plane left unfinished. */
@@ -83,16 +182,26 @@ export class ControlPlane {
   }
 
   private recover(): void {
+    const active: JobPlan[] = [];
     for (const record of this.store.jobs.unfinished()) {
-      const plan = planJob(record.request as CreateTrainingJobRequest, this.settings, record.creationTime);
-      const run = new JobRun(this.deps(), { ...plan, workDir: record.workDir });
+      const plan = { ...planJob(record.request as CreateTrainingJobRequest, this.settings, record.creationTime), workDir: record.workDir };
+      const recorded = (record.executorState as { executor?: string } | null)?.executor;
+      const run = new JobRun(this.deps(this.executorNamed(recorded ?? (plan.hosts.length > 1 ? "netns" : "process"))), plan);
       run.resume(record);
       this.track(run);
+      active.push(plan);
     }
+    // What crashed control planes left behind for jobs that are over (networks, containers) goes.
+    const reclaim = (executor: Executor) =>
+      executor.reclaim?.(active).catch((e: Error) => this.log(`could not remove the leftovers of earlier jobs (${executor.name}): ${e.message}`));
+    if (this.executors.netns) void reclaim(this.executors.netns);
+    const docker = this.executors.docker;
+    // Without a Docker engine there are no containers to remove.
+    if (docker) void dockerAvailable(docker.socketPath).then((up) => (up ? reclaim(docker) : undefined));
   }
 
-  private deps() {
-    return { store: this.store, executor: this.executor, scheduler: this.scheduler, log: this.log };
+  private deps(executor: Executor) {
+    return { store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log };
   }
 
   /** Keep a started run until it is done (call after start/resume, which set `done`). */
@@ -103,11 +212,13 @@ export class ControlPlane {
     });
   }
 
-  createTrainingJob(request: CreateTrainingJobRequest): { TrainingJobArn: string } {
+  async createTrainingJob(request: CreateTrainingJobRequest): Promise<{ TrainingJobArn: string }> {
     const problems = admissionProblems(request);
-    if (problems.length) throw validationErrors(problems);
     const now = Date.now() / 1000;
     const plan = planJob(request, this.settings, now);
+    const { executor, refusal, warnings } = await this.executorFor(plan, request);
+    if (refusal) problems.push(refusal);
+    if (problems.length) throw validationErrors(problems);
     const inserted = this.store.jobs.insert(
       {
         name: plan.name,
@@ -124,12 +235,12 @@ export class ControlPlane {
         workDir: plan.workDir,
         executorState: null,
         stopRequested: null,
-        warnings: [],
+        warnings,
       },
-      { status: "Starting", message: "Launching requested ML instances" },
+      { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );
     if (!inserted) throw trainingJobNameInUse(this.store.jobs.get(plan.name)?.arn ?? plan.arn);
-    const run = new JobRun(this.deps(), plan);
+    const run = new JobRun(this.deps(executor), plan);
     run.start();
     this.track(run);
     return { TrainingJobArn: plan.arn };
@@ -175,10 +286,12 @@ export class ControlPlane {
   async close(): Promise<void> {
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
     this.store.close();
+    this.data.close();
   }
 
   /** Close the store now; running hosts keep running and are picked up by the next start. */
   detach(): void {
     this.store.close();
+    this.data.close();
   }
 }

@@ -1,6 +1,8 @@
-export { ControlPlane, defaultHome, type ControlPlaneOptions, type JobView } from "./control-plane.js";
+export { ControlPlane, defaultHome, EXECUTOR_MODES, type ControlPlaneOptions, type ExecutorMode, type JobView } from "./control-plane.js";
 export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer } from "./server.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";
 export type { Executor, HostHandle } from "./executors/types.js";
 export { ProcessExecutor } from "./executors/process/index.js";
+export { cacheInfo, clearCache, cacheDirOf, DEFAULT_CACHE_LIMIT_BYTES, type CacheInfo } from "./data/cache.js";
+export type { DataOptions } from "./data/context.js";

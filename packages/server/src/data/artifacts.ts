@@ -1,42 +1,46 @@
 /**
  * Packaging a job's artifacts: `model.tar.gz` from the model dir and `output.tar.gz` from the
- * output data dir, written next to their destination under a temporary name and renamed into
- * place, so an artifact is never visible half-written.
+ * output data dir, never visible half-written. To `file://`: written next to the destination under
+ * a temporary name and renamed into place. To S3: the tar writer's stream is uploaded as it is
+ * made (no temporary copy), as a multipart upload above one part, which S3 shows only once it is
+ * completed and which is aborted when anything fails.
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { cp, mkdir, readdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
+import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
 import * as tar from "tar";
-import { parseLocation } from "./location.js";
-
-function localPath(uri: string): string {
-  const loc = parseLocation(uri);
-  if (loc.kind !== "file") throw new Error(`${uri}: only file:// destinations are supported here`);
-  return loc.path;
-}
+import { walkFiles } from "./channel-objects.js";
+import type { DataContext } from "./context.js";
+import { joinKey, parseLocation } from "./location.js";
+import { forEachLimited, uploadFile, uploadStream } from "./s3-objects.js";
 
 function temporaryBeside(path: string): string {
   return `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.partial-${randomBytes(4).toString("hex")}`;
 }
 
-/** The tar.gz of a directory's contents (entries relative to it, as SageMaker packs them). */
+/** The tar.gz of a directory's contents (entries relative to it, as SageMaker packs them), as a stream. */
+export async function tarGzStream(dir: string): Promise<Readable> {
+  const entries = (await readdir(dir).catch(() => [] as string[])).sort();
+  if (entries.length === 0) {
+    // An empty archive: two zero blocks.
+    return Readable.from([Buffer.alloc(1024)]).pipe(createGzip());
+  }
+  const out = new PassThrough();
+  const pack = tar.create({ cwd: dir, gzip: true, portable: true }, entries);
+  pipeline(pack, out).catch((e: Error) => out.destroy(e));
+  return out;
+}
+
+/** The tar.gz of a directory's contents written to a local file. */
 export async function writeTarGz(dir: string, destination: string): Promise<void> {
   await mkdir(dirname(destination), { recursive: true });
   const tmp = temporaryBeside(destination);
   try {
-    const entries = (await readdir(dir).catch(() => [] as string[])).sort();
-    if (entries.length === 0) {
-      // An empty archive: two zero blocks.
-      const gzip = createGzip();
-      const done = pipeline(gzip, createWriteStream(tmp));
-      gzip.end(Buffer.alloc(1024));
-      await done;
-    } else {
-      await pipeline(tar.create({ cwd: dir, gzip: true, portable: true }, entries), createWriteStream(tmp));
-    }
+    await pipeline(await tarGzStream(dir), createWriteStream(tmp));
     await rename(tmp, destination);
   } catch (e) {
     await rm(tmp, { force: true });
@@ -58,15 +62,37 @@ export async function copyDirectory(dir: string, destination: string): Promise<v
   }
 }
 
-/** Upload a job's model and output data to their URIs. */
-export async function uploadArtifacts(options: {
-  modelDir: string;
-  outputDataDir: string;
-  modelUri: string;
-  outputUri: string;
-  compression: "GZIP" | "NONE";
-}): Promise<void> {
-  if (options.compression === "NONE") await copyDirectory(options.modelDir, localPath(options.modelUri));
-  else await writeTarGz(options.modelDir, localPath(options.modelUri));
-  await writeTarGz(options.outputDataDir, localPath(options.outputUri));
+function s3Of(data: DataContext | undefined, uri: string): DataContext {
+  if (!data) throw new Error(`${uri}: uploading to S3 needs the control plane's data context`);
+  return data;
+}
+
+async function putTarGz(dir: string, uri: string, data: DataContext | undefined): Promise<void> {
+  const target = parseLocation(uri);
+  if (target.kind === "file") return writeTarGz(dir, target.path);
+  await uploadStream(s3Of(data, uri).s3, target.bucket, target.key, await tarGzStream(dir));
+}
+
+async function putDirectory(dir: string, uri: string, data: DataContext | undefined): Promise<void> {
+  const target = parseLocation(uri);
+  if (target.kind === "file") return copyDirectory(dir, target.path);
+  const s3 = s3Of(data, uri).s3;
+  const files = await walkFiles(dir).catch(() => []);
+  await forEachLimited(files, 4, (f, signal) => uploadFile(s3, target.bucket, joinKey(target.key, f.path), `${dir}/${f.path}`, signal));
+}
+
+/** Upload a job's model and output data to their URIs (`data` gives the S3 access for s3:// ones). */
+export async function uploadArtifacts(
+  options: {
+    modelDir: string;
+    outputDataDir: string;
+    modelUri: string;
+    outputUri: string;
+    compression: "GZIP" | "NONE";
+  },
+  data?: DataContext,
+): Promise<void> {
+  if (options.compression === "NONE") await putDirectory(options.modelDir, options.modelUri, data);
+  else await putTarGz(options.modelDir, options.modelUri, data);
+  await putTarGz(options.outputDataDir, options.outputUri, data);
 }

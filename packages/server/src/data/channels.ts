@@ -1,29 +1,75 @@
 /**
- * Staging channels into a host's base dir. A local (`file://`) channel is not copied: the
- * channel directory is a symbolic link to the data (or, for a single file, a directory holding a
- * link to it), so staging takes the same time for a kilobyte or a terabyte.
+ * Staging a host's channels before its program starts.
+ *
+ * File and FastFile mode (FastFile is served as File): the channel's objects become files under
+ * `input/data/<channel>/`. Objects from S3 are downloaded in parallel through the content cache;
+ * local (`file://`) files are not copied but linked, and a whole local directory that the host
+ * gets entirely is one symbolic link, so staging takes the same time for a kilobyte or a terabyte.
+ *
+ * Pipe mode: the objects are checked as for File mode, and the first FIFO,
+ * `input/data/<channel>_0`, is made; pipe.ts streams the data while the program runs.
  */
 import { mkdir, readdir, stat, symlink } from "node:fs/promises";
-import { basename, dirname } from "node:path";
+import { dirname } from "node:path";
 import type { ChannelPlacement } from "../jobs/plan.js";
+import { channelObjects, type ChannelObject } from "./channel-objects.js";
+import type { DataContext } from "./context.js";
+import { noLocalFiles } from "./errors.js";
+import { makeFifo, pipePath } from "./pipe.js";
+import { fetchObject, forEachLimited } from "./s3-objects.js";
 
-/** A problem with the job's data: the job fails with `ClientError: <message>`. */
-export class DataError extends Error {
-  override readonly name = "DataError";
+export { DataError } from "./errors.js";
+
+export interface StagedChannel {
+  readonly channel: string;
+  /** How many objects, and their bytes (undefined for a local directory linked whole: not counted). */
+  readonly objects: number | undefined;
+  readonly bytes: number | undefined;
+  /** Objects served by the content cache (not downloaded). */
+  readonly fromCache: number;
 }
 
-export async function stageChannel(placement: ChannelPlacement): Promise<void> {
+async function makeParentDirs(target: string, objects: readonly ChannelObject[]): Promise<void> {
+  const dirs = new Set<string>([target]);
+  for (const o of objects) dirs.add(dirname(`${target}/${o.path}`));
+  for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
+}
+
+/** A local directory the host gets whole, as one link. */
+async function linkWholeDirectory(placement: ChannelPlacement): Promise<StagedChannel | undefined> {
   const { source } = placement;
-  if (source.kind !== "file") throw new DataError(`channel '${placement.channel}': ${placement.sourceUri} is not a local location`);
+  if (source.kind !== "file" || placement.dataType !== "S3Prefix" || (placement.shard && placement.shard.count > 1)) return undefined;
   const info = await stat(source.path).catch(() => undefined);
-  if (!info) throw new DataError(`No files found under local path "${placement.sourceUri}" (channel '${placement.channel}'): it does not exist`);
+  if (!info) throw noLocalFiles(placement.sourceUri, placement.channel, "it does not exist");
+  if (!info.isDirectory()) return undefined;
+  if ((await readdir(source.path)).length === 0) throw noLocalFiles(placement.sourceUri, placement.channel);
   await mkdir(dirname(placement.target), { recursive: true });
-  if (info.isDirectory()) {
-    const entries = await readdir(source.path);
-    if (entries.length === 0) throw new DataError(`No files found under local path "${placement.sourceUri}" (channel '${placement.channel}')`);
-    await symlink(source.path, placement.target, "dir");
-    return;
+  await symlink(source.path, placement.target, "dir");
+  return { channel: placement.channel, objects: undefined, bytes: undefined, fromCache: 0 };
+}
+
+export async function stageChannel(data: DataContext, placement: ChannelPlacement, signal?: AbortSignal): Promise<StagedChannel> {
+  if (placement.inputMode === "Pipe") {
+    const objects = await channelObjects(data, placement, signal);
+    await mkdir(dirname(placement.target), { recursive: true });
+    await makeFifo(pipePath(placement, 0));
+    return { channel: placement.channel, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0), fromCache: 0 };
   }
-  await mkdir(placement.target, { recursive: true });
-  await symlink(source.path, `${placement.target}/${basename(source.path)}`);
+  const whole = await linkWholeDirectory(placement);
+  if (whole) return whole;
+  const objects = await channelObjects(data, placement, signal);
+  await makeParentDirs(placement.target, objects);
+  let fromCache = 0;
+  await forEachLimited(
+    objects,
+    data.concurrency,
+    async (o, inner) => {
+      const destination = `${placement.target}/${o.path}`;
+      if (o.kind === "file") await symlink(o.file, destination);
+      else if (await fetchObject(data, o, destination, inner)) fromCache++;
+    },
+    signal,
+  );
+  if (objects.some((o) => o.kind === "s3")) await data.cache.trim();
+  return { channel: placement.channel, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0), fromCache };
 }

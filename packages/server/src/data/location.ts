@@ -29,3 +29,9 @@ export function parseLocation(uri: string): Location {
 export function joinUri(base: string, ...parts: string[]): string {
   return [base.replace(/\/+$/, ""), ...parts.map((p) => p.replace(/^\/+|\/+$/g, ""))].join("/");
 }
+
+/** An S3 key under a prefix, with exactly one slash between them (none when the prefix is empty). */
+export function joinKey(prefix: string, relative: string): string {
+  const base = prefix.replace(/\/+$/, "");
+  return base === "" ? relative : `${base}/${relative}`;
+}

@@ -6,15 +6,17 @@
  */
 import { readFile, rm } from "node:fs/promises";
 import { contractPaths, writeJobLayout } from "@optml/contract";
-import { DataError, stageChannel } from "../data/channels.js";
+import type { DataContext } from "../data/context.js";
+import { DataError } from "../data/errors.js";
+import { JobData } from "../data/job-data.js";
+import { mergeHostDirs, sortHosts } from "../data/merge-hosts.js";
 import { uploadArtifacts } from "../data/artifacts.js";
 import type { Executor, HostExit, HostHandle } from "../executors/types.js";
 import type { JobRecord, SecondaryStatus, StopCause, Store } from "../store/index.js";
 import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
-import { jobDescription, type JobPlan } from "./plan.js";
+import type { JobPlan } from "./plan.js";
 import type { Scheduler } from "./scheduler.js";
-import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 
 /** FailureReason is at most this long (what SageMaker keeps). */
 export const FAILURE_REASON_LIMIT = 1024;
@@ -44,6 +46,8 @@ export interface LifecycleDeps {
   readonly store: Store;
   readonly executor: Executor;
   readonly scheduler: Scheduler;
+  /** S3 access, the content cache and the sync settings. */
+  readonly data: DataContext;
   /** Control plane diagnostics (not job logs). */
   readonly log: (message: string) => void;
 }
@@ -59,6 +63,13 @@ export class JobRun {
   private readonly pumpAbort = new AbortController();
   private killTimer: NodeJS.Timeout | undefined;
   private runtimeTimer: NodeJS.Timeout | undefined;
+  /** Whether the executor's prepare ran (so release must). */
+  private prepared = false;
+  /** The host that failed first: the job fails with its reason, and the others are stopped. */
+  private firstFailure: number | undefined;
+  /** The job's data while its hosts run (Pipe mode, checkpoints, intermediate output), and a failure of it. */
+  private jobDataOf: JobData | undefined;
+  private dataFailure: DataError | undefined;
   done: Promise<void> = Promise.resolve();
 
   constructor(
@@ -68,6 +79,11 @@ export class JobRun {
 
   private get store() {
     return this.deps.store;
+  }
+
+  private get jobData(): JobData {
+    this.jobDataOf ??= new JobData(this.deps.data, this.plan, this.deps.log);
+    return this.jobDataOf;
   }
 
   private job(): JobRecord {
@@ -89,15 +105,17 @@ export class JobRun {
     const state = record.executorState as ExecutorState | null;
     if (state && state.hosts.length > 0) {
       const found = state.hosts.map((h) => this.deps.executor.reattach(h.state));
+      this.prepared = true;
       if (found.every((h): h is HostHandle => h !== undefined)) {
         this.hosts = found;
         this.deps.log(`job ${this.plan.name}: reattached to ${found.length} host(s) after a restart`);
         this.done = this.run("training", state);
         return;
       }
+      for (const h of found) h?.kill();
       this.done = this.fail(
         "InternalServerError: the optml control plane restarted while this job was running, and its hosts did not survive (they are gone and left no exit status).",
-      );
+      ).finally(() => this.releaseExecutor());
       return;
     }
     if (record.secondaryStatus === "Uploading") {
@@ -145,7 +163,10 @@ export class JobRun {
         if (this.stopCause) return this.finishStopped(false);
         if (this.job().secondaryStatus !== "Starting") this.transition("Starting");
         this.transition("Downloading", { trainingStartTime: Date.now() / 1000 });
-        await this.stage();
+        // A stop during Downloading abandons the downloads.
+        await this.stage().catch((e: unknown) => {
+          if (!this.stopCause) throw e;
+        });
         if (this.stopCause) return this.finishStopped(true);
         this.transition("Training");
         state = await this.launch();
@@ -153,9 +174,17 @@ export class JobRun {
         release = this.deps.scheduler.full ? undefined : await this.deps.scheduler.acquire();
       }
       if (from !== "uploading") {
+        await this.jobData.startSync((e) => this.failData(e));
         const exits = await this.follow(state!);
+        // No host runs any more: what the executor set up (the job's network) goes now.
+        if (this.prepared) await this.releaseExecutor();
+        const syncFailure = await this.jobData.finishSync().then(
+          () => undefined,
+          (e: DataError) => e,
+        );
         this.store.jobs.update(this.plan.name, { trainingEndTime: Date.now() / 1000 });
-        const failure = this.stopCause ? undefined : await this.failureReason(exits);
+        const dataFailure = this.dataFailure ?? syncFailure;
+        const failure = dataFailure ? `ClientError: ${dataFailure.message}` : this.stopCause ? undefined : await this.failureReason(exits);
         if (failure !== undefined) {
           // Nothing is lost: what the failed program wrote is uploaded all the same.
           await this.upload().catch((e: Error) => this.deps.log(`job ${this.plan.name}: artifacts of the failed job not uploaded: ${e.message}`));
@@ -174,20 +203,38 @@ export class JobRun {
     } finally {
       clearTimeout(this.killTimer);
       clearTimeout(this.runtimeTimer);
+      if (this.prepared) await this.releaseExecutor();
       release?.();
     }
   }
 
+  /** Remove what the executor set up for the job (its network), once no host runs. */
+  private async releaseExecutor(): Promise<void> {
+    this.prepared = false;
+    await this.deps.executor
+      .release?.(this.plan)
+      .catch((e: Error) => this.deps.log(`job ${this.plan.name}: could not remove what the executor set up: ${e.message}`));
+  }
+
   private async stage(): Promise<void> {
-    const channels = jobDescription(this.job().request as CreateTrainingJobRequest).channels;
     for (const host of this.plan.hosts) {
       await rm(host.baseDir, { recursive: true, force: true });
-      writeJobLayout(host.baseDir, host.configFiles, channels.filter((c) => c.inputMode === "Pipe"));
-      for (const placement of host.channels) await stageChannel(placement);
+      writeJobLayout(host.baseDir, host.configFiles);
+      await this.jobData.stageHost(host, this.queueAbort.signal);
     }
   }
 
+  /** The job's data failed while its hosts ran (a Pipe mode source): stop them; the job fails with it. */
+  private failData(error: DataError): void {
+    if (this.dataFailure) return;
+    this.dataFailure = error;
+    this.deps.log(`job ${this.plan.name}: ${error.message}; stopping its hosts`);
+    if (!this.stopCause && this.killTimer === undefined) this.stopHosts();
+  }
+
   private async launch(): Promise<ExecutorState> {
+    this.prepared = true;
+    await this.deps.executor.prepare?.(this.plan);
     const hosts: ExecutorState["hosts"][number][] = [];
     for (const hostPlan of this.plan.hosts) {
       const now = Date.now();
@@ -199,6 +246,14 @@ export class JobRun {
     }
     const state: ExecutorState = { executor: this.deps.executor.name, hosts };
     this.store.jobs.update(this.plan.name, { executorState: state });
+    // What the job could not have as asked is said in each host's log as well as in Describe.
+    const warnings = this.job().warnings;
+    if (warnings.length) {
+      for (const h of hosts) {
+        const stream = this.store.logs.streamByName(h.stream)!;
+        this.store.logs.append(stream, warnings.map((w) => ({ timestamp: Date.now(), message: `[optml] warning: ${w}` })), stream.sourceOffset);
+      }
+    }
     if (this.stopCause) this.stopHosts();
     return state;
   }
@@ -220,14 +275,27 @@ export class JobRun {
         signal: this.pumpAbort.signal,
       }),
     );
-    const exits = await Promise.all(this.hosts.map((h) => h.exited));
+    const exits = await Promise.all(
+      this.hosts.map((h, i) =>
+        h.exited.then((exit) => {
+          if (exit.exitCode !== 0 && this.firstFailure === undefined && !this.stopCause) {
+            this.firstFailure = i;
+            if (this.hosts.length > 1) {
+              this.deps.log(`job ${this.plan.name}: ${this.plan.hosts[i]!.host} failed; stopping the other hosts`);
+              this.stopHosts();
+            }
+          }
+          return exit;
+        }),
+      ),
+    );
     await Promise.all(pumps);
     clearTimeout(this.runtimeTimer);
     return exits;
   }
 
   private async failureReason(exits: readonly HostExit[]): Promise<string | undefined> {
-    const i = exits.findIndex((e) => e.exitCode !== 0);
+    const i = this.firstFailure ?? exits.findIndex((e) => e.exitCode !== 0);
     if (i < 0) return undefined;
     const host = this.plan.hosts[i]!;
     const failure = await readFile(contractPaths(host.baseDir).failureFile, "utf8").catch(() => undefined);
@@ -237,16 +305,21 @@ export class JobRun {
   }
 
   private async upload(): Promise<void> {
-    // One host for now: its model and output data are the job's.
-    const host = this.plan.hosts[0]!;
-    const paths = contractPaths(host.baseDir);
-    await uploadArtifacts({
-      modelDir: paths.model,
-      outputDataDir: paths.outputData,
-      modelUri: this.plan.artifacts.modelUri,
-      outputUri: this.plan.artifacts.outputUri,
-      compression: this.plan.artifacts.compression,
-    });
+    // Every host's model dir goes into one model.tar.gz (and output data into one output.tar.gz);
+    // where hosts wrote the same path, the lowest-numbered host's file wins (see mergeHostDirs).
+    const hosts = sortHosts(this.plan.hosts.map((h) => h.host)).map((name) => contractPaths(this.plan.hosts.find((h) => h.host === name)!.baseDir));
+    const scratch = `${this.plan.workDir}/artifacts`;
+    try {
+      await uploadArtifacts({
+        modelDir: await mergeHostDirs(hosts.map((p) => p.model), `${scratch}/model`),
+        outputDataDir: await mergeHostDirs(hosts.map((p) => p.outputData), `${scratch}/output-data`),
+        modelUri: this.plan.artifacts.modelUri,
+        outputUri: this.plan.artifacts.outputUri,
+        compression: this.plan.artifacts.compression,
+      }, this.deps.data);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
     this.store.jobs.update(this.plan.name, { modelArtifacts: this.plan.artifacts.modelUri });
   }
 

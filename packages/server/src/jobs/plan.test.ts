@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scriptModeRequest } from "../../test/requests.js";
 import { admissionProblems } from "./admission.js";
-import { planJob } from "./plan.js";
+import { checkpointDirIn, planJob } from "./plan.js";
 
 const settings = { region: "eu-west-1", accountId: "123456789012", jobsDir: "/state/jobs", stopGraceSeconds: 120 };
 
@@ -49,6 +49,7 @@ describe("planJob", () => {
       compression: "GZIP",
       modelUri: "file:///out/My-Job/output/model.tar.gz",
       outputUri: "file:///out/My-Job/output/output.tar.gz",
+      intermediateUri: "file:///out/My-Job/output/intermediate",
     });
     const none = planJob({ ...req, OutputDataConfig: { S3OutputPath: "file:///out", CompressionType: "NONE" } }, settings, 1);
     expect(none.artifacts.modelUri).toBe("file:///out/My-Job/output/model");
@@ -72,16 +73,77 @@ describe("admissionProblems", () => {
       HyperParameters: {},
       ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 2, VolumeSizeInGB: 1 },
       OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
-      AlgorithmSpecification: { TrainingInputMode: "Pipe", MetricDefinitions: [{ Name: "loss", Regex: "(" }] },
+      AlgorithmSpecification: { TrainingInputMode: "File", MetricDefinitions: [{ Name: "loss", Regex: "(" }] },
+      InputDataConfig: [
+        { ChannelName: "a", DataSource: { S3DataSource: { S3DataType: "AugmentedManifestFile", S3Uri: "s3://b/m" } } },
+        { ChannelName: "b", CompressionType: "Gzip", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/p" } } },
+        { ChannelName: "c", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "ftp://b/p" } } },
+      ],
+      CheckpointConfig: { S3Uri: "s3://b/ckpt", LocalPath: "/tmp/ckpt" },
     });
-    expect(problems.join("\n")).toMatch(/asks for 2 hosts; .*single-host jobs only/);
-    expect(problems.join("\n")).toMatch(/script-mode jobs: set the hyperparameter sagemaker_program/);
-    expect(problems.join("\n")).toMatch(/S3OutputPath: s3:\/\/ locations are not supported yet/);
-    expect(problems.join("\n")).toMatch(/Pipe input mode is not supported yet/);
+    expect(problems.join("\n")).not.toMatch(/S3OutputPath/);
+    expect(problems.join("\n")).toMatch(/channel 'a'\): S3DataType AugmentedManifestFile is not supported yet; use S3Prefix or ManifestFile/);
+    expect(problems.join("\n")).toMatch(/channel 'b'\): CompressionType Gzip is used only in Pipe input mode; in File mode leave it unset or None/);
+    expect(problems.join("\n")).toMatch(/channel 'c'\).DataSource.S3DataSource.S3Uri: "ftp:\/\/b\/p" is neither an s3:\/\/ nor a file:\/\/ URI/);
+    expect(problems.join("\n")).toMatch(/CheckpointConfig.LocalPath '\/tmp\/ckpt': .* must be a directory inside \/opt\/ml/);
     expect(problems.join("\n")).toMatch(/metric 'loss' is not a valid regular expression/);
+  });
+
+  it("accepts S3 locations, Pipe mode with Gzip, manifests and checkpoints inside /opt/ml", () => {
+    expect(
+      admissionProblems({
+        ...base,
+        OutputDataConfig: { S3OutputPath: "s3://bucket/out" },
+        InputDataConfig: [
+          { ChannelName: "p", InputMode: "Pipe", CompressionType: "Gzip", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/p" } } },
+          { ChannelName: "m", InputMode: "FastFile", DataSource: { S3DataSource: { S3DataType: "ManifestFile", S3Uri: "s3://b/m.json", S3DataDistributionType: "ShardedByS3Key" } } },
+        ],
+        CheckpointConfig: { S3Uri: "s3://b/ckpt", LocalPath: "/opt/ml/checkpoints/run-1/" },
+      }),
+    ).toEqual([]);
   });
 
   it("accepts the program from the Environment", () => {
     expect(admissionProblems({ ...base, HyperParameters: {}, Environment: { SAGEMAKER_PROGRAM: "t.py" } })).toEqual([]);
+  });
+});
+
+describe("the data a plan places", () => {
+  const req = scriptModeRequest({ name: "d", codeDir: "/c", program: "t.py", outputDir: "/o", channels: { train: "/d" } });
+
+  it("maps CheckpointConfig.LocalPath inside /opt/ml into each host's base dir", () => {
+    expect(checkpointDirIn("/w/algo-1")).toBe("/w/algo-1/checkpoints");
+    expect(checkpointDirIn("/w/algo-1", "/opt/ml/checkpoints/")).toBe("/w/algo-1/checkpoints");
+    expect(checkpointDirIn("/w/algo-1", "/opt/ml/my/ckpt")).toBe("/w/algo-1/my/ckpt");
+    for (const outside of ["/opt/ml", "/opt/ml/", "/tmp/ckpt", "opt/ml/x", "/opt/ml/../etc"]) expect(checkpointDirIn("/w", outside)).toBeUndefined();
+    const plan = planJob({ ...req, CheckpointConfig: { S3Uri: "s3://b/ckpt" } }, settings, 1);
+    expect(plan.checkpoints).toEqual({ uri: "s3://b/ckpt", localPath: "/opt/ml/checkpoints" });
+    expect(plan.hosts[0]!.checkpointDir).toBe(`${plan.hosts[0]!.baseDir}/checkpoints`);
+    expect(planJob(req, settings, 1).checkpoints).toBeUndefined();
+  });
+
+  it("gives each host its shard under ShardedByS3Key, and none under FullyReplicated", () => {
+    const sharded = planJob(
+      {
+        ...req,
+        ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 3, VolumeSizeInGB: 1 },
+        InputDataConfig: [
+          { ChannelName: "s", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/p", S3DataDistributionType: "ShardedByS3Key" } } },
+          { ChannelName: "r", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/p" } } },
+        ],
+      },
+      settings,
+      1,
+    );
+    expect(sharded.hosts.map((h) => [h.host, h.channels[0]!.shard, h.channels[1]!.shard])).toEqual([
+      ["algo-1", { index: 0, count: 3 }, undefined],
+      ["algo-2", { index: 1, count: 3 }, undefined],
+      ["algo-3", { index: 2, count: 3 }, undefined],
+    ]);
+  });
+
+  it("puts the S3 configuration given to the control plane under the job's own environment", () => {
+    const plan = planJob({ ...req, Environment: { AWS_ENDPOINT_URL_S3: "http://job:1" } }, { ...settings, hostEnv: { AWS_ENDPOINT_URL_S3: "http://cp:1", AWS_ACCESS_KEY_ID: "k", AWS_REGION: "x" } }, 1);
+    expect(plan.hosts[0]!.env).toMatchObject({ AWS_ENDPOINT_URL_S3: "http://job:1", AWS_ACCESS_KEY_ID: "k", AWS_REGION: "eu-west-1" });
   });
 });

@@ -6,6 +6,7 @@
  */
 import { clusterLayout, configFilesFor, contractPaths, type ChannelDescription, type ConfigFiles, type JobDescription } from "@optml/contract";
 import { joinUri, parseLocation, type Location } from "../data/location.js";
+import { hostIndex, type Shard } from "../data/sharding.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 
 export interface PlanSettings {
@@ -13,6 +14,8 @@ export interface PlanSettings {
   readonly accountId: string;
   /** Where job work dirs go (`$OPTML_HOME/jobs`). */
   readonly jobsDir: string;
+  /** Environment every host gets under the job's own (the control plane's S3 configuration). */
+  readonly hostEnv?: Readonly<Record<string, string>>;
   /** SIGTERM -> SIGKILL grace, seconds (SageMaker: 120). */
   readonly stopGraceSeconds: number;
 }
@@ -25,7 +28,10 @@ export interface ChannelPlacement {
   readonly distribution: "FullyReplicated" | "ShardedByS3Key";
   readonly dataType: "S3Prefix" | "ManifestFile" | "AugmentedManifestFile";
   readonly compression: "None" | "Gzip";
-  /** File mode: the directory the program reads (`<base>/input/data/<channel>`). */
+  readonly recordWrapper: "None" | "RecordIO";
+  /** ShardedByS3Key: this host's place among the hosts (see data/sharding.ts); absent when FullyReplicated. */
+  readonly shard?: Shard;
+  /** File mode: the directory the program reads (`<base>/input/data/<channel>`); Pipe mode: the FIFOs are `<target>_<epoch>`. */
   readonly target: string;
 }
 
@@ -36,6 +42,8 @@ export interface HostPlan {
   /** The container environment: TRAINING_JOB_NAME, TRAINING_JOB_ARN, AWS_REGION and the job's Environment. */
   readonly env: Readonly<Record<string, string>>;
   readonly channels: readonly ChannelPlacement[];
+  /** CheckpointConfig.LocalPath inside the host's base dir; absent without CheckpointConfig. */
+  readonly checkpointDir?: string;
   /** The host's output, as the executor records it (log file of the process executor). */
   readonly logFile: string;
   readonly exitFile: string;
@@ -46,6 +54,8 @@ export interface ArtifactPlan {
   /** `<S3OutputPath>/<job>/output/model.tar.gz` (or `.../output/model/` uncompressed). */
   readonly modelUri: string;
   readonly outputUri: string;
+  /** `<S3OutputPath>/<job>/output/intermediate`: where output/intermediate/ is synced while the job runs. */
+  readonly intermediateUri: string;
 }
 
 export interface JobPlan {
@@ -55,14 +65,32 @@ export interface JobPlan {
   readonly workDir: string;
   readonly hosts: readonly HostPlan[];
   readonly artifacts: ArtifactPlan;
+  /** CheckpointConfig: where checkpoints are restored from and uploaded to. */
+  readonly checkpoints?: { readonly uri: string; readonly localPath: string };
   readonly maxRuntimeSeconds: number;
   readonly stopGraceSeconds: number;
   readonly metricDefinitions: readonly { readonly name: string; readonly regex: string }[];
   readonly trainingImage: string | undefined;
+  /** AlgorithmSpecification.ContainerEntrypoint / ContainerArguments, when given (container executor). */
+  readonly containerEntrypoint?: readonly string[];
+  readonly containerArguments?: readonly string[];
   readonly enableNetworkIsolation: boolean;
 }
 
 export const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
+
+/** CheckpointConfig.LocalPath's default. */
+export const DEFAULT_CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints";
+
+/**
+ * Where a CheckpointConfig.LocalPath is on a host: `/opt/ml/<rest>` is `<base>/<rest>`. Undefined
+ * for a path that is not strictly inside /opt/ml (the only tree a host's base dir stands for).
+ */
+export function checkpointDirIn(baseDir: string, localPath: string = DEFAULT_CHECKPOINT_LOCAL_PATH): string | undefined {
+  const parts = localPath.split("/").filter((p) => p !== "" && p !== ".");
+  if (!localPath.startsWith("/") || parts.length < 3 || parts[0] !== "opt" || parts[1] !== "ml" || parts.includes("..")) return undefined;
+  return [baseDir, ...parts.slice(2)].join("/");
+}
 
 export function trainingJobArn(region: string, accountId: string, name: string): string {
   return `arn:aws:sagemaker:${region}:${accountId}:training-job/${name.toLowerCase()}`;
@@ -95,6 +123,7 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
   const layout = clusterLayout(description);
   const output = joinUri(req.OutputDataConfig.S3OutputPath, name, "output");
   const compression = req.OutputDataConfig.CompressionType ?? "GZIP";
+  const checkpoint = req.CheckpointConfig;
 
   const hosts = layout.hosts.map((host): HostPlan => {
     const baseDir = `${workDir}/${host}`;
@@ -104,6 +133,7 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
       baseDir,
       configFiles: configFilesFor(description, host),
       env: {
+        ...settings.hostEnv,
         ...(req.Environment ?? {}),
         TRAINING_JOB_NAME: name,
         TRAINING_JOB_ARN: arn,
@@ -119,9 +149,12 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
           distribution: s3.S3DataDistributionType ?? "FullyReplicated",
           dataType: s3.S3DataType,
           compression: ch.CompressionType ?? "None",
+          recordWrapper: ch.RecordWrapperType ?? "None",
+          ...(s3.S3DataDistributionType === "ShardedByS3Key" ? { shard: { index: hostIndex(host), count: layout.hosts.length } } : {}),
           target: `${paths.inputData}/${ch.ChannelName}`,
         };
       }),
+      ...(checkpoint ? { checkpointDir: checkpointDirIn(baseDir, checkpoint.LocalPath) ?? paths.checkpoints } : {}),
       logFile: `${workDir}/${host}.log`,
       exitFile: `${workDir}/${host}.exit`,
     };
@@ -137,11 +170,15 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
       compression,
       modelUri: compression === "NONE" ? joinUri(output, "model") : joinUri(output, "model.tar.gz"),
       outputUri: joinUri(output, "output.tar.gz"),
+      intermediateUri: joinUri(output, "intermediate"),
     },
+    ...(checkpoint ? { checkpoints: { uri: checkpoint.S3Uri, localPath: checkpoint.LocalPath ?? DEFAULT_CHECKPOINT_LOCAL_PATH } } : {}),
     maxRuntimeSeconds: req.StoppingCondition.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
     stopGraceSeconds: settings.stopGraceSeconds,
     metricDefinitions: (req.AlgorithmSpecification.MetricDefinitions ?? []).map((m) => ({ name: m.Name, regex: m.Regex })),
     trainingImage: req.AlgorithmSpecification.TrainingImage,
+    ...(req.AlgorithmSpecification.ContainerEntrypoint ? { containerEntrypoint: req.AlgorithmSpecification.ContainerEntrypoint } : {}),
+    ...(req.AlgorithmSpecification.ContainerArguments ? { containerArguments: req.AlgorithmSpecification.ContainerArguments } : {}),
     enableNetworkIsolation: req.EnableNetworkIsolation === true,
   };
 }

@@ -25,7 +25,7 @@ function decodeToken(token: unknown): number {
 
 export function sagemakerService(cp: ControlPlane): ServiceDefinition {
   const handlers: Record<string, Handler> = {
-    CreateTrainingJob: (input) => {
+    CreateTrainingJob: async (input) => {
       validateCreateTrainingJob(input);
       return cp.createTrainingJob(input as CreateTrainingJobRequest);
     },

@@ -1,7 +1,8 @@
 /**
  * The multi-host process executor: every host of a job is a `train` process (as in the process
  * executor) in a network namespace of its own, with its own address on a bridge the job owns, its
- * hostname `algo-N` in a UTS namespace and `/etc/hosts` naming every host. With
+ * hostname `algo-N` in a UTS namespace and `/etc/hosts` naming every host that has started (as
+ * SageMaker's DNS names a host once it runs, so `train` waits for its peers). With
  * EnableNetworkIsolation a host's namespace has loopback only. Needs root and iproute2.
  *
  * Each network it makes is recorded under its state dir until it is removed, so that a restarted
@@ -12,7 +13,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
 import type { Executor, HostHandle } from "../types.js";
-import { createNetwork, destroyNetwork, networkNamespacesAvailable, planNetwork, routedSubnets, type JobNetwork } from "./network.js";
+import { createNetwork, destroyNetwork, networkNamespacesAvailable, planNetwork, publishStartedHosts, routedSubnets, type JobNetwork } from "./network.js";
 
 /** Sets the hostname, then execs the rest: run inside the host's namespaces. */
 const SET_HOSTNAME = 'hostname "$1" && shift && exec "$@"';
@@ -26,6 +27,8 @@ export class NetnsExecutor implements Executor {
   readonly name = "netns";
   private readonly processes: ProcessExecutor;
   private readonly networks = new Map<string, JobNetwork>();
+  /** Hosts launched so far, by job: their names resolve on every host of the job. */
+  private readonly started = new Map<string, Set<string>>();
 
   constructor(private readonly options: NetnsExecutorOptions) {
     this.processes = new ProcessExecutor({
@@ -58,7 +61,7 @@ export class NetnsExecutor implements Executor {
   async prepare(job: JobPlan): Promise<void> {
     await this.release(job); // a rerun after a restart starts from nothing
     const taken = routedSubnets(execFileSync("ip", ["-4", "route", "show", "table", "all"], { encoding: "utf8" }));
-    for (const other of this.networks.values()) if (other.subnet) taken.add(other.subnet);
+    for (const other of this.networks.values()) taken.add(other.subnet);
     const net = this.network(job, taken);
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(this.record(net), JSON.stringify(net));
@@ -70,6 +73,7 @@ export class NetnsExecutor implements Executor {
     await destroyNetwork(net);
     await rm(this.record(net), { force: true });
     this.networks.delete(job.workDir);
+    this.started.delete(job.workDir);
   }
 
   async reclaim(active: readonly JobPlan[]): Promise<void> {
@@ -84,8 +88,13 @@ export class NetnsExecutor implements Executor {
     }
   }
 
-  launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
-    return this.processes.launch(job, host);
+  async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
+    const handle = await this.processes.launch(job, host);
+    const net = this.network(job);
+    const started = (this.started.get(job.workDir) ?? new Set<string>()).add(host.host);
+    this.started.set(job.workDir, started);
+    await publishStartedHosts(net, started);
+    return handle;
   }
 
   reattach(state: unknown): HostHandle | undefined {

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { createNetwork, destroyNetwork, existingNetworks, hostsFile, planNetwork, routedSubnets } from "./network.js";
+import { createNetwork, destroyNetwork, existingNetworks, hostsFile, planNetwork, publishStartedHosts, routedSubnets } from "./network.js";
 
 describe("planNetwork", () => {
   it("derives names from the job and avoids routed subnets", () => {
@@ -15,9 +15,11 @@ describe("planNetwork", () => {
   });
 
   it("gives isolated hosts loopback only", () => {
-    const net = planNetwork("/jobs/b", ["algo-1"], true, new Set());
-    expect([net.subnet, net.hosts[0]!.veth, net.hosts[0]!.address]).toEqual([undefined, undefined, undefined]);
+    const net = planNetwork("/jobs/b", ["algo-1", "algo-2"], true, new Set());
+    expect(net.hosts.map((h) => h.veth)).toEqual([undefined, undefined]);
+    // Every name resolves (the runner waits for them), but no interface holds the addresses.
     expect(hostsFile(net, "algo-1")).toContain("127.0.1.1\talgo-1");
+    expect(hostsFile(net, "algo-1")).toContain(`${net.subnet}.3\talgo-2`);
   });
 
   it("reads the subnets the machine routes", () => {
@@ -40,16 +42,19 @@ describe.skipIf(!root)("networks on this machine (root)", () => {
     await createNetwork(net);
     try {
       const [a, b] = net.hosts.map((h) => h.namespace) as [string, string];
+      // Until a host has started, the others cannot resolve its name.
+      expect(() => execFileSync("ip", ["netns", "exec", a, "getent", "hosts", "algo-2"], { stdio: "ignore" })).toThrow();
+      await publishStartedHosts(net, new Set(["algo-1", "algo-2"]));
       const out = execFileSync(
         "sh",
         [
           "-c",
           `ip netns exec ${b} python3 -c "
-import socket; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 5000)); s.listen(); c, _ = s.accept(); c.send(b'hello'); c.close()" &
+import socket; s = socket.socket(); s.settimeout(20); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('0.0.0.0', 5000)); s.listen(); c, _ = s.accept(); c.send(b'hello'); c.close()" &
           sleep 0.5; ip netns exec ${a} python3 -c "
 import socket; print(socket.create_connection(('algo-2', 5000), timeout=5).recv(10).decode())"; wait`,
         ],
-        { encoding: "utf8" },
+        { encoding: "utf8", timeout: 30_000 },
       );
       expect(out.trim()).toBe("hello");
       expect(execFileSync("ip", ["netns", "exec", a, "unshare", "--uts", "--", "sh", "-c", "hostname algo-1 && hostname"], { encoding: "utf8" }).trim()).toBe("algo-1");

@@ -8,6 +8,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { promisify } from "node:util";
 
@@ -21,15 +22,18 @@ export interface HostNetwork {
   readonly namespace: string;
   /** The veth end left on the bridge side, `o<id>h<n>` (absent when isolated). */
   readonly veth: string | undefined;
-  /** The host's address (absent when isolated). */
-  readonly address: string | undefined;
+  /**
+   * The host's address. An isolated host has no interface to hold it: other hosts still resolve
+   * its name (as the runner waits for every name), but nothing can reach it.
+   */
+  readonly address: string;
 }
 
 export interface JobNetwork {
   readonly id: string;
   readonly bridge: string;
-  /** `a.b.c` of the job's /24, or undefined when every host is isolated. */
-  readonly subnet: string | undefined;
+  /** `a.b.c` of the job's /24. */
+  readonly subnet: string;
   readonly isolated: boolean;
   readonly hosts: readonly HostNetwork[];
 }
@@ -59,17 +63,12 @@ export function routedSubnets(ipRouteOutput: string): Set<string> {
 export function planNetwork(jobKey: string, hosts: readonly string[], isolated: boolean, taken: ReadonlySet<string>): JobNetwork {
   const id = createHash("sha256").update(jobKey).digest("hex").slice(0, 8);
   let subnet: string | undefined;
-  if (!isolated) {
-    let n = parseInt(id.slice(0, 4), 16);
-    for (let tries = 0; tries < 65536; tries++, n = (n + 1) & 0xffff) {
-      const candidate = `10.${n >>> 8}.${n & 255}`;
-      if (!taken.has(candidate)) {
-        subnet = candidate;
-        break;
-      }
-    }
-    if (!subnet) throw new Error("no free /24 left in 10.0.0.0/8 for the job's network");
+  let n = parseInt(id.slice(0, 4), 16);
+  for (let tries = 0; tries < 65536 && !subnet; tries++, n = (n + 1) & 0xffff) {
+    const candidate = `10.${n >>> 8}.${n & 255}`;
+    if (!taken.has(candidate)) subnet = candidate;
   }
+  if (!subnet) throw new Error("no free /24 left in 10.0.0.0/8 for the job's network");
   return {
     id,
     bridge: `${NETWORK_PREFIX}${id}`,
@@ -79,17 +78,20 @@ export function planNetwork(jobKey: string, hosts: readonly string[], isolated: 
       host,
       namespace: `${NETWORK_PREFIX}-${id}-${host}`,
       veth: isolated ? undefined : `o${id}h${i + 1}`,
-      address: isolated ? undefined : `${subnet}.${i + 2}`,
+      address: `${subnet}.${i + 2}`,
     })),
   };
 }
 
-/** `/etc/hosts` as a host of the job sees it. */
-export function hostsFile(net: JobNetwork, self: string): string {
+/**
+ * `/etc/hosts` as a host of the job sees it: itself, and the hosts in `started` (all by default).
+ * Like DNS on SageMaker, a host's name resolves once that host has started.
+ */
+export function hostsFile(net: JobNetwork, self: string, started?: ReadonlySet<string>): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
   for (const h of net.hosts) {
-    if (h.address) lines.push(`${h.address}\t${h.host}`);
-    else if (h.host === self) lines.push(`127.0.1.1\t${h.host}`);
+    if (h.host !== self && started && !started.has(h.host)) continue;
+    lines.push(`${net.isolated && h.host === self ? "127.0.1.1" : h.address}\t${h.host}`);
   }
   return `${lines.join("\n")}\n`;
 }
@@ -103,18 +105,39 @@ function netnsEtc(namespace: string): string {
   return `/etc/netns/${namespace}`;
 }
 
+/**
+ * Where bridged traffic goes through iptables (br_netfilter loaded, as Docker does, which also
+ * sets the FORWARD policy to DROP), traffic within the job's bridge must be let through.
+ */
+async function allowBridgeTraffic(bridge: string, allow: boolean): Promise<void> {
+  const rule = ["FORWARD", "-i", bridge, "-o", bridge, "-j", "ACCEPT"];
+  await run("iptables", allow ? ["-I", ...rule.slice(0, 1), "1", ...rule.slice(1)] : ["-D", ...rule]).catch((e: NodeJS.ErrnoException) => {
+    // No iptables (or no such rule to delete): nothing filters the bridge, or nothing to undo.
+    if (allow && e.code !== "ENOENT" && bridgeFiltered()) throw e;
+  });
+}
+
+function bridgeFiltered(): boolean {
+  try {
+    return readFileSync("/proc/sys/net/bridge/bridge-nf-call-iptables", "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}
+
 export async function createNetwork(net: JobNetwork): Promise<void> {
   try {
     if (!net.isolated) {
       await ip("link", "add", net.bridge, "type", "bridge");
       await ip("link", "set", net.bridge, "up");
+      await allowBridgeTraffic(net.bridge, true);
     }
     for (const h of net.hosts) {
       await ip("netns", "add", h.namespace);
       await ip("-n", h.namespace, "link", "set", "lo", "up");
       await mkdir(netnsEtc(h.namespace), { recursive: true });
-      await writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host));
-      if (!h.veth || !h.address) continue;
+      await writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host, new Set()));
+      if (!h.veth) continue;
       const peer = h.veth.replace(/h(\d+)$/, "p$1");
       await ip("link", "add", h.veth, "type", "veth", "peer", "name", peer, "netns", h.namespace);
       await ip("link", "set", h.veth, "master", net.bridge);
@@ -129,6 +152,14 @@ export async function createNetwork(net: JobNetwork): Promise<void> {
   }
 }
 
+/**
+ * Name the started hosts in every host's /etc/hosts. The file is rewritten in place: inside a
+ * namespace it is a bind mount of this very file, so running hosts see the change.
+ */
+export async function publishStartedHosts(net: JobNetwork, started: ReadonlySet<string>): Promise<void> {
+  for (const h of net.hosts) await writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host, started));
+}
+
 /** Remove everything of the job's network; what is already gone is fine. */
 export async function destroyNetwork(net: JobNetwork): Promise<void> {
   for (const h of net.hosts) {
@@ -136,7 +167,10 @@ export async function destroyNetwork(net: JobNetwork): Promise<void> {
     await rm(netnsEtc(h.namespace), { recursive: true, force: true });
     if (h.veth) await ip("link", "delete", h.veth).catch(() => undefined);
   }
-  if (!net.isolated) await ip("link", "delete", net.bridge).catch(() => undefined);
+  if (!net.isolated) {
+    await ip("link", "delete", net.bridge).catch(() => undefined);
+    await allowBridgeTraffic(net.bridge, false);
+  }
 }
 
 /** Namespaces and bridges of optml jobs that exist on the machine, by job network id. */

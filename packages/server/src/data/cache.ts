@@ -1,0 +1,199 @@
+/**
+ * The content cache of S3 objects: a rerun whose objects have not changed downloads nothing.
+ *
+ * Layout: `$OPTML_HOME/cache/objects/<h0h1>/<h>`, where h is the SHA-256 of bucket, key and
+ * ETag; `$OPTML_HOME/cache/tmp/` holds downloads in progress (same file system, so they are
+ * renamed into place whole). A channel's file is a hard link to its cache entry (a copy when the
+ * cache is on another file system), so a cached object costs its size once however many jobs use
+ * it. An entry's mtime is the object's LastModified, and its size is the object's: an entry whose
+ * size or mtime differ (a program wrote to its channel file in place) is dropped, not served.
+ * Its atime is its last use. Above the size limit (OPTML_CACHE_LIMIT, default 20 GiB; 0 turns the
+ * cache off), the least recently used entries are removed after each channel is staged.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink, utimes } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { Environment } from "./s3-client.js";
+
+export const DEFAULT_CACHE_LIMIT_BYTES = 20 * 1024 ** 3;
+
+const UNITS: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** `OPTML_CACHE_LIMIT`: bytes, or a number with K, M, G or T (binary units; "20G", "512MiB"). */
+export function parseByteSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?\s*$/i.exec(text);
+  if (!m) throw new Error(`'${text}' is not a size: use bytes or a number with K, M, G or T, like 20G`);
+  return Math.floor(Number(m[1]) * UNITS[m[2]!.toUpperCase()]!);
+}
+
+export function cacheLimitFromEnv(env: Environment): number {
+  const text = env.OPTML_CACHE_LIMIT;
+  if (text === undefined || text.trim() === "") return DEFAULT_CACHE_LIMIT_BYTES;
+  try {
+    return parseByteSize(text);
+  } catch (e) {
+    throw new Error(`OPTML_CACHE_LIMIT: ${(e as Error).message}`);
+  }
+}
+
+/** The cache's directory under a state directory. */
+export function cacheDirOf(home: string): string {
+  return join(home, "cache");
+}
+
+/** What the cache identifies an object by, and what a cached copy must still match. */
+export interface CachedObject {
+  readonly bucket: string;
+  readonly key: string;
+  readonly etag: string;
+  readonly size: number;
+  readonly lastModified: Date | undefined;
+}
+
+export interface CacheInfo {
+  readonly dir: string;
+  readonly entries: number;
+  readonly bytes: number;
+  readonly limitBytes: number;
+}
+
+interface Entry {
+  readonly path: string;
+  readonly size: number;
+  readonly lastUse: number;
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** Hard-link `from` at `to`, or copy it where a link cannot be made (another file system). */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== "EXDEV" && code !== "EPERM" && code !== "EMLINK") throw e;
+    await copyFile(from, to);
+  }
+}
+
+export class ContentCache {
+  /** Lookups served from the cache, and lookups that were not, since this cache was opened. */
+  readonly stats = { hits: 0, misses: 0 };
+
+  constructor(
+    readonly dir: string,
+    readonly limitBytes: number,
+  ) {}
+
+  get enabled(): boolean {
+    return this.limitBytes > 0;
+  }
+
+  private entryPath(object: Pick<CachedObject, "bucket" | "key" | "etag">): string {
+    const hash = createHash("sha256").update(`${object.bucket}\0${object.key}\0${object.etag}`).digest("hex");
+    return join(this.dir, "objects", hash.slice(0, 2), hash);
+  }
+
+  /** A fresh path for a download in progress, on the cache's file system. */
+  async temporaryPath(): Promise<string> {
+    const tmp = join(this.dir, "tmp");
+    await mkdir(tmp, { recursive: true });
+    return join(tmp, `${Date.now()}-${randomBytes(6).toString("hex")}`);
+  }
+
+  /**
+   * Put the cached copy of `object` at `destination` (a hard link); false when there is none, or
+   * it no longer matches the object (then it is dropped).
+   */
+  async place(object: CachedObject, destination: string): Promise<boolean> {
+    if (!this.enabled) return false;
+    const path = this.entryPath(object);
+    const info = await stat(path).catch(() => undefined);
+    const matches =
+      info !== undefined && info.size === object.size && (object.lastModified === undefined || seconds(info.mtimeMs) === seconds(object.lastModified.getTime()));
+    if (info && !matches) await unlink(path).catch(() => undefined);
+    if (!matches) {
+      this.stats.misses++;
+      return false;
+    }
+    try {
+      await linkOrCopy(path, destination);
+    } catch (e) {
+      // Evicted between the stat and the link: a miss.
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      this.stats.misses++;
+      return false;
+    }
+    await utimes(path, new Date(), info.mtime).catch(() => undefined);
+    this.stats.hits++;
+    return true;
+  }
+
+  /**
+   * Take a finished download at `temporary` (on the cache's file system) into the cache and
+   * place it at `destination`. Its mtime becomes the object's LastModified.
+   */
+  async admit(temporary: string, object: CachedObject, destination: string): Promise<void> {
+    const now = new Date();
+    await utimes(temporary, now, object.lastModified ?? now);
+    await linkOrCopy(temporary, destination);
+    const path = this.entryPath(object);
+    await mkdir(dirname(path), { recursive: true });
+    await rename(temporary, path);
+  }
+
+  private async entries(): Promise<Entry[]> {
+    const root = join(this.dir, "objects");
+    const entries: Entry[] = [];
+    for (const bucket of await readdir(root).catch(() => [] as string[])) {
+      for (const name of await readdir(join(root, bucket)).catch(() => [] as string[])) {
+        const path = join(root, bucket, name);
+        const info = await stat(path).catch(() => undefined);
+        if (info?.isFile()) entries.push({ path, size: info.size, lastUse: info.atimeMs });
+      }
+    }
+    return entries;
+  }
+
+  /** Remove the least recently used entries until the cache is within its limit; drop stale downloads. */
+  async trim(): Promise<void> {
+    const tmp = join(this.dir, "tmp");
+    for (const name of await readdir(tmp).catch(() => [] as string[])) {
+      const info = await stat(join(tmp, name)).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > 24 * 3600_000) await rm(join(tmp, name), { force: true });
+    }
+    const entries = await this.entries();
+    let total = entries.reduce((sum, e) => sum + e.size, 0);
+    if (total <= this.limitBytes) return;
+    entries.sort((a, b) => a.lastUse - b.lastUse);
+    for (const entry of entries) {
+      if (total <= this.limitBytes) break;
+      await unlink(entry.path).catch(() => undefined);
+      total -= entry.size;
+    }
+  }
+
+  async info(): Promise<CacheInfo> {
+    const entries = await this.entries();
+    return { dir: this.dir, entries: entries.length, bytes: entries.reduce((sum, e) => sum + e.size, 0), limitBytes: this.limitBytes };
+  }
+
+  /** Remove every entry (files in use by jobs stay: they are links of their own). */
+  async clear(): Promise<void> {
+    await rm(join(this.dir, "objects"), { recursive: true, force: true });
+    await rm(join(this.dir, "tmp"), { recursive: true, force: true });
+  }
+}
+
+/** The cache under a state directory: where it is, what it holds, its limit (for `optml cache`). */
+export function cacheInfo(home: string, env: Environment = process.env): Promise<CacheInfo> {
+  return new ContentCache(cacheDirOf(home), cacheLimitFromEnv(env)).info();
+}
+
+/** Empty the cache under a state directory; what it held before. */
+export async function clearCache(home: string, env: Environment = process.env): Promise<CacheInfo> {
+  const cache = new ContentCache(cacheDirOf(home), cacheLimitFromEnv(env));
+  const before = await cache.info();
+  await cache.clear();
+  return before;
+}

@@ -1,0 +1,202 @@
+/**
+ * Pipe mode: a channel's data streamed through FIFOs, as SageMaker gives it.
+ *
+ * `input/data/<channel>_0` exists when the program starts. Each time the program opens the
+ * channel's current FIFO, that is one pass (epoch) over the data: the host's objects are written
+ * to it in order (S3Prefix: S3's key order; ManifestFile: the manifest's order), each
+ * decompressed on the way when the channel's CompressionType is Gzip; RecordIO and other content
+ * pass as they are. When a pass is over (all written, or the program closed its end early), the
+ * next FIFO `<channel>_<epoch+1>` is made and the finished one removed, then closed (the program
+ * reads EOF), so a program that reopens a finished FIFO gets ENOENT instead of hanging.
+ * Passes go on while the host runs. A source that fails mid-pass ends the job: the FIFO is closed
+ * and the failure reported (the lifecycle stops the hosts and fails the job with ClientError).
+ */
+import { execFile, spawn } from "node:child_process";
+import { constants, createReadStream, openSync } from "node:fs";
+import { lstat, readdir, rm } from "node:fs/promises";
+import { Socket } from "node:net";
+import { basename, dirname } from "node:path";
+import { PassThrough, type Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { createGunzip } from "node:zlib";
+import type { ChannelPlacement } from "../jobs/plan.js";
+import { channelObjects, type ChannelObject } from "./channel-objects.js";
+import type { DataContext } from "./context.js";
+import { DataError, pipeSourceFailed } from "./errors.js";
+import { objectStream } from "./s3-objects.js";
+
+const run = promisify(execFile);
+
+/** How often an unopened FIFO is tried for a reader. */
+const OPEN_POLL_MS = 20;
+
+/**
+ * Read ahead of the FIFO, so that the source (an HTTP response) keeps streaming while the program
+ * takes what the FIFO holds (64 KiB), instead of stopping and starting at the FIFO's pace.
+ */
+const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+/** Linux's fcntl to size a pipe's buffer, and the size asked for (the default limit for anyone). */
+const F_SETPIPE_SZ = 1031;
+const PIPE_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * Raise the FIFO's buffer from 64 KiB to 1 MiB, so that writer and reader hand over 16 times
+ * less often (on a busy machine, several times the throughput). Node has no fcntl, so a helper
+ * that inherits the FIFO as its stdin does it: python3, else perl; without either, or off Linux,
+ * the FIFO keeps its default buffer.
+ */
+async function enlargeFifo(fd: number): Promise<void> {
+  if (process.platform !== "linux") return;
+  const helpers: [string, string[]][] = [
+    ["python3", ["-c", `import fcntl; fcntl.fcntl(0, ${F_SETPIPE_SZ}, ${PIPE_BUFFER_BYTES})`]],
+    ["perl", ["-e", `fcntl(STDIN, ${F_SETPIPE_SZ}, ${PIPE_BUFFER_BYTES}) or exit 1`]],
+  ];
+  for (const [command, args] of helpers) {
+    const done = await new Promise<boolean>((resolve) => {
+      const child = spawn(command, args, { stdio: [fd, "ignore", "ignore"] });
+      child.once("error", () => resolve(false));
+      child.once("exit", (code) => resolve(code === 0));
+    });
+    if (done) return;
+  }
+}
+
+/** `<base>/input/data/<channel>_<epoch>`. */
+export function pipePath(placement: Pick<ChannelPlacement, "target">, epoch: number): string {
+  return `${placement.target}_${epoch}`;
+}
+
+export async function makeFifo(path: string): Promise<void> {
+  const existing = await lstat(path).catch(() => undefined);
+  if (existing?.isFIFO()) return;
+  if (existing) throw new Error(`${path} exists and is not a FIFO`);
+  await run("mkfifo", ["-m", "0644", path]);
+}
+
+/** The epoch of the channel's newest FIFO, or undefined when there is none. */
+async function currentEpoch(placement: ChannelPlacement): Promise<number | undefined> {
+  const prefix = `${basename(placement.target)}_`;
+  let newest: number | undefined;
+  for (const name of await readdir(dirname(placement.target)).catch(() => [] as string[])) {
+    if (!name.startsWith(prefix) || !/^\d+$/.test(name.slice(prefix.length))) continue;
+    const epoch = Number(name.slice(prefix.length));
+    if ((await lstat(`${dirname(placement.target)}/${name}`)).isFIFO() && (newest === undefined || epoch > newest)) newest = epoch;
+  }
+  return newest;
+}
+
+/** Open a FIFO for writing once a reader has opened it (never blocking a thread); undefined when stopped. */
+async function openWhenRead(path: string, signal: AbortSignal): Promise<number | undefined> {
+  while (!signal.aborted) {
+    try {
+      return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENXIO") throw e;
+    }
+    await sleep(OPEN_POLL_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
+}
+
+/** The reader closed its end: the pass is over, not failed. */
+function readerGone(e: unknown): boolean {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return code === "EPIPE" || code === "ECONNRESET" || code === "ERR_STREAM_DESTROYED" || code === "ERR_STREAM_PREMATURE_CLOSE";
+}
+
+export class PipeChannel {
+  private readonly controller = new AbortController();
+  private loop: Promise<void> | undefined;
+  private objects: ChannelObject[] | undefined;
+  /** Passes served so far. */
+  passes = 0;
+
+  constructor(
+    private readonly data: DataContext,
+    private readonly placement: ChannelPlacement,
+    private readonly onFatal: (error: DataError) => void,
+  ) {}
+
+  start(): void {
+    this.loop = this.serve().catch((e: unknown) => {
+      if (this.controller.signal.aborted) return;
+      this.onFatal(e instanceof DataError ? e : new DataError(`Pipe mode channel '${this.placement.channel}': ${(e as Error).message}`));
+    });
+  }
+
+  /** Stop serving (the host has exited). */
+  async stop(): Promise<void> {
+    this.controller.abort(new Error("the host has exited"));
+    await this.loop;
+  }
+
+  private async serve(): Promise<void> {
+    const signal = this.controller.signal;
+    let epoch = (await currentEpoch(this.placement)) ?? 0;
+    await makeFifo(pipePath(this.placement, epoch));
+    while (!signal.aborted) {
+      const path = pipePath(this.placement, epoch);
+      const fd = await openWhenRead(path, signal);
+      if (fd === undefined) return;
+      await enlargeFifo(fd);
+      const socket = new Socket({ fd, readable: false, writable: true });
+      const reader = { gone: false };
+      socket.on("error", (e) => {
+        if (readerGone(e)) reader.gone = true;
+      });
+      const onAbort = () => socket.destroy();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        this.objects ??= await channelObjects(this.data, this.placement, signal);
+        await this.pass(socket, this.objects, reader, signal);
+        this.passes++;
+        // The next FIFO is there, and this one gone, before the program reads EOF on this one.
+        await makeFifo(pipePath(this.placement, epoch + 1));
+        await rm(path, { force: true });
+        await closeSocket(socket);
+      } catch (e) {
+        socket.destroy();
+        throw e;
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+      }
+      epoch++;
+    }
+  }
+
+  /** One pass over the objects; returns early, without error, when the reader closes its end. */
+  private async pass(socket: Socket, objects: readonly ChannelObject[], reader: { gone: boolean }, signal: AbortSignal): Promise<void> {
+    for (const o of objects) {
+      if (reader.gone || socket.destroyed) return;
+      let source: Readable;
+      try {
+        source = o.kind === "s3" ? await objectStream(this.data.s3, o.bucket, o.key, signal) : createReadStream(o.file, { highWaterMark: CHUNK_BYTES });
+      } catch (e) {
+        if (signal.aborted) throw e;
+        throw pipeSourceFailed(this.placement.channel, o.uri, e);
+      }
+      try {
+        const ahead = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+        if (this.placement.compression === "Gzip") await pipeline(source, createGunzip({ chunkSize: CHUNK_BYTES }), ahead, socket, { end: false, signal });
+        else await pipeline(source, ahead, socket, { end: false, signal });
+      } catch (e) {
+        if (signal.aborted) throw e;
+        if (reader.gone || readerGone(e)) return;
+        throw pipeSourceFailed(this.placement.channel, o.uri, e);
+      }
+    }
+  }
+}
+
+/** End the writing side (the reader then reads EOF) and wait until it is closed. */
+function closeSocket(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    socket.once("close", () => resolve());
+    socket.end();
+  });
+}

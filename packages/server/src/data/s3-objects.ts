@@ -1,0 +1,179 @@
+/**
+ * S3 objects in and out: listing a prefix, reading an object as a stream or text, downloading
+ * one to a file through the content cache, and uploading streams and files. Uploads go through
+ * @aws-sdk/lib-storage: a body above one part is a multipart upload, which S3 shows only once it
+ * is completed, and which is aborted when anything fails, so an object is never visible
+ * half-written. Every failure is a DataError that names the S3 URL and the cause.
+ */
+import { randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import { createReadStream, createWriteStream } from "node:fs";
+import { rename, rm, utimes } from "node:fs/promises";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { CachedObject } from "./cache.js";
+import type { DataContext } from "./context.js";
+import { s3Failed } from "./errors.js";
+import type { S3Access } from "./s3-client.js";
+
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+
+export function s3Uri(bucket: string, key: string): string {
+  return `s3://${bucket}/${key}`;
+}
+
+export interface ListedObject {
+  readonly key: string;
+  readonly size: number;
+  readonly etag: string;
+  readonly lastModified: Date | undefined;
+}
+
+function aborted(signal: AbortSignal | undefined, e: unknown): boolean {
+  return signal?.aborted === true || (e as Error)?.name === "AbortError";
+}
+
+/** Every object under `prefix`, in S3's order (UTF-8 bytes of the keys). */
+export async function listObjects(s3: S3Access, bucket: string, prefix: string, signal?: AbortSignal): Promise<ListedObject[]> {
+  const objects: ListedObject[] = [];
+  let token: string | undefined;
+  try {
+    do {
+      const page = await s3.client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }),
+        signal ? { abortSignal: signal } : {},
+      );
+      for (const o of page.Contents ?? []) {
+        objects.push({ key: o.Key!, size: o.Size ?? 0, etag: o.ETag ?? "", lastModified: o.LastModified });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  } catch (e) {
+    if (aborted(signal, e)) throw e;
+    throw s3Failed("list", s3Uri(bucket, prefix), e);
+  }
+  return objects;
+}
+
+/** One object's size, ETag and LastModified; the SDK error when it cannot be read. */
+export async function headObject(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<ListedObject> {
+  const head = await s3.limiter.run(() => s3.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {}));
+  return { key, size: head.ContentLength ?? 0, etag: head.ETag ?? "", lastModified: head.LastModified };
+}
+
+/** The object's body as a stream (the caller consumes or destroys it). */
+export async function objectStream(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+  try {
+    const response = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    if (!(response.Body instanceof Readable)) throw new Error("the response has no body stream");
+    return response.Body;
+  } catch (e) {
+    if (aborted(signal, e)) throw e;
+    throw s3Failed("read", s3Uri(bucket, key), e);
+  }
+}
+
+export async function objectText(s3: S3Access, bucket: string, key: string): Promise<string> {
+  const body = await objectStream(s3, bucket, key);
+  const chunks: Buffer[] = [];
+  try {
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+  } catch (e) {
+    throw s3Failed("read", s3Uri(bucket, key), e);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** Download one object to `file` (which the caller makes visible); what S3 says the object was. */
+export async function downloadToFile(s3: S3Access, bucket: string, key: string, file: string, signal?: AbortSignal): Promise<{ etag?: string; lastModified?: Date; size: number }> {
+  return s3.limiter.run(async () => {
+    const response = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    if (!(response.Body instanceof Readable)) throw new Error("the response has no body stream");
+    const out = createWriteStream(file);
+    await pipeline(response.Body, out, signal ? { signal } : {});
+    return { etag: response.ETag, lastModified: response.LastModified, size: out.bytesWritten };
+  });
+}
+
+/**
+ * Put `object` at `destination`: from the content cache when it holds it, else downloaded (into
+ * the cache when it is on). Resolves to whether it came from the cache.
+ */
+export async function fetchObject(data: DataContext, object: CachedObject, destination: string, signal?: AbortSignal): Promise<boolean> {
+  const { cache } = data;
+  if (await cache.place(object, destination)) return true;
+  const temporary = cache.enabled ? await cache.temporaryPath() : `${destination}.optml-partial-${randomBytes(4).toString("hex")}`;
+  try {
+    const got = await downloadToFile(data.s3, object.bucket, object.key, temporary, signal);
+    const actual: CachedObject = { ...object, etag: got.etag ?? object.etag, lastModified: got.lastModified ?? object.lastModified, size: got.size };
+    if (cache.enabled) {
+      await cache.admit(temporary, actual, destination);
+    } else {
+      const now = new Date();
+      await utimes(temporary, now, actual.lastModified ?? now);
+      await rename(temporary, destination);
+    }
+  } catch (e) {
+    await rm(temporary, { force: true });
+    if (aborted(signal, e)) throw e;
+    throw s3Failed("download", s3Uri(object.bucket, object.key), e);
+  }
+  return false;
+}
+
+/** Upload a stream to one object (multipart above one part; aborted on failure). */
+export async function uploadStream(s3: S3Access, bucket: string, key: string, body: Readable, signal?: AbortSignal): Promise<void> {
+  const upload = new Upload({
+    client: s3.client,
+    params: { Bucket: bucket, Key: key, Body: body },
+    partSize: UPLOAD_PART_BYTES,
+    queueSize: 4,
+    leavePartsOnError: false,
+  });
+  const onAbort = () => void upload.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    await upload.done();
+  } catch (e) {
+    body.destroy();
+    if (aborted(signal, e)) throw e;
+    throw s3Failed("upload to", s3Uri(bucket, key), e);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+export function uploadFile(s3: S3Access, bucket: string, key: string, file: string, signal?: AbortSignal): Promise<void> {
+  return uploadStream(s3, bucket, key, createReadStream(file), signal);
+}
+
+/** Run `task` on every item, `limit` at a time; the first failure stops the rest and is thrown. */
+export async function forEachLimited<T>(items: readonly T[], limit: number, task: (item: T, signal: AbortSignal) => Promise<void>, outer?: AbortSignal): Promise<void> {
+  const controller = new AbortController();
+  // Every task listens to it (the SDK, pipelines): as many listeners as tasks at once is expected.
+  setMaxListeners(Math.max(10, limit * 4), controller.signal);
+  const onAbort = () => controller.abort(outer!.reason);
+  outer?.addEventListener("abort", onAbort, { once: true });
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (!failure && !controller.signal.aborted && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await task(item, controller.signal);
+      } catch (e) {
+        failure ??= { error: e };
+        controller.abort(e);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  } finally {
+    outer?.removeEventListener("abort", onAbort);
+  }
+  if (failure) throw failure.error;
+  if (outer?.aborted) throw outer.reason;
+}
