@@ -203,14 +203,17 @@ with open(sys.argv[1], "rb", buffering=0) as f:
 print(n, time.perf_counter() - started)
 `;
     // Baseline in the same run: the same object fetched by the SDK and thrown away (what moto serves).
+    const rawCpu = process.cpuUsage();
     const raw = await timed(async () => {
       const r = await s3.send(new GetObjectCommand({ Bucket: "bench", Key: "pipe/big.bin" }));
       let n = 0;
       for await (const c of r.Body) n += c.length;
       return n;
     });
-    console.log(`  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)}`);
+    const rawUsed = process.cpuUsage(rawCpu);
+    console.log(`  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)}; CPU ${((rawUsed.user + rawUsed.system) / 1e6).toFixed(2)} s`);
     for (let epoch = 0; epoch < REPS; epoch++) {
+      const cpuBefore = process.cpuUsage();
       // Not spawnSync: the pipe is served by this process's event loop.
       const out = await new Promise((resolve, reject) => {
         const p = spawn("python3", ["-c", reader, pipePath(placement, epoch)], { stdio: ["ignore", "pipe", "inherit"] });
@@ -221,9 +224,12 @@ print(n, time.perf_counter() - started)
       });
       if (fatal) throw fatal;
       const [n, secs] = out.trim().split(" ").map(Number);
+      const cpu = process.cpuUsage(cpuBefore);
       if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
       const mbs = n / 1e6 / secs;
-      console.log(`  pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}`);
+      console.log(
+        `  pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}; control plane CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+      );
     }
     await pipe.stop();
     data.close();
