@@ -18,6 +18,7 @@ import { performance } from "node:perf_hooks";
 import { startServer } from "../packages/server/dist/index.js";
 import { stageChannel } from "../packages/server/dist/data/channels.js";
 import { writeTarGz } from "../packages/server/dist/data/artifacts.js";
+import { DataContext } from "../packages/server/dist/data/context.js";
 
 const quick = process.argv.includes("--quick");
 const root = mkdtempSync(join(tmpdir(), "optml-bench-cp-"));
@@ -101,7 +102,7 @@ try {
       for (let i = 0; i < 5; i++) {
         const target = join(root, `stage-${n}-${i}`, "input", "data", "train");
         const t0 = performance.now();
-        await stageChannel({ channel: "train", source: { kind: "file", path: source }, sourceUri: `file://${source}`, inputMode: "File", distribution: "FullyReplicated", dataType: "S3Prefix", compression: "None", target });
+        await stageChannel(new DataContext(join(root, "stage-home"), "us-east-1", {}, process.env), { channel: "train", source: { kind: "file", path: source }, sourceUri: `file://${source}`, inputMode: "File", distribution: "FullyReplicated", dataType: "S3Prefix", compression: "None", target });
         xs.push(performance.now() - t0);
       }
       return median(xs);
