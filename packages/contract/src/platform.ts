@@ -18,6 +18,8 @@ export interface ChannelDescription {
   readonly contentType?: string;
   readonly s3DistributionType?: S3DistributionType;
   readonly recordWrapperType?: RecordWrapperType;
+  /** Heterogeneous clusters: only hosts of these instance groups receive the channel (all when unset). */
+  readonly instanceGroupNames?: readonly string[];
 }
 
 export interface InstanceGroupDescription {
@@ -95,6 +97,7 @@ export function configFilesFor(job: JobDescription, currentHost: string): Config
 
   const inputDataConfig: Record<string, Record<string, string>> = {};
   for (const [i, ch] of (job.channels ?? []).entries()) {
+    if (ch.instanceGroupNames?.length && !ch.instanceGroupNames.includes(group.name)) continue;
     if (!CHANNEL_NAME_PATTERN.test(ch.name)) {
       throw invalid(`channels[${i}].name`, `"${ch.name}" is not a valid channel name (1 to 64 characters from A-Z, a-z, 0-9, '.', '-' and '_')`);
     }

@@ -28,7 +28,10 @@ export function admissionProblems(req: CreateTrainingJobRequest): string[] {
       problems.push(`${member}: CompressionType ${ch.CompressionType} is used only in Pipe input mode; in ${mode} mode leave it unset or None`);
     }
     if (ch.ShuffleConfig && mode === "Pipe") problems.push(`${member}: ShuffleConfig is not supported yet in Pipe mode; leave it unset`);
-    if (source.InstanceGroupNames?.length) problems.push(`${member}: InstanceGroupNames is not supported yet; leave it unset`);
+    const groups = new Set((req.ResourceConfig.InstanceGroups ?? []).map((g) => g.InstanceGroupName));
+    for (const name of source.InstanceGroupNames ?? []) {
+      if (!groups.has(name)) problems.push(`${member}: InstanceGroupNames names '${name}', which is not one of ResourceConfig.InstanceGroups`);
+    }
   }
   if (req.CheckpointConfig) {
     uris.push(["CheckpointConfig.S3Uri", req.CheckpointConfig.S3Uri]);

@@ -147,3 +147,35 @@ describe("the data a plan places", () => {
     expect(plan.hosts[0]!.env).toMatchObject({ AWS_ENDPOINT_URL_S3: "http://job:1", AWS_ACCESS_KEY_ID: "k", AWS_REGION: "eu-west-1" });
   });
 });
+
+describe("heterogeneous clusters", () => {
+  it("gives a channel only to the instance groups it names, sharding among them", () => {
+    const base = scriptModeRequest({ name: "hetero", codeDir: "/c", program: "t.py", outputDir: "/o", channels: { train: "/d", all: "/e" } });
+    const req = {
+      ...base,
+      ResourceConfig: {
+        VolumeSizeInGB: 1,
+        InstanceGroups: [
+          { InstanceGroupName: "gpus", InstanceType: "ml.p4d.24xlarge", InstanceCount: 2 },
+          { InstanceGroupName: "cpus", InstanceType: "ml.c5.xlarge", InstanceCount: 1 },
+        ],
+      },
+      InputDataConfig: base.InputDataConfig!.map((ch) =>
+        ch.ChannelName === "train"
+          ? { ...ch, DataSource: { S3DataSource: { ...ch.DataSource.S3DataSource!, InstanceGroupNames: ["gpus"], S3DataDistributionType: "ShardedByS3Key" as const } } }
+          : ch,
+      ),
+    };
+    expect(admissionProblems(req)).toEqual([]);
+    const plan = planJob(req, settings, 1);
+    const channels = (host: string) => plan.hosts.find((h) => h.host === host)!.channels.map((c) => [c.channel, c.shard ?? null]);
+    expect(channels("algo-1")).toEqual([["train", { index: 0, count: 2 }], ["all", null]]);
+    expect(channels("algo-2")).toEqual([["train", { index: 1, count: 2 }], ["all", null]]);
+    expect(channels("algo-3")).toEqual([["all", null]]);
+    // The host's inputdataconfig.json lists only what it receives, as SageMaker writes it.
+    expect(Object.keys(JSON.parse(plan.hosts.find((h) => h.host === "algo-3")!.configFiles["inputdataconfig.json"]))).toEqual(["all"]);
+    expect(JSON.parse(plan.hosts[0]!.configFiles["resourceconfig.json"]).current_group_name).toBe("gpus");
+    const wrong = { ...req, InputDataConfig: [{ ...req.InputDataConfig[0]!, DataSource: { S3DataSource: { ...req.InputDataConfig[0]!.DataSource.S3DataSource!, InstanceGroupNames: ["tpus"] } } }] };
+    expect(admissionProblems(wrong).join("\n")).toMatch(/InstanceGroupNames names 'tpus', which is not one of ResourceConfig.InstanceGroups/);
+  });
+});

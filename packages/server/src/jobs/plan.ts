@@ -110,6 +110,7 @@ export function jobDescription(req: CreateTrainingJobRequest): JobDescription & 
       ...(ch.ContentType !== undefined ? { contentType: ch.ContentType } : {}),
       s3DistributionType: ch.DataSource.S3DataSource?.S3DataDistributionType ?? "FullyReplicated",
       recordWrapperType: ch.RecordWrapperType ?? "None",
+      ...(ch.DataSource.S3DataSource?.InstanceGroupNames?.length ? { instanceGroupNames: ch.DataSource.S3DataSource.InstanceGroupNames } : {}),
     })),
     ...cluster,
   };
@@ -125,6 +126,11 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
   const compression = req.OutputDataConfig.CompressionType ?? "GZIP";
   const checkpoint = req.CheckpointConfig;
 
+  const groupOf = new Map(layout.groups.flatMap((g) => g.hosts.map((h) => [h, g.name] as const)));
+  /** The hosts that receive a channel (InstanceGroupNames limits them to some groups), by number. */
+  const receivers = (names: readonly string[] | undefined) =>
+    layout.hosts.filter((h) => !names?.length || names.includes(groupOf.get(h)!)).sort((a, b) => hostIndex(a) - hostIndex(b));
+
   const hosts = layout.hosts.map((host): HostPlan => {
     const baseDir = `${workDir}/${host}`;
     const paths = contractPaths(baseDir);
@@ -139,8 +145,10 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
         TRAINING_JOB_ARN: arn,
         AWS_REGION: settings.region,
       },
-      channels: (req.InputDataConfig ?? []).map((ch, i) => {
+      channels: (req.InputDataConfig ?? []).flatMap((ch, i) => {
         const s3 = ch.DataSource.S3DataSource!;
+        const takers = receivers(s3.InstanceGroupNames);
+        if (!takers.includes(host)) return [];
         return {
           channel: ch.ChannelName,
           source: parseLocation(s3.S3Uri),
@@ -150,7 +158,7 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
           dataType: s3.S3DataType,
           compression: ch.CompressionType ?? "None",
           recordWrapper: ch.RecordWrapperType ?? "None",
-          ...(s3.S3DataDistributionType === "ShardedByS3Key" ? { shard: { index: hostIndex(host), count: layout.hosts.length } } : {}),
+          ...(s3.S3DataDistributionType === "ShardedByS3Key" ? { shard: { index: takers.indexOf(host), count: takers.length } } : {}),
           target: `${paths.inputData}/${ch.ChannelName}`,
         };
       }),
