@@ -272,3 +272,27 @@ describe("capacity", () => {
     expect(names.every((n) => existsSync(join(out, n, "output", "model.tar.gz")))).toBe(true);
   }, 240_000);
 });
+
+describe.skipIf(process.getuid?.() !== 0)("local channels (root)", () => {
+  it("are read-only for the job and never modified", async () => {
+    const data = h.data({ "a.csv": "original\n" });
+    const program = `
+import os
+p = os.path.join(os.environ["SM_CHANNEL_TRAIN"], "a.csv")
+print("reads", open(p).read().strip(), flush=True)
+try:
+    open(p, "w").write("changed")
+    print("wrote into the channel", flush=True)
+except OSError as e:
+    print("refused:", e.strerror, flush=True)
+`;
+    const req = scriptModeRequest({ name: "ro-channel", codeDir: h.code({ "train.py": program }), program: "train.py", outputDir: h.output(), channels: { train: data } });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    expect((await h.waitForEnd("ro-channel")).TrainingJobStatus).toBe("Completed");
+    const s = h.server.controlPlane.store.logs.streamsOfJob("ro-channel")[0]!;
+    const lines = h.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 100 }).map((e) => e.message);
+    expect(lines).toContain("reads original");
+    expect(lines).toContain("refused: Read-only file system");
+    expect(readFileSync(join(data, "a.csv"), "utf8")).toBe("original\n");
+  });
+});

@@ -45,6 +45,19 @@ export interface ProcessExecutorOptions {
 // lives to record the exit code; Node resets signal dispositions at start, so `train` does not.
 const WRAPPER = 'log="$1"; exitfile="$2"; shift 2; trap "" TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"';
 
+// $@: local channel sources, "--", then the command. In the host's own mount namespace each source
+// is bind-mounted onto itself read-only: the job reads its channels but cannot change the data,
+// which stays writable for everyone else. Where that cannot be done, the log says so.
+const READ_ONLY_CHANNELS =
+  'while [ "$1" != "--" ]; do mount --bind -o ro "$1" "$1" 2>/dev/null || echo "[optml] warning: local channel $1 could not be made read-only for the job" >&2; shift; done; shift; exec "$@"';
+
+/** As root, local (file://) channels are made read-only inside the host (see READ_ONLY_CHANNELS). */
+function readOnlyChannelsPrefix(host: HostPlan): string[] {
+  const sources = [...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))];
+  if (sources.length === 0 || process.getuid?.() !== 0) return [];
+  return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", READ_ONLY_CHANNELS, "optml-channels", ...sources, "--"];
+}
+
 function readExit(exitFile: string): HostExit | undefined {
   try {
     const text = readFileSync(exitFile, "utf8").trim();
@@ -115,7 +128,7 @@ export class ProcessExecutor implements Executor {
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
     await mkdir(dirname(host.logFile), { recursive: true });
-    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
+    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), ...readOnlyChannelsPrefix(host), "/bin/sh"];
     const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...this.options.runnerCommand], {
       detached: true,
       stdio: "ignore",
