@@ -16,7 +16,7 @@ import { constants, createReadStream, openSync } from "node:fs";
 import { lstat, readdir, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { basename, dirname } from "node:path";
-import { PassThrough, type Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -102,6 +102,44 @@ async function openWhenRead(path: string, signal: AbortSignal): Promise<number |
   return undefined;
 }
 
+/**
+ * Gathers the small chunks a source emits at once (an HTTP response's body arrives in pieces of
+ * a few KiB) into one chunk, up to 1 MiB, so that the FIFO gets one write, and the program one
+ * wake-up, per batch instead of per piece. What has arrived is passed on before the next I/O, so
+ * nothing waits for more data to come.
+ */
+class Coalesce extends Transform {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private scheduled = false;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.parts.push(chunk);
+    this.size += chunk.length;
+    if (this.size >= CHUNK_BYTES) this.release();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => {
+        this.scheduled = false;
+        if (!this.destroyed) this.release();
+      });
+    }
+    done();
+  }
+
+  override _flush(done: () => void): void {
+    this.release();
+    done();
+  }
+
+  private release(): void {
+    if (this.size === 0) return;
+    this.push(this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size));
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
 /** The reader closed its end: the pass is over, not failed. */
 function readerGone(e: unknown): boolean {
   const code = (e as NodeJS.ErrnoException)?.code;
@@ -180,7 +218,7 @@ export class PipeChannel {
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
       }
       try {
-        const ahead = new PassThrough({ highWaterMark: READ_AHEAD_BYTES });
+        const ahead = new Coalesce({ readableHighWaterMark: READ_AHEAD_BYTES });
         if (this.placement.compression === "Gzip") await pipeline(source, createGunzip({ chunkSize: CHUNK_BYTES }), ahead, socket, { end: false, signal });
         else await pipeline(source, ahead, socket, { end: false, signal });
       } catch (e) {
