@@ -93,7 +93,12 @@ export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: Cont
     OpenStdin: false,
     AttachStdin: false,
     HostConfig: {
-      Binds: [`${host.baseDir}:/opt/ml`],
+      // Local (file://) channels are links into this machine's paths: those paths are mounted at the
+      // same place, read-only, so the links resolve inside the container and the data stays as it is.
+      Binds: [
+        `${host.baseDir}:/opt/ml`,
+        ...[...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))].map((p) => `${p}:${p}:ro`),
+      ],
       NetworkMode: isolated ? "none" : ids.network,
       // json-file keeps the whole output with the container, so it can be read again from the start.
       LogConfig: { Type: "json-file", Config: {} },
