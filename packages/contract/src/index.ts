@@ -13,3 +13,4 @@ export * from "./contract-env.js";
 export * from "./host-facts.js";
 export * from "./platform.js";
 export * from "./reader.js";
+export * from "./s3-settings.js";

@@ -8,34 +8,13 @@ import { createWriteStream } from "node:fs";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { S3ClientConfig } from "@aws-sdk/client-s3";
-import type { ProcessEnv } from "@optml/contract";
+import { s3Settings, type ProcessEnv } from "@optml/contract";
 import { s3DownloadFailed } from "./errors.js";
 import type { S3Location } from "./s3-location.js";
 
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && /^(?:1|true|yes|on)$/i.test(value.trim());
-}
-
 /** The S3 client's settings for this environment; `fallbackRegion` when none is configured. */
 export function s3ClientConfig(env: ProcessEnv, fallbackRegion: string | undefined): S3ClientConfig {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || env.S3_ENDPOINT_URL || undefined;
-  const region = env.AWS_REGION || env.AWS_DEFAULT_REGION || fallbackRegion || "us-east-1";
-  const config: S3ClientConfig = {
-    region,
-    followRegionRedirects: true,
-    forcePathStyle: endpoint !== undefined || truthy(env.AWS_S3_FORCE_PATH_STYLE),
-  };
-  if (endpoint !== undefined) config.endpoint = endpoint;
-  // Explicit keys in the given environment win (the default chain reads process.env, which a
-  // library caller's environment may not be).
-  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    config.credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-  }
-  return config;
+  return { ...s3Settings(env, fallbackRegion || "us-east-1"), followRegionRedirects: true };
 }
 
 /** Download one object to a local file. Throws a RunnerError that says what went wrong. */

@@ -10,24 +10,19 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { s3Settings } from "@optml/contract";
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 /** Requests to S3 at once (downloads of a channel's objects, uploads of parts). */
 export const DEFAULT_S3_CONCURRENCY = 32;
 
-function truthy(value: string | undefined): boolean {
-  return value !== undefined && /^(?:1|true|yes|on)$/i.test(value.trim());
-}
-
 /** The S3 client's settings for this environment; `fallbackRegion` when none is configured. */
 export function s3ClientConfig(env: Environment, fallbackRegion: string, concurrency = DEFAULT_S3_CONCURRENCY): S3ClientConfig {
-  const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const attempts = Number(env.AWS_MAX_ATTEMPTS);
   const config: S3ClientConfig = {
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || fallbackRegion,
+    ...s3Settings(env, fallbackRegion),
     followRegionRedirects: true,
-    forcePathStyle: endpoint !== undefined || truthy(env.AWS_S3_FORCE_PATH_STYLE),
     maxAttempts: Number.isInteger(attempts) && attempts >= 1 ? attempts : 3,
     // Whole-object checksums cost CPU on every byte and say nothing more than TCP and the
     // ETag-keyed cache do here; S3 still gets them where it requires them.
@@ -40,16 +35,6 @@ export function s3ClientConfig(env: Environment, fallbackRegion: string, concurr
       requestTimeout: 120_000,
     },
   };
-  if (endpoint !== undefined) config.endpoint = endpoint;
-  // Explicit keys in the given environment win: the default chain reads process.env, which the
-  // environment given to the control plane may not be.
-  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
-    config.credentials = {
-      accessKeyId: env.AWS_ACCESS_KEY_ID,
-      secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-    };
-  }
   return config;
 }
 
