@@ -13,7 +13,7 @@ import { ProcessExecutor } from "./executors/process/index.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
 import { JobRun } from "./jobs/lifecycle.js";
-import { planJob, trainingJobArn, type JobPlan, type PlanSettings } from "./jobs/plan.js";
+import { planJob, type JobPlan, type PlanSettings } from "./jobs/plan.js";
 import { defaultRunnerCommand } from "./jobs/runner-command.js";
 import { Scheduler } from "./jobs/scheduler.js";
 import { trainingJobInStatus, trainingJobNameInUse, trainingJobNotFound, validationErrors } from "./protocol/errors.js";
@@ -276,10 +276,6 @@ export class ControlPlane {
   /** Resolves when the job is no longer running in this control plane. */
   async settled(name: string): Promise<void> {
     await this.runs.get(name)?.done;
-  }
-
-  arnOf(name: string): string {
-    return trainingJobArn(this.settings.region, this.settings.accountId, name);
   }
 
   /** Wait for every job this control plane runs to finish, then close the store. */

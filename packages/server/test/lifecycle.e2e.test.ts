@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { scriptModeRequest } from "./requests.js";
+import { tarNames } from "./tar-names.js";
 import { startHarness, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -24,21 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** File names in a tar archive (ustar headers). */
-function tarNames(gz: Buffer): string[] {
-  const tar = gunzipSync(gz);
-  const names: string[] = [];
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    const name = header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, "");
-    const prefix = header.subarray(345, 500).toString("utf8").replace(/\0.*$/s, "");
-    const size = parseInt(header.subarray(124, 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
-    names.push(prefix ? `${prefix}/${name}` : name);
-    at += 512 + Math.ceil(size / 512) * 512;
-  }
-  return names;
-}
 
 const TRAIN_PY = `
 import argparse, os, sys

@@ -6,11 +6,11 @@
 import { CreateTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existingNetworks, planNetwork } from "../src/executors/netns/network.js";
 import { startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
+import { tarNames } from "./tar-names.js";
 
 const root = process.getuid?.() === 0;
 let h: Harness;
@@ -42,17 +42,6 @@ async function expectNothingLeft(name: string, hosts: number, isolated = false) 
   expect(running).toEqual([]);
 }
 
-function tarNames(gz: Buffer): string[] {
-  const tar = gunzipSync(gz);
-  const names: string[] = [];
-  for (let at = 0; at + 512 <= tar.length; ) {
-    const header = tar.subarray(at, at + 512);
-    if (header.every((b) => b === 0)) break;
-    names.push(header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, ""));
-    at += 512 + Math.ceil(parseInt(header.subarray(124, 136).toString("utf8").trim() || "0", 8) / 512) * 512;
-  }
-  return names.sort();
-}
 
 const PEERS = `
 import json, os, socket, time
@@ -109,7 +98,7 @@ describe.skipIf(!root)("multi-host jobs (root: network namespaces)", () => {
     expect(new Set(addresses).size).toBe(4);
     expect(lines("algo-1")).toContain("master heard ['algo-2', 'algo-3', 'algo-4']");
     const model = readFileSync(join(out, "mh-peers-4", "output", "model.tar.gz"));
-    expect(tarNames(model)).toEqual(["algo-1.txt", "algo-2.txt", "algo-3.txt", "algo-4.txt", "shared.txt"]);
+    expect(tarNames(model).sort()).toEqual(["algo-1.txt", "algo-2.txt", "algo-3.txt", "algo-4.txt", "shared.txt"]);
     await expectNothingLeft("mh-peers-4", 4);
   }, 150_000);
 

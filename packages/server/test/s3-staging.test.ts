@@ -7,7 +7,6 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadArtifacts } from "../src/data/artifacts.js";
 import { stageChannel } from "../src/data/channels.js";
@@ -17,6 +16,7 @@ import { parseLocation } from "../src/data/location.js";
 import { uploadStream } from "../src/data/s3-objects.js";
 import type { ChannelPlacement } from "../src/jobs/plan.js";
 import { freePort, startS3Server, type S3Server } from "./s3-server.js";
+import { tarNames } from "./tar-names.js";
 
 let server: S3Server;
 let root: string;
@@ -216,18 +216,6 @@ describe("ManifestFile", () => {
 });
 
 describe("artifacts to S3", () => {
-  function tarNames(gz: Buffer): string[] {
-    const t = gunzipSync(gz);
-    const names: string[] = [];
-    for (let at = 0; at + 512 <= t.length; ) {
-      const header = t.subarray(at, at + 512);
-      if (header.every((b) => b === 0)) break;
-      names.push(header.subarray(0, 100).toString("utf8").replace(/\0.*$/s, ""));
-      const size = parseInt(header.subarray(124, 136).toString("utf8").replace(/\0.*$/s, "").trim() || "0", 8);
-      at += 512 + Math.ceil(size / 512) * 512;
-    }
-    return names;
-  }
 
   it("streams model.tar.gz (multipart above one part) and output.tar.gz into S3", async () => {
     const model = join(root, "art-model");
