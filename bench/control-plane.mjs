@@ -79,7 +79,7 @@ try {
     const direct = [];
     for (let i = 0; i < runs; i++) {
       const t0 = performance.now();
-      spawnSync(process.execPath, ["packages/runner/bin/train.js"], { env: { ...process.env, SAGEMAKER_BASE_DIR: base }, stdio: "ignore" });
+      spawnSync(process.execPath, ["packages/runner/bin/train.cjs"], { env: { ...process.env, SAGEMAKER_BASE_DIR: base }, stdio: "ignore" });
       direct.push(performance.now() - t0);
     }
     line(`1. create -> Completed, no-op job with a local channel: median ${ms(median(job))} (target < 1000 ms); ` +

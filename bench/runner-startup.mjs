@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Runner startup overhead: the time from starting a program to its first line of output, run
- * directly versus under the `train` runner (packages/runner/dist/main.js), for a no-op Python
+ * directly versus under the `train` runner (packages/runner/dist/train.cjs), for a no-op Python
  * program and a no-op Node program. All ways run in the same process, interleaved, with the same
  * interpreter binaries; medians over several repetitions. For scale it also times a bare Node
  * launcher (spawn the program, pass its output through, nothing else): the part of the overhead
@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const RUNNER = fileURLToPath(new URL("../packages/runner/dist/main.js", import.meta.url));
+const RUNNER = fileURLToPath(new URL("../packages/runner/dist/train.cjs", import.meta.url));
 const REPETITIONS = Number(process.argv[2] ?? 21);
 const WARMUP = 3;
 
@@ -73,20 +73,32 @@ const programs = [
   { name: "node no-op", entry: "noop.mjs", direct: [node, ["noop.mjs"]] },
 ];
 
-const runnerEnv = { ...process.env, SAGEMAKER_BASE_DIR: base, OPTML_PYTHON: python, OPTML_NODE: node };
-for (const k of Object.keys(runnerEnv)) if (/^(SM_|SAGEMAKER_PROGRAM|SAGEMAKER_TRAINING_MODULE)/.test(k)) delete runnerEnv[k];
+/**
+ * The environments to measure in: this one as it is, and, where NODE_EXTRA_CA_CERTS is set, the
+ * same without it. Node 20 reads and parses that certificate file while it starts, before any
+ * script runs (about 40 ms for Debian's bundle of ~140 certificates): it slows every Node
+ * process, the runner included, whatever the runner does.
+ */
+const environments = [{ name: "as is", env: process.env }];
+if (process.env.NODE_EXTRA_CA_CERTS) {
+  const { NODE_EXTRA_CA_CERTS: _, ...rest } = process.env;
+  environments.push({ name: "no NODE_EXTRA_CA_CERTS", env: rest });
+}
 
 const rows = [];
 try {
+  for (const { name: envName, env } of environments)
   for (const program of programs) {
+    const runnerEnv = { ...env, SAGEMAKER_BASE_DIR: base, OPTML_PYTHON: python, OPTML_NODE: node };
+    for (const k of Object.keys(runnerEnv)) if (/^(SM_|SAGEMAKER_PROGRAM|SAGEMAKER_TRAINING_MODULE)/.test(k)) delete runnerEnv[k];
     write("input/config/hyperparameters.json", JSON.stringify({ sagemaker_program: JSON.stringify(program.entry) }));
     const direct = [];
     const launcher = [];
     const runner = [];
     const [command, args] = program.direct;
     for (let i = 0; i < WARMUP + REPETITIONS; i++) {
-      const d = await timeToFirstLine(command, args, { cwd: codeDir, env: process.env });
-      const l = await timeToFirstLine(node, [join(base, "launcher.mjs"), command, ...args], { cwd: codeDir, env: process.env });
+      const d = await timeToFirstLine(command, args, { cwd: codeDir, env });
+      const l = await timeToFirstLine(node, [join(base, "launcher.mjs"), command, ...args], { cwd: codeDir, env });
       const r = await timeToFirstLine(node, [RUNNER], { cwd: base, env: runnerEnv });
       if (i >= WARMUP) {
         direct.push(d);
@@ -98,6 +110,7 @@ try {
     const l = median(launcher);
     const r = median(runner);
     rows.push({
+      environment: envName,
       program: program.name,
       "direct ms": d.toFixed(1),
       "runner ms": r.toFixed(1),

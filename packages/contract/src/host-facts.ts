@@ -52,7 +52,8 @@ export function onPath(name: string, env: ProcessEnv): boolean {
  * `smddprun`/`smddpmprun` are on PATH.
  */
 export function detectHostFacts(env: ProcessEnv = process.env): HostFacts {
-  const gpus = run("nvidia-smi", ["--list-gpus"], env);
+  // Only where the tool is on PATH: a failed spawn of a missing tool costs milliseconds at every start.
+  const gpus = onPath("nvidia-smi", env) ? run("nvidia-smi", ["--list-gpus"], env) : undefined;
   const neurons = onPath("neuron-ls", env) ? run("neuron-ls", ["-j"], env) : undefined;
   return {
     // Python's multiprocessing.cpu_count(): every CPU of the machine, not only this process's affinity.

@@ -19,5 +19,7 @@ if (args.includes("--help") || args.includes("-h")) {
 
 // Node 22+ keeps compiled code between runs, which shortens startup; Node 20 has no such cache.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
-const { runTraining } = await import("./run.js");
-process.exit(await runTraining({ handleProcessSignals: true }));
+// No top-level await: the shipped runner is this file bundled as CommonJS (see scripts/bundle.mjs).
+void import("./run.js")
+  .then(({ runTraining }) => runTraining({ handleProcessSignals: true }))
+  .then((code) => process.exit(code));

@@ -4,8 +4,8 @@
  * program gets before SIGKILL, and how long a multi-host job waits for its hosts to resolve.
  */
 import { accessSync, constants } from "node:fs";
+import { createRequire } from "node:module";
 import { delimiter, isAbsolute, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { ProcessEnv } from "@optml/contract";
 import { settingInvalid } from "./errors.js";
 
@@ -58,7 +58,7 @@ export function machineDefaults(): SettingDefaults {
     node: process.execPath,
     typescriptLoader: () => {
       try {
-        return fileURLToPath(import.meta.resolve("tsx"));
+        return createRequire(import.meta.url).resolve("tsx");
       } catch {
         return undefined;
       }

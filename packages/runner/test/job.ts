@@ -1,6 +1,6 @@
 /**
  * Test jobs: a temporary base dir with the three config files and the code, and the built runner
- * (`dist/main.js`) run against it as a separate process.
+ * (`dist/train.cjs`, the bundle that `train` starts) run against it as a separate process.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseProcStat } from "../src/process-group.js";
 
-export const RUNNER_MAIN = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+export const RUNNER_MAIN = fileURLToPath(new URL("../dist/train.cjs", import.meta.url));
 
 export interface CodeFile {
   readonly content: string;

@@ -139,8 +139,8 @@ export async function buildNodeImage(engine: DockerEngine): Promise<void> {
       }
     }
     mkdirSync(join(root, "usr/local/bin"), { recursive: true });
-    symlinkSync("/bin/busybox", join(root, "usr/bin/env")); // for train.js's `#!/usr/bin/env node`
-    symlinkSync("/opt/optml/node_modules/@optml/runner/bin/train.js", join(root, "usr/local/bin/train"));
+    symlinkSync("/bin/busybox", join(root, "usr/bin/env")); // for train.cjs's `#!/usr/bin/env node`
+    symlinkSync("/opt/optml/node_modules/@optml/runner/bin/train.cjs", join(root, "usr/local/bin/train"));
     mkdirSync(join(root, "opt/program"), { recursive: true });
     writeFileSync(
       join(root, "opt/program/train.mjs"),

@@ -30,7 +30,7 @@ export interface ProcessHostState {
 }
 
 export interface ProcessExecutorOptions {
-  /** The command that starts `train`, e.g. [process.execPath, ".../runner/dist/main.js"]. */
+  /** The command that starts `train`, e.g. [process.execPath, ".../runner/bin/train.cjs"]. */
   readonly runnerCommand: readonly string[];
   /** Extra environment for every host (PATH and the like come from the control plane's own). */
   readonly baseEnv?: Readonly<Record<string, string | undefined>>;

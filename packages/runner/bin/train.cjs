@@ -1,3 +1,4 @@
 #!/usr/bin/env node
 // A committed shim, so that npm links `train` and `optml-train` at install time, before the build.
-import "../dist/main.js";
+// It starts the bundled runner (dist/train.cjs, made by `npm run build`).
+require("../dist/train.cjs");
