@@ -7,7 +7,7 @@
  *   3. model.tar.gz packaging throughput, against `tar -czf` of the same directory;
  *   4. a job printing 1,000,000 log lines: every line stored, time against the program run directly;
  *   5. DescribeTrainingJob requests per second.
- * Run: npm run build && node bench/control-plane.mjs [--quick]
+ * Run: npm run build && node bench/control-plane.mjs [--quick] [--only N[,N...]]
  */
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { spawn, spawnSync } from "node:child_process";
@@ -21,6 +21,9 @@ import { writeTarGz } from "../packages/server/dist/data/artifacts.js";
 import { DataContext } from "../packages/server/dist/data/context.js";
 
 const quick = process.argv.includes("--quick");
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt < 0 ? undefined : new Set(process.argv[onlyAt + 1].split(",").map(Number));
+const runs = (n) => only === undefined || only.has(n);
 const root = mkdtempSync(join(tmpdir(), "optml-bench-cp-"));
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) => `${x.toFixed(1)} ms`;
@@ -62,7 +65,7 @@ const out = dir("out");
 
 try {
   // 1. Create -> Completed.
-  {
+  if (runs(1)) {
     const code = dir("noop", { "train.py": "pass\n" });
     const channel = dir("small-channel", { "a.csv": "1,2\n" });
     const runs = quick ? 3 : 7;
@@ -87,7 +90,7 @@ try {
   }
 
   // 2. Staging: 1 GiB in 10,000 files against 10 small files.
-  {
+  if (runs(2)) {
     const files = quick ? 2000 : 10_000;
     const big = dir("big-channel");
     const each = Math.floor((1 << 30) / files);
@@ -113,7 +116,7 @@ try {
   }
 
   // 3. Packaging against tar -czf.
-  {
+  if (runs(3)) {
     const model = dir("model");
     const mb = quick ? 64 : 256;
     // Half random (incompressible), half text-like (compressible): like real checkpoints and logs.
@@ -139,7 +142,7 @@ try {
   }
 
   // 4. A million log lines.
-  {
+  if (runs(4)) {
     const n = quick ? 200_000 : 1_000_000;
     const program = `import sys\nw = sys.stdout.write\nfor i in range(${n}):\n    w(f"log line {i} loss={i * 1e-6:.6f}\\n")\n`;
     const code = dir("chatty", { "train.py": program });
@@ -162,7 +165,7 @@ try {
   }
 
   // 5. DescribeTrainingJob requests per second.
-  {
+  if (runs(5)) {
     const seconds = quick ? 2 : 5;
     const inFlight = 16;
     let count = 0;

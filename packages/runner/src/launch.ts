@@ -15,7 +15,12 @@ import type { StopRequests } from "./stop.js";
 export interface LaunchOptions {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
-  readonly stdout: ByteSink;
+  /**
+   * Where the program's stdout goes: a sink its lines are passed to, or "inherit" for this
+   * process's own stdout, handed to the program as is: its bytes reach the log as it writes them,
+   * with no copy through the runner (a chatty program runs at the speed it runs without one).
+   */
+  readonly stdout: ByteSink | "inherit";
   readonly stderr: ByteSink;
   readonly stop: StopRequests;
   /** Seconds between the first forwarded stop signal and SIGKILL. */
@@ -55,7 +60,7 @@ export async function launch(command: string, args: readonly string[], options: 
     env: options.env,
     // Its own process group (and session): signals reach the program and everything it starts.
     detached: true,
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["ignore", options.stdout === "inherit" ? "inherit" : "pipe", "pipe"],
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -70,10 +75,10 @@ export async function launch(command: string, args: readonly string[], options: 
   // unhandled one must not bring the runner down.
   child.on("error", (e) => log(`user program: ${e.message}`));
 
-  const stdout = new LinePassthrough(options.stdout);
+  const stdout = options.stdout === "inherit" ? undefined : new LinePassthrough(options.stdout);
   const stderr = new LinePassthrough(options.stderr);
   const tail = new TailBuffer();
-  child.stdout!.on("data", (chunk: Buffer) => stdout.write(chunk));
+  if (stdout) child.stdout!.on("data", (chunk: Buffer) => stdout.write(chunk));
   child.stderr!.on("data", (chunk: Buffer) => {
     stderr.write(chunk);
     tail.push(chunk);
@@ -121,7 +126,7 @@ export async function launch(command: string, args: readonly string[], options: 
       }
     }
     await Promise.race([pipesClosed, sleep(PIPE_DRAIN_MS)]);
-    stdout.end();
+    stdout?.end();
     stderr.end();
     return {
       exitCode: normalisedExitCode(code, signal),
@@ -132,7 +137,7 @@ export async function launch(command: string, args: readonly string[], options: 
   } finally {
     unsubscribe();
     if (killTimer !== undefined) clearTimeout(killTimer);
-    child.stdout!.destroy();
+    child.stdout?.destroy();
     child.stderr!.destroy();
   }
 }

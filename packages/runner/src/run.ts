@@ -32,7 +32,10 @@ import { platformValue, userEnvironment } from "./user-environment.js";
 export interface RunTrainingOptions {
   /** The runner's environment (SAGEMAKER_BASE_DIR, OPTML_*, AWS_*); default process.env. */
   readonly env?: ProcessEnv;
-  /** Where the user program's stdout and stderr go; default this process's. */
+  /**
+   * Where the user program's stdout and stderr go; default this process's (stdout handed to the
+   * program as is; stderr passed through, its tail kept for the failure file).
+   */
   readonly stdout?: ByteSink;
   readonly stderr?: ByteSink;
   /** The runner's own log lines; default stderr, prefixed `[optml-train] `. */
@@ -146,7 +149,7 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
   });
   const launchOptions = {
     cwd: paths.code,
-    stdout: ctx.stdout ?? process.stdout,
+    stdout: ctx.stdout ?? ("inherit" as const),
     stderr: ctx.stderr ?? process.stderr,
     stop,
     graceSeconds: settings.stopGraceSeconds,
