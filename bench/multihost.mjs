@@ -2,11 +2,16 @@
 /**
  * Creation-to-training latency of a 4-host job against a 1-host job (issue 7), in one run: the time
  * from CreateTrainingJob to the first line the program prints on every host (read from the log
- * store). Needs root (network namespaces). Run: npm run build && node bench/multihost.mjs [runs]
+ * store). For scale it also times the same program under 1 and 4 `train` processes started at once
+ * by hand (no control plane, no network): what the machine's cores allow for 4 hosts' processes.
+ * Jobs run Python as its real binary (a pyenv shim is a bash script that costs ~0.3 s of CPU per
+ * start, 4 times over in a 4-host job). Needs root (network namespaces).
+ * Run: npm run build && node bench/multihost.mjs [runs]
  */
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../packages/server/dist/index.js";
 
@@ -15,6 +20,8 @@ if (process.getuid?.() !== 0) {
   process.exit(0);
 }
 const runs = Number(process.argv[2] ?? 5);
+const python = spawnSync("python3", ["-c", "import sys; print(sys.executable)"], { encoding: "utf8" }).stdout.trim();
+process.env.OPTML_PYTHON = python; // the jobs' hosts inherit the control plane's environment
 const root = mkdtempSync(join(tmpdir(), "optml-bench-mh-"));
 const code = join(root, "code");
 mkdirSync(code);
@@ -47,16 +54,55 @@ async function latency(name, hosts) {
   return Math.max(...firsts) - t0;
 }
 
+const RUNNER = new URL("../packages/runner/bin/train.cjs", import.meta.url).pathname;
+
+/** `n` single-host `train` processes on their own base dirs, started at once: ms to every first line. */
+async function direct(name, n) {
+  const bases = Array.from({ length: n }, (_, i) => {
+    const base = join(root, "direct", `${name}-${i}`);
+    for (const [file, text] of Object.entries({
+      "input/config/hyperparameters.json": JSON.stringify({ sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(code) }),
+      "input/config/inputdataconfig.json": "{}",
+      "input/config/resourceconfig.json": JSON.stringify({ current_host: "algo-1", hosts: ["algo-1"] }),
+    })) {
+      mkdirSync(join(base, file, ".."), { recursive: true });
+      writeFileSync(join(base, file), text);
+    }
+    return base;
+  });
+  const t0 = Date.now();
+  const firsts = await Promise.all(
+    bases.map(
+      (base) =>
+        new Promise((resolve, reject) => {
+          let first;
+          const child = spawn(process.execPath, [RUNNER], { env: { ...process.env, SAGEMAKER_BASE_DIR: base }, stdio: ["ignore", "pipe", "ignore"] });
+          child.stdout.on("data", (d) => (first ??= d.includes("first line from") ? Date.now() - t0 : undefined));
+          child.once("close", (code) => (code === 0 && first !== undefined ? resolve(first) : reject(new Error(`train exited ${code}`))));
+        }),
+    ),
+  );
+  return Math.max(...firsts);
+}
+
 try {
   const one = [];
   const four = [];
+  const oneDirect = [];
+  const fourDirect = [];
   for (let i = 0; i < runs; i++) {
     one.push(await latency(`one-${i}`, 1));
     four.push(await latency(`four-${i}`, 4));
+    oneDirect.push(await direct(`one-${i}`, 1));
+    fourDirect.push(await direct(`four-${i}`, 4));
   }
   const a = median(one);
   const b = median(four);
+  const c = median(oneDirect);
+  const d = median(fourDirect);
   console.log(`creation -> first line on every host: 1 host ${a} ms, 4 hosts ${b} ms (ratio ${(b / a).toFixed(2)}; target < 2), median of ${runs}`);
+  console.log(`for scale, train started by hand: 1 process ${c} ms, 4 at once ${d} ms (ratio ${(d / c).toFixed(2)}), on ${availableParallelism()} CPUs`);
+  console.log(`python: ${python}`);
 } finally {
   sm.destroy();
   await server.close();

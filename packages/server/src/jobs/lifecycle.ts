@@ -235,14 +235,23 @@ export class JobRun {
   private async launch(): Promise<ExecutorState> {
     this.prepared = true;
     await this.deps.executor.prepare?.(this.plan);
+    // Every host at once, as SageMaker starts a job's instances together; kept in host order.
+    const now = Date.now();
+    const launched = await Promise.allSettled(this.plan.hosts.map((hostPlan) => this.deps.executor.launch(this.plan, hostPlan)));
     const hosts: ExecutorState["hosts"][number][] = [];
-    for (const hostPlan of this.plan.hosts) {
-      const now = Date.now();
-      const handle = await this.deps.executor.launch(this.plan, hostPlan);
-      this.hosts.push(handle);
+    launched.forEach((result, i) => {
+      if (result.status === "rejected") return;
+      const hostPlan = this.plan.hosts[i]!;
+      this.hosts.push(result.value);
       const stream = `${this.plan.name}/${hostPlan.host}-${Math.floor(now / 1000)}`;
       this.store.logs.createStream(this.plan.name, hostPlan.host, stream, now);
-      hosts.push({ host: hostPlan.host, stream, state: handle.state });
+      hosts.push({ host: hostPlan.host, stream, state: result.value.state });
+    });
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) {
+      // The hosts that did start are stopped (the caller fails the job and releases the network).
+      for (const handle of this.hosts) handle.kill();
+      throw failed.reason;
     }
     const state: ExecutorState = { executor: this.deps.executor.name, hosts };
     this.store.jobs.update(this.plan.name, { executorState: state });

@@ -9,11 +9,11 @@
  * control plane removes what a crash left behind, and only its own.
  */
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
 import type { Executor, HostHandle } from "../types.js";
-import { createNetwork, destroyNetwork, networkNamespacesAvailable, planNetwork, publishStartedHosts, routedSubnets, type JobNetwork } from "./network.js";
+import { createNetwork, destroyNetwork, networkId, networkNamespacesAvailable, planNetwork, publishStartedHosts, routedSubnets, type JobNetwork } from "./network.js";
 
 /** Sets the hostname, then execs the rest: run inside the host's namespaces. */
 const SET_HOSTNAME = 'hostname "$1" && shift && exec "$@"';
@@ -50,8 +50,8 @@ export class NetnsExecutor implements Executor {
     return net;
   }
 
-  private record(net: JobNetwork): string {
-    return `${this.options.stateDir}/${net.id}.json`;
+  private record(id: string): string {
+    return `${this.options.stateDir}/${id}.json`;
   }
 
   async cannotRun(): Promise<string | undefined> {
@@ -59,19 +59,20 @@ export class NetnsExecutor implements Executor {
   }
 
   async prepare(job: JobPlan): Promise<void> {
-    await this.release(job); // a rerun after a restart starts from nothing
+    // A rerun after a restart starts from nothing: what an earlier run recorded goes first.
+    if (await access(this.record(networkId(job.workDir))).then(() => true, () => false)) await this.release(job);
     const taken = routedSubnets(execFileSync("ip", ["-4", "route", "show", "table", "all"], { encoding: "utf8" }));
     for (const other of this.networks.values()) taken.add(other.subnet);
     const net = this.network(job, taken);
     await mkdir(this.options.stateDir, { recursive: true });
-    await writeFile(this.record(net), JSON.stringify(net));
+    await writeFile(this.record(net.id), JSON.stringify(net));
     await createNetwork(net);
   }
 
   async release(job: JobPlan): Promise<void> {
     const net = this.network(job);
     await destroyNetwork(net);
-    await rm(this.record(net), { force: true });
+    await rm(this.record(net.id), { force: true });
     this.networks.delete(job.workDir);
     this.started.delete(job.workDir);
   }
