@@ -115,6 +115,16 @@ function sharedLibraries(binary: string): string[] {
     .filter((p): p is string => p !== undefined);
 }
 
+/** The Node image's program (`/opt/program/train.mjs`): says where it runs, writes a model. */
+export const NODE_IMAGE_PROGRAM = [
+  'import { writeFileSync, mkdirSync } from "node:fs";',
+  'import { hostname } from "node:os";',
+  'console.log(`node ${process.version} on ${hostname()} as ${process.env.SM_CURRENT_HOST}, hosts ${process.env.SM_HOSTS}`);',
+  'console.log(`epochs=${process.env.SM_HP_EPOCHS} model_dir=${process.env.SM_MODEL_DIR}`);',
+  "mkdirSync(process.env.SM_MODEL_DIR, { recursive: true });",
+  "writeFileSync(`${process.env.SM_MODEL_DIR}/model.json`, JSON.stringify({ trainedOn: hostname() }));",
+].join("\n");
+
 /**
  * A Node-based training image whose `train` is @optml/runner, from what this machine has: the
  * same layout as the Dockerfile in packages/server/README.md, without a registry.
@@ -142,17 +152,7 @@ export async function buildNodeImage(engine: DockerEngine): Promise<void> {
     symlinkSync("/bin/busybox", join(root, "usr/bin/env")); // for train.cjs's `#!/usr/bin/env node`
     symlinkSync("/opt/optml/node_modules/@optml/runner/bin/train.cjs", join(root, "usr/local/bin/train"));
     mkdirSync(join(root, "opt/program"), { recursive: true });
-    writeFileSync(
-      join(root, "opt/program/train.mjs"),
-      [
-        'import { writeFileSync, mkdirSync } from "node:fs";',
-        'import { hostname } from "node:os";',
-        'console.log(`node ${process.version} on ${hostname()} as ${process.env.SM_CURRENT_HOST}, hosts ${process.env.SM_HOSTS}`);',
-        'console.log(`epochs=${process.env.SM_HP_EPOCHS} model_dir=${process.env.SM_MODEL_DIR}`);',
-        'mkdirSync(process.env.SM_MODEL_DIR, { recursive: true });',
-        'writeFileSync(`${process.env.SM_MODEL_DIR}/model.json`, JSON.stringify({ trainedOn: hostname() }));',
-      ].join("\n"),
-    );
+    writeFileSync(join(root, "opt/program/train.mjs"), NODE_IMAGE_PROGRAM);
     writeFileSync(
       join(dir, "Dockerfile"),
       "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin SAGEMAKER_PROGRAM=train.mjs\nWORKDIR /opt/ml/code\n",
