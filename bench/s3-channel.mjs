@@ -15,7 +15,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,11 +70,21 @@ async function startMoto() {
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
 const rate = (bytes, ms) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0)} MB/s`;
 
+/** CPU seconds a process has used (Linux: utime + stime of /proc/<pid>/stat, in clock ticks of 1/100 s). */
+function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Runs fn; also says how busy moto was meanwhile (CPU seconds per second: 1.0 = one core, its limit). */
 async function timed(fn) {
   const started = performance.now();
+  const motoBefore = cpuSeconds(child.pid);
   const value = await fn();
-  return { ms: performance.now() - started, value };
+  const ms = performance.now() - started;
+  return { ms, value, motoBusy: (cpuSeconds(child.pid) - motoBefore) / (ms / 1000) };
 }
+const busy = (t) => `moto busy ${(t.motoBusy * 100).toFixed(0)}%`;
 
 function countFiles(dir) {
   let n = 0;
@@ -152,7 +162,8 @@ try {
       rmSync(join(root, `cached-${rep}`), { recursive: true, force: true });
       rmSync(join(root, `home-${rep}`), { recursive: true, force: true });
       console.log(
-        `  rep ${rep + 1}: aws s3 sync ${seconds(sync.ms)} (${rate(totalBytes, sync.ms)}); optml ${seconds(ours.ms)} (${rate(totalBytes, ours.ms)}), ${(sync.ms / ours.ms).toFixed(2)}x; optml from the cache ${seconds(cached.ms)}`,
+        `  rep ${rep + 1}: aws s3 sync ${seconds(sync.ms)} (${rate(totalBytes, sync.ms)}, ${busy(sync)}); ` +
+          `optml ${seconds(ours.ms)} (${rate(totalBytes, ours.ms)}, ${busy(ours)}), ${(sync.ms / ours.ms).toFixed(2)}x; optml from the cache ${seconds(cached.ms)}`,
       );
     }
     const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -212,24 +223,24 @@ print(n, time.perf_counter() - started)
       return n;
     });
     const rawUsed = process.cpuUsage(rawCpu);
-    console.log(`  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)}; CPU ${((rawUsed.user + rawUsed.system) / 1e6).toFixed(2)} s`);
+    console.log(`  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)}, ${busy(raw)}; CPU ${((rawUsed.user + rawUsed.system) / 1e6).toFixed(2)} s`);
     for (let epoch = 0; epoch < REPS; epoch++) {
       const cpuBefore = process.cpuUsage();
       // Not spawnSync: the pipe is served by this process's event loop.
-      const out = await new Promise((resolve, reject) => {
+      const { value: out, ...pass } = await timed(() => new Promise((resolve, reject) => {
         const p = spawn("python3", ["-c", reader, pipePath(placement, epoch)], { stdio: ["ignore", "pipe", "inherit"] });
         let text = "";
         p.stdout.on("data", (d) => (text += d));
         p.once("error", reject);
         p.once("exit", (code) => (code === 0 ? resolve(text) : reject(new Error(`the reader exited with ${code}`))));
-      });
+      }));
       if (fatal) throw fatal;
       const [n, secs] = out.trim().split(" ").map(Number);
       const cpu = process.cpuUsage(cpuBefore);
       if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
       const mbs = n / 1e6 / secs;
       console.log(
-        `  pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}; control plane CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+        `  pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}; ${busy(pass)}; control plane CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
       );
     }
     await pipe.stop();
