@@ -138,6 +138,10 @@ try {
     }
     const o = median(ours);
     const t = median(theirs);
+    // The archives (~1 GiB written) go, and are flushed, so the next part runs on a quiet disk.
+    for (let i = 0; i < 3; i++) for (const f of [`ours-${i}.tar.gz`, `theirs-${i}.tar.gz`]) rmSync(join(root, f), { force: true });
+    rmSync(model, { recursive: true, force: true });
+    spawnSync("sync");
     line(`3. model.tar.gz of ${mb} MiB: optml ${(mb / (o / 1000)).toFixed(0)} MiB/s, tar -czf ${(mb / (t / 1000)).toFixed(0)} MiB/s (ratio ${(t / o).toFixed(2)}x; target >= 0.9x)`);
   }
 
@@ -146,22 +150,34 @@ try {
     const n = quick ? 200_000 : 1_000_000;
     const program = `import sys\nw = sys.stdout.write\nfor i in range(${n}):\n    w(f"log line {i} loss={i * 1e-6:.6f}\\n")\n`;
     const code = dir("chatty", { "train.py": program });
-    const directStart = performance.now();
-    const fd = openSync(join(root, "direct.log"), "w");
-    spawnSync("python3", [join(code, "train.py")], { stdio: ["ignore", fd, "inherit"] });
-    closeSync(fd);
-    const direct = performance.now() - directStart;
-    const t0 = performance.now();
-    await sm.send(new CreateTrainingJobCommand(request("chatty", code, "train.py", out)));
-    const d = await waitEnd(sm, "chatty");
-    const viaJob = performance.now() - t0;
-    const training = d.SecondaryStatusTransitions.find((x) => x.Status === "Training");
-    const trainingMs = training.EndTime.getTime() - training.StartTime.getTime();
-    const stored = server.controlPlane.store.db
-      .prepare("SELECT COUNT(*) AS n FROM log_events e JOIN log_streams s ON s.id = e.stream_id WHERE s.job = 'chatty' AND e.message LIKE 'log line %'")
-      .get().n;
-    line(`4. ${n} log lines: ${stored} stored (${stored === n ? "none lost" : "LOST LINES"}); program direct to a file ${ms(direct)}, ` +
-      `Training phase of the job ${ms(trainingMs)} (${((trainingMs / direct - 1) * 100).toFixed(0)}% slower; target <= 15%), create -> Completed ${ms(viaJob)}`);
+    // Interleaved repetitions, medians: a 2-core machine's noise is a good part of 15%.
+    const reps = quick ? 1 : 3;
+    const directs = [];
+    const trainings = [];
+    const ends = [];
+    let lost = 0;
+    for (let rep = 0; rep < reps; rep++) {
+      const directStart = performance.now();
+      const fd = openSync(join(root, "direct.log"), "w");
+      spawnSync("python3", [join(code, "train.py")], { stdio: ["ignore", fd, "inherit"] });
+      closeSync(fd);
+      directs.push(performance.now() - directStart);
+      const name = `chatty-${rep}`;
+      const t0 = performance.now();
+      await sm.send(new CreateTrainingJobCommand(request(name, code, "train.py", out)));
+      const d = await waitEnd(sm, name);
+      ends.push(performance.now() - t0);
+      const training = d.SecondaryStatusTransitions.find((x) => x.Status === "Training");
+      trainings.push(training.EndTime.getTime() - training.StartTime.getTime());
+      const stored = server.controlPlane.store.db
+        .prepare("SELECT COUNT(*) AS n FROM log_events e JOIN log_streams s ON s.id = e.stream_id WHERE s.job = ? AND e.message LIKE 'log line %'")
+        .get(name).n;
+      lost += n - stored;
+    }
+    const direct = median(directs);
+    const trainingMs = median(trainings);
+    line(`4. ${n} log lines, median of ${reps}: ${lost === 0 ? "every line stored" : `${lost} LINES LOST`}; program direct to a file ${ms(direct)}, ` +
+      `Training phase of the job ${ms(trainingMs)} (${((trainingMs / direct - 1) * 100).toFixed(0)}% slower; target <= 15%), create -> Completed ${ms(median(ends))}`);
   }
 
   // 5. DescribeTrainingJob requests per second.
