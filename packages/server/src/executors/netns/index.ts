@@ -29,6 +29,11 @@ export class NetnsExecutor implements Executor {
   private readonly networks = new Map<string, JobNetwork>();
   /** Hosts launched so far, by job: their names resolve on every host of the job. */
   private readonly started = new Map<string, Set<string>>();
+  /**
+   * The last /etc/hosts update of each job. Hosts launch at once, and the files are rewritten in
+   * place (bind-mounted inside the namespaces): one update at a time, or two could interleave.
+   */
+  private readonly publishing = new Map<string, Promise<void>>();
 
   constructor(private readonly options: NetnsExecutorOptions) {
     this.processes = new ProcessExecutor({
@@ -75,6 +80,7 @@ export class NetnsExecutor implements Executor {
     await rm(this.record(net.id), { force: true });
     this.networks.delete(job.workDir);
     this.started.delete(job.workDir);
+    this.publishing.delete(job.workDir);
   }
 
   async reclaim(active: readonly JobPlan[]): Promise<void> {
@@ -94,7 +100,9 @@ export class NetnsExecutor implements Executor {
     const net = this.network(job);
     const started = (this.started.get(job.workDir) ?? new Set<string>()).add(host.host);
     this.started.set(job.workDir, started);
-    await publishStartedHosts(net, started);
+    const update = (this.publishing.get(job.workDir) ?? Promise.resolve()).then(() => publishStartedHosts(net, started));
+    this.publishing.set(job.workDir, update.catch(() => undefined));
+    await update;
     return handle;
   }
 
