@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { RowInserter } from "./row-inserter.js";
 
 export interface LogStreamRecord {
   readonly id: number;
@@ -52,19 +53,12 @@ const fromRow = (r: StreamRow): LogStreamRecord => ({
 });
 
 /** Every line of every host, in order, one stream per host. */
-/** Rows per INSERT statement: one call into SQLite per row is what limits ingestion otherwise. */
-const ROWS_PER_INSERT = 256;
-
 export class LogStore {
-  private readonly insertOne: Database.Statement;
-  private readonly insertMany: Database.Statement;
+  private readonly rows: RowInserter;
   private readonly updateStream: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
-    this.insertOne = db.prepare("INSERT INTO log_events (stream_id, seq, timestamp, ingestion_time, message) VALUES (?, ?, ?, ?, ?)");
-    this.insertMany = db.prepare(
-      `INSERT INTO log_events (stream_id, seq, timestamp, ingestion_time, message) VALUES ${Array(ROWS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`,
-    );
+    this.rows = new RowInserter(db, "log_events", ["stream_id", "seq", "timestamp", "ingestion_time", "message"]);
     this.updateStream = db.prepare(
       `UPDATE log_streams SET
          first_event_time = COALESCE(first_event_time, ?), last_event_time = ?, last_ingestion_time = ?,
@@ -112,22 +106,12 @@ export class LogStore {
     let seq = current.event_count;
     let bytes = 0;
     this.db.transaction(() => {
-      let i = 0;
-      const values: unknown[] = [];
-      for (; i + ROWS_PER_INSERT <= events.length; i += ROWS_PER_INSERT) {
-        values.length = 0;
-        for (let j = i; j < i + ROWS_PER_INSERT; j++) {
-          const e = events[j]!;
-          values.push(stream.id, seq++, e.timestamp, ingestion, e.message);
+      this.rows.insert(
+        events.map((e) => {
           bytes += Buffer.byteLength(e.message);
-        }
-        this.insertMany.run(values);
-      }
-      for (; i < events.length; i++) {
-        const e = events[i]!;
-        this.insertOne.run(stream.id, seq++, e.timestamp, ingestion, e.message);
-        bytes += Buffer.byteLength(e.message);
-      }
+          return [stream.id, seq++, e.timestamp, ingestion, e.message];
+        }),
+      );
       const first = events[0]?.timestamp ?? null;
       const last = events.length ? events[events.length - 1]!.timestamp : stream.lastEventTime;
       this.updateStream.run(first, last, events.length ? ingestion : stream.lastIngestionTime, bytes, sourceOffset, seq, stream.id);

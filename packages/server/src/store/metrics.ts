@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import { RowInserter } from "./row-inserter.js";
 
 export interface MetricSample {
   readonly name: string;
@@ -7,36 +8,28 @@ export interface MetricSample {
   readonly timestamp: number;
 }
 
-/** Rows per INSERT statement (see logs.ts). */
-const ROWS_PER_INSERT = 256;
-
 /** Every metric value the job's logs produced, kept for charts; the last of each is final. */
 export class MetricStore {
   private readonly nextSeq: Database.Statement;
-  private readonly insert: Database.Statement;
-  private readonly insertMany: Database.Statement;
+  private readonly rows: RowInserter;
 
   constructor(private readonly db: Database.Database) {
     this.nextSeq = db.prepare("SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM metric_samples WHERE job = ? AND name = ?");
-    this.insert = db.prepare("INSERT INTO metric_samples (job, name, seq, timestamp, value) VALUES (?, ?, ?, ?, ?)");
-    this.insertMany = db.prepare(
-      `INSERT INTO metric_samples (job, name, seq, timestamp, value) VALUES ${Array(ROWS_PER_INSERT).fill("(?, ?, ?, ?, ?)").join(", ")}`,
-    );
+    this.rows = new RowInserter(db, "metric_samples", ["job", "name", "seq", "timestamp", "value"]);
   }
 
   add(job: string, samples: readonly MetricSample[]): void {
     if (samples.length === 0) return;
     this.db.transaction(() => {
       const next = new Map<string, number>();
-      const rows: unknown[][] = samples.map((s) => {
-        let seq = next.get(s.name);
-        if (seq === undefined) seq = (this.nextSeq.get(job, s.name) as { seq: number }).seq;
-        next.set(s.name, seq + 1);
-        return [job, s.name, seq, s.timestamp, s.value];
-      });
-      let i = 0;
-      for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) this.insertMany.run(rows.slice(i, i + ROWS_PER_INSERT).flat());
-      for (; i < rows.length; i++) this.insert.run(rows[i]);
+      this.rows.insert(
+        samples.map((s) => {
+          let seq = next.get(s.name);
+          if (seq === undefined) seq = (this.nextSeq.get(job, s.name) as { seq: number }).seq;
+          next.set(s.name, seq + 1);
+          return [job, s.name, seq, s.timestamp, s.value];
+        }),
+      );
     })();
   }
 
