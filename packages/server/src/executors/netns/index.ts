@@ -1,8 +1,8 @@
 /**
  * The multi-host process executor: every host of a job is a `train` process (as in the process
  * executor) in a network namespace of its own, with its own address on a bridge the job owns, its
- * hostname `algo-N` in a UTS namespace and `/etc/hosts` naming every host that has started (as
- * SageMaker's DNS names a host once it runs, so `train` waits for its peers). With
+ * hostname `algo-N` in a UTS namespace and `/etc/hosts` naming every host that has been launched
+ * (as SageMaker's DNS names a host once its instance is up, so `train` waits for its peers). With
  * EnableNetworkIsolation a host's namespace has loopback only. Needs root and iproute2.
  *
  * Each network it makes is recorded under its state dir until it is removed, so that a restarted
@@ -13,6 +13,7 @@ import { access, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promise
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
 import type { Executor, HostHandle } from "../types.js";
+import { CoalescedTask } from "./coalesced-task.js";
 import { createNetwork, destroyNetwork, networkId, networkNamespacesAvailable, planNetwork, publishStartedHosts, routedSubnets, type JobNetwork } from "./network.js";
 
 /** Sets the hostname, then execs the rest: run inside the host's namespaces. */
@@ -30,10 +31,11 @@ export class NetnsExecutor implements Executor {
   /** Hosts launched so far, by job: their names resolve on every host of the job. */
   private readonly started = new Map<string, Set<string>>();
   /**
-   * The last /etc/hosts update of each job. Hosts launch at once, and the files are rewritten in
-   * place (bind-mounted inside the namespaces): one update at a time, or two could interleave.
+   * Each job's /etc/hosts updates. The files are rewritten in place (bind-mounted inside the
+   * namespaces), so one update at a time, or two could interleave; hosts launched together share
+   * one update.
    */
-  private readonly publishing = new Map<string, Promise<void>>();
+  private readonly publishing = new Map<string, CoalescedTask>();
 
   constructor(private readonly options: NetnsExecutorOptions) {
     this.processes = new ProcessExecutor({
@@ -96,13 +98,22 @@ export class NetnsExecutor implements Executor {
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
-    const handle = await this.processes.launch(job, host);
     const net = this.network(job);
     const started = (this.started.get(job.workDir) ?? new Set<string>()).add(host.host);
     this.started.set(job.workDir, started);
-    const update = (this.publishing.get(job.workDir) ?? Promise.resolve()).then(() => publishStartedHosts(net, started));
-    this.publishing.set(job.workDir, update.catch(() => undefined));
-    await update;
+    let publishing = this.publishing.get(job.workDir);
+    if (!publishing) this.publishing.set(job.workDir, (publishing = new CoalescedTask(() => publishStartedHosts(net, started))));
+    // The name is written while the host's process is made (forks hold up this thread, file writes
+    // do not), so it resolves by the time `train` looks: a peer that looks too early would sleep
+    // through its retry delay.
+    const published = publishing.run();
+    const handle = await this.processes.launch(job, host);
+    try {
+      await published;
+    } catch (e) {
+      handle.kill();
+      throw e;
+    }
     return handle;
   }
 

@@ -90,7 +90,7 @@ export function planNetwork(jobKey: string, hosts: readonly string[], isolated: 
 
 /**
  * `/etc/hosts` as a host of the job sees it: itself, and the hosts in `started` (all by default).
- * Like DNS on SageMaker, a host's name resolves once that host has started.
+ * Like DNS on SageMaker, a host's name resolves once that host has been launched.
  */
 export function hostsFile(net: JobNetwork, self: string, started?: ReadonlySet<string>): string {
   const lines = ["127.0.0.1\tlocalhost", "::1\tlocalhost ip6-localhost ip6-loopback"];
@@ -199,7 +199,7 @@ function peerOf(veth: string): string {
  * namespace it is a bind mount of this very file, so running hosts see the change.
  */
 export async function publishStartedHosts(net: JobNetwork, started: ReadonlySet<string>): Promise<void> {
-  for (const h of net.hosts) await writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host, started));
+  await Promise.all(net.hosts.map((h) => writeFile(`${netnsEtc(h.namespace)}/hosts`, hostsFile(net, h.host, started))));
 }
 
 /** Remove everything of the job's network; what is already gone is fine. */
