@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uploadArtifacts } from "../src/data/artifacts.js";
+import { clearCache } from "../src/data/cache.js";
 import { stageChannel } from "../src/data/channels.js";
 import { DataContext } from "../src/data/context.js";
 import { DataError, describeS3Error } from "../src/data/errors.js";
@@ -124,6 +125,18 @@ describe("S3Prefix in File mode", () => {
     expect((await stageChannel(data, again)).fromCache).toBe(2);
     expect(readFileSync(join(again.target, "a.csv"), "utf8")).toBe("A!\n");
     await server.put("data", { "train/a.csv": "a\n" });
+  });
+
+  it("downloads again into a cache that another process cleared while this one ran", async () => {
+    await stageChannel(data, placement("s3://data/train/"));
+    const before = data.s3Requests.GetObjectCommand ?? 0;
+    // `optml cache clear` in another process removes the cache's folders under this one.
+    await clearCache(join(root, "home"), {});
+    const p = placement("s3://data/train/");
+    expect((await stageChannel(data, p)).fromCache).toBe(0);
+    expect(data.s3Requests.GetObjectCommand).toBe(before + 3);
+    expect(tree(p.target)).toEqual({ "a.csv": "a\n", "sub/b.csv": "bb\n", "sub/deeper/c.csv": "ccc\n" });
+    expect((await stageChannel(data, placement("s3://data/train/"))).fromCache).toBe(3);
   });
 
   it("fails with SageMaker's message when the prefix holds no object", async () => {

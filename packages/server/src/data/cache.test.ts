@@ -68,6 +68,21 @@ describe("the content cache", () => {
     expect(await cache.place(c, join(root, `c-again-${n}`))).toBe(true);
   });
 
+  it("scans its entries only when what it knows says it may be over its limit", async () => {
+    const cache = fresh(10);
+    await download(cache, object("p", 4), "pppp", join(root, `p-${n}`));
+    await cache.trim(); // the first trim scans: 4 bytes
+    // Another process adds 8 bytes: this one does not know, and does not scan again yet.
+    const other = new ContentCache(cache.dir, 10);
+    await download(other, object("q", 8), "qqqqqqqq", join(root, `q-${n}`));
+    await cache.trim();
+    expect((await cache.info()).bytes).toBe(12);
+    // Its own next entry takes what it knows over the limit: it scans, and trims to the limit.
+    await download(cache, object("r", 7), "rrrrrrr", join(root, `r-${n}`));
+    await cache.trim();
+    expect((await cache.info()).bytes).toBeLessThanOrEqual(10);
+  });
+
   it("is off with a limit of 0", async () => {
     const cache = fresh(0);
     expect(cache.enabled).toBe(false);

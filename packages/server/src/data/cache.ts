@@ -65,6 +65,9 @@ interface Entry {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
+/** How long `trim` may go without scanning the entries. */
+const RESCAN_MS = 5 * 60_000;
+
 /** Hard-link `from` at `to`, or copy it where a link cannot be made (another file system). */
 export async function linkOrCopy(from: string, to: string): Promise<void> {
   try {
@@ -79,6 +82,13 @@ export async function linkOrCopy(from: string, to: string): Promise<void> {
 export class ContentCache {
   /** Lookups served from the cache, and lookups that were not, since this cache was opened. */
   readonly stats = { hits: 0, misses: 0 };
+  private tmpMade = false;
+  /**
+   * The bytes the cache held at its last scan plus what this process admitted since, so that
+   * `trim` scans (a stat per entry) only when the cache may be over its limit.
+   */
+  private knownBytes: number | undefined;
+  private lastScan = 0;
 
   constructor(
     readonly dir: string,
@@ -94,10 +104,16 @@ export class ContentCache {
     return join(this.dir, "objects", hash.slice(0, 2), hash);
   }
 
-  /** A fresh path for a download in progress, on the cache's file system. */
+  /**
+   * A fresh path for a download in progress, on the cache's file system. Its directory is made
+   * once (a writer that finds it gone, removed by `optml cache clear`, makes it again).
+   */
   async temporaryPath(): Promise<string> {
     const tmp = join(this.dir, "tmp");
-    await mkdir(tmp, { recursive: true });
+    if (!this.tmpMade) {
+      await mkdir(tmp, { recursive: true });
+      this.tmpMade = true;
+    }
     return join(tmp, `${Date.now()}-${randomBytes(6).toString("hex")}`);
   }
 
@@ -138,8 +154,13 @@ export class ContentCache {
     await utimes(temporary, now, object.lastModified ?? now);
     await linkOrCopy(temporary, destination);
     const path = this.entryPath(object);
-    await mkdir(dirname(path), { recursive: true });
-    await rename(temporary, path);
+    // The entry's directory (one of 256) is made when it is found missing, not tried every time.
+    await rename(temporary, path).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+      await mkdir(dirname(path), { recursive: true });
+      await rename(temporary, path);
+    });
+    if (this.knownBytes !== undefined) this.knownBytes += object.size;
   }
 
   private async entries(): Promise<Entry[]> {
@@ -155,15 +176,22 @@ export class ContentCache {
     return entries;
   }
 
-  /** Remove the least recently used entries until the cache is within its limit; drop stale downloads. */
+  /**
+   * Remove the least recently used entries until the cache is within its limit; drop stale
+   * downloads. The entries are scanned when what this process knows of the cache's size may be
+   * over the limit, and at least every few minutes (another process may share the cache).
+   */
   async trim(): Promise<void> {
     const tmp = join(this.dir, "tmp");
     for (const name of await readdir(tmp).catch(() => [] as string[])) {
       const info = await stat(join(tmp, name)).catch(() => undefined);
       if (info && Date.now() - info.mtimeMs > 24 * 3600_000) await rm(join(tmp, name), { force: true });
     }
+    if (this.knownBytes !== undefined && this.knownBytes <= this.limitBytes && Date.now() - this.lastScan < RESCAN_MS) return;
     const entries = await this.entries();
     let total = entries.reduce((sum, e) => sum + e.size, 0);
+    this.lastScan = Date.now();
+    this.knownBytes = total;
     if (total <= this.limitBytes) return;
     entries.sort((a, b) => a.lastUse - b.lastUse);
     for (const entry of entries) {
@@ -171,6 +199,7 @@ export class ContentCache {
       await unlink(entry.path).catch(() => undefined);
       total -= entry.size;
     }
+    this.knownBytes = total;
   }
 
   async info(): Promise<CacheInfo> {
@@ -182,6 +211,8 @@ export class ContentCache {
   async clear(): Promise<void> {
     await rm(join(this.dir, "objects"), { recursive: true, force: true });
     await rm(join(this.dir, "tmp"), { recursive: true, force: true });
+    this.tmpMade = false;
+    this.knownBytes = 0;
   }
 }
 

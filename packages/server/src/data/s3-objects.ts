@@ -7,11 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { createReadStream, createWriteStream } from "node:fs";
-import { rename, rm, utimes } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, open, rename, rm, utimes, type FileHandle } from "node:fs/promises";
+import { dirname } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { CachedObject } from "./cache.js";
 import type { DataContext } from "./context.js";
@@ -63,10 +63,15 @@ export async function headObject(s3: S3Access, bucket: string, key: string, sign
   return { key, size: head.ContentLength ?? 0, etag: head.ETag ?? "", lastModified: head.LastModified };
 }
 
+/** GetObject; an abort ends the request, and with it the body. */
+function getObject(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<GetObjectCommandOutput> {
+  return s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+}
+
 /** The object's body as a stream (the caller consumes or destroys it). */
 export async function objectStream(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
   try {
-    const response = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
+    const response = await getObject(s3, bucket, key, signal);
     if (!(response.Body instanceof Readable)) throw new Error("the response has no body stream");
     return response.Body;
   } catch (e) {
@@ -86,14 +91,72 @@ export async function objectText(s3: S3Access, bucket: string, key: string): Pro
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * A download is written in pieces of at least this size (one `writev` of the response's chunks),
+ * not a write per chunk: each file operation is a round trip to Node's thread pool, and a chunk
+ * is 64 KiB.
+ */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+
+/** Open `file` for writing; its directory is made when it is missing. */
+async function openForWriting(file: string): Promise<FileHandle> {
+  try {
+    return await open(file, "w");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    await mkdir(dirname(file), { recursive: true });
+    return open(file, "w");
+  }
+}
+
+async function writeAll(handle: FileHandle, parts: Buffer[]): Promise<void> {
+  let { bytesWritten } = await handle.writev(parts);
+  const total = parts.reduce((n, p) => n + p.length, 0);
+  // A short write (a signal, a full disk that then errors): write what is left.
+  while (bytesWritten < total) {
+    const rest = Buffer.concat(parts).subarray(bytesWritten);
+    bytesWritten += (await handle.write(rest)).bytesWritten;
+  }
+}
+
 /** Download one object to `file` (which the caller makes visible); what S3 says the object was. */
 export async function downloadToFile(s3: S3Access, bucket: string, key: string, file: string, signal?: AbortSignal): Promise<{ etag?: string; lastModified?: Date; size: number }> {
   return s3.limiter.run(async () => {
-    const response = await s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
-    if (!(response.Body instanceof Readable)) throw new Error("the response has no body stream");
-    const out = createWriteStream(file);
-    await pipeline(response.Body, out, signal ? { signal } : {});
-    return { etag: response.ETag, lastModified: response.LastModified, size: out.bytesWritten };
+    const response = await getObject(s3, bucket, key, signal);
+    const body = response.Body;
+    if (!(body instanceof Readable)) throw new Error("the response has no body stream");
+    let handle: FileHandle;
+    try {
+      handle = await openForWriting(file);
+    } catch (e) {
+      body.destroy();
+      throw e;
+    }
+    // The SDK ends the request on abort; the body is ended here too, whatever the SDK does.
+    const onAbort = () => body.destroy(signal!.reason instanceof Error ? signal!.reason : new Error("aborted"));
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let size = 0;
+    try {
+      signal?.throwIfAborted();
+      let parts: Buffer[] = [];
+      let pending = 0;
+      for await (const chunk of body) {
+        parts.push(chunk as Buffer);
+        pending += (chunk as Buffer).length;
+        if (pending >= WRITE_BATCH_BYTES) {
+          await writeAll(handle, parts);
+          size += pending;
+          parts = [];
+          pending = 0;
+        }
+      }
+      if (pending > 0) await writeAll(handle, parts);
+      size += pending;
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      await handle.close();
+    }
+    return { etag: response.ETag, lastModified: response.LastModified, size };
   });
 }
 
