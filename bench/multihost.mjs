@@ -6,6 +6,9 @@
  * by hand (no control plane, no network): what the machine's cores allow for 4 hosts' processes.
  * Jobs run Python as its real binary (a pyenv shim is a bash script that costs ~0.3 s of CPU per
  * start, 4 times over in a 4-host job). Needs root (network namespaces).
+ * Last, it times 4 copies of a fixed CPU-bound loop (Python without site, ~0.2 s) at once against
+ * one: how much of a 4-fold CPU load this machine's cores absorb. Each host's start is CPU-bound
+ * (Node, then Python), so where that ratio is near or above 2, the 4-host ratio cannot be under 2.
  * Run: npm run build && node bench/multihost.mjs [runs]
  */
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
@@ -85,6 +88,21 @@ async function direct(name, n) {
   return Math.max(...firsts);
 }
 
+/** `n` copies of a fixed CPU-bound loop started at once: ms until all have ended. */
+async function cpuLoad(n) {
+  const t0 = Date.now();
+  await Promise.all(
+    Array.from({ length: n }, () =>
+      new Promise((resolve, reject) => {
+        const child = spawn(python, ["-S", "-c", "x = 0\nfor i in range(4_000_000): x += i"], { stdio: "ignore" });
+        child.once("error", reject);
+        child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`the CPU load exited ${code}`))));
+      }),
+    ),
+  );
+  return Date.now() - t0;
+}
+
 try {
   const one = [];
   const four = [];
@@ -96,12 +114,21 @@ try {
     oneDirect.push(await direct(`one-${i}`, 1));
     fourDirect.push(await direct(`four-${i}`, 4));
   }
+  const loadOne = [];
+  const loadFour = [];
+  for (let i = 0; i < runs; i++) {
+    loadOne.push(await cpuLoad(1));
+    loadFour.push(await cpuLoad(4));
+  }
   const a = median(one);
   const b = median(four);
   const c = median(oneDirect);
   const d = median(fourDirect);
   console.log(`creation -> first line on every host: 1 host ${a} ms, 4 hosts ${b} ms (ratio ${(b / a).toFixed(2)}; target < 2), median of ${runs}`);
   console.log(`for scale, train started by hand: 1 process ${c} ms, 4 at once ${d} ms (ratio ${(d / c).toFixed(2)}), on ${availableParallelism()} CPUs`);
+  const e = median(loadOne);
+  const f = median(loadFour);
+  console.log(`the machine: a CPU-bound loop takes ${e} ms alone, ${f} ms with 4 at once (ratio ${(f / e).toFixed(2)}; 2.00 on 2 free cores, 1.00 on 4 or more)`);
   console.log(`python: ${python}`);
 } finally {
   sm.destroy();
