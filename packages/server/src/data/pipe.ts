@@ -10,6 +10,13 @@
  * reads EOF), so a program that reopens a finished FIFO gets ENOENT instead of hanging.
  * Passes go on while the host runs. A source that fails mid-pass ends the job: the FIFO is closed
  * and the failure reported (the lifecycle stops the hosts and fails the job with ClientError).
+ *
+ * Read-ahead: while an object streams, the next one (after a pass's last object, the next pass's
+ * first) is already requested, so the store's time to first byte (tens of milliseconds on S3,
+ * about a second per 256 MiB on moto, which reads a whole object before it answers) passes
+ * while the FIFO is being fed instead of between objects. A response held ahead is used only
+ * while it is fresh (AHEAD_MAX_AGE_MS: a program that pauses between passes gets a new request);
+ * one that failed while held is requested again.
  */
 import { execFile, spawn } from "node:child_process";
 import { constants, createReadStream, openSync } from "node:fs";
@@ -38,6 +45,18 @@ const OPEN_POLL_MS = 20;
  */
 const READ_AHEAD_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+
+/** How long a response requested ahead may wait for its turn before a fresh one is asked for. */
+const AHEAD_MAX_AGE_MS = 15_000;
+
+/** A response requested before its turn (see Read-ahead above). */
+interface Ahead {
+  /** The object's place in the channel's order. */
+  readonly index: number;
+  readonly body: Promise<Readable>;
+  readonly requestedAt: number;
+  failed: boolean;
+}
 
 /** Linux's fcntl to size a pipe's buffer, and the size asked for (the default limit for anyone). */
 const F_SETPIPE_SZ = 1031;
@@ -150,13 +169,17 @@ export class PipeChannel {
   private readonly controller = new AbortController();
   private loop: Promise<void> | undefined;
   private objects: ChannelObject[] | undefined;
+  private ahead: Ahead | undefined;
   /** Passes served so far. */
   passes = 0;
+  /** Objects served from a response requested ahead, and objects requested in their turn. */
+  readonly sources = { ahead: 0, inTurn: 0 };
 
   constructor(
     private readonly data: DataContext,
     private readonly placement: ChannelPlacement,
     private readonly onFatal: (error: DataError) => void,
+    private readonly aheadMaxAgeMs = AHEAD_MAX_AGE_MS,
   ) {}
 
   start(): void {
@@ -170,6 +193,49 @@ export class PipeChannel {
   async stop(): Promise<void> {
     this.controller.abort(new Error("the host has exited"));
     await this.loop;
+    this.dropAhead();
+  }
+
+  /** Ask for object `index` now, to be taken by `source` in its turn. S3 objects only. */
+  private requestAhead(objects: readonly ChannelObject[], index: number, signal: AbortSignal): void {
+    this.dropAhead();
+    const o = objects[index]!;
+    if (o.kind !== "s3") return;
+    const ahead: Ahead = { index, body: objectStream(this.data.s3, o.bucket, o.key, signal), requestedAt: Date.now(), failed: false };
+    // Nobody reads it yet: a failure is noted (and the object asked for again in its turn), not thrown.
+    ahead.body.then(
+      (body) => body.once("error", () => (ahead.failed = true)),
+      () => (ahead.failed = true),
+    );
+    this.ahead = ahead;
+  }
+
+  private dropAhead(): void {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    ahead?.body.then(
+      (body) => body.destroy(),
+      () => undefined,
+    );
+  }
+
+  /** Object `index` as a stream: the response requested ahead when it is there and usable, else a new request. */
+  private async source(objects: readonly ChannelObject[], index: number, signal: AbortSignal): Promise<Readable> {
+    const o = objects[index]!;
+    if (o.kind === "file") return createReadStream(o.file, { highWaterMark: CHUNK_BYTES });
+    const ahead = this.ahead;
+    if (ahead?.index === index && !ahead.failed && Date.now() - ahead.requestedAt < this.aheadMaxAgeMs) {
+      this.ahead = undefined;
+      const body = await ahead.body.catch(() => undefined);
+      if (body && !ahead.failed && !body.destroyed) {
+        this.sources.ahead++;
+        return body;
+      }
+      body?.destroy();
+    }
+    this.dropAhead();
+    this.sources.inTurn++;
+    return objectStream(this.data.s3, o.bucket, o.key, signal);
   }
 
   private async serve(): Promise<void> {
@@ -208,11 +274,12 @@ export class PipeChannel {
 
   /** One pass over the objects; returns early, without error, when the reader closes its end. */
   private async pass(socket: Socket, objects: readonly ChannelObject[], reader: { gone: boolean }, signal: AbortSignal): Promise<void> {
-    for (const o of objects) {
+    for (const [index, o] of objects.entries()) {
       if (reader.gone || socket.destroyed) return;
       let source: Readable;
       try {
-        source = o.kind === "s3" ? await objectStream(this.data.s3, o.bucket, o.key, signal) : createReadStream(o.file, { highWaterMark: CHUNK_BYTES });
+        source = await this.source(objects, index, signal);
+        this.requestAhead(objects, (index + 1) % objects.length, signal);
       } catch (e) {
         if (signal.aborted) throw e;
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
