@@ -17,8 +17,7 @@ describe("CoalescedTask", () => {
     value = 2;
     const b = task.run();
     expect(b).toBe(a);
-    await Promise.resolve();
-    await Promise.resolve();
+    await new Promise((r) => setImmediate(r));
     expect(events).toEqual(["start 2"]);
     // A request while the first run is in progress waits for it, then runs once more.
     value = 3;
