@@ -7,9 +7,11 @@
  *    at /usr/bin/aws, or $AWS_CLI), in the same run; then the same staging again, served by the
  *    content cache. Target: at least 1.5x faster than `aws s3 sync`.
  * 2. Pipe mode: passes (default 3) over one object (default 1 GiB), each read from its FIFO by a
- *    Python reader opened as soon as the pass before ended. Target: at least 200 MB/s. Pass 0's
- *    object is asked for when the reader opens; later passes' objects were asked for ahead, while
- *    the pass before streamed (read-ahead), so the server's time to first byte is not in them. The reader reads into one buffer (`readinto`): `f.read(n)` makes a
+ *    Python reader opened as soon as the pass before ended. Target: at least 200 MB/s. First with
+ *    the content cache off, every pass from S3: pass 0's object is asked for when the reader
+ *    opens; later passes' objects were asked for ahead, while the pass before streamed
+ *    (read-ahead), so the server's time to first byte is not in them. Then with the cache on, as
+ *    the control plane runs: pass 0 from S3 into the cache, later passes from the cache. The reader reads into one buffer (`readinto`): `f.read(n)` makes a
  *    new n-byte object per call, which on the VM this was written on limits a reader to ~170 MB/s
  *    even from `cat`. For scale, in the same run: the object fetched by the control plane's S3
  *    client and thrown away, and (where curl is on PATH) the object fetched by curl into a FIFO
@@ -199,24 +201,6 @@ try {
       await new Upload({ client: s3, params: { Bucket: "bench", Key: "pipe/big.bin", Body: Readable.from(body()) }, partSize: 64 * MiB, queueSize: 4 }).done();
     });
     console.log(`\nPipe mode: one object of ${PIPE_MB} MiB, uploaded in ${seconds(setup.ms)}`);
-    const data = new DataContext(join(root, "home-pipe"), "us-east-1", { awsEnv, cacheLimitBytes: 0 }, {});
-    const target = join(root, "pipe", "input", "data", "train");
-    mkdirSync(join(root, "pipe", "input", "data"), { recursive: true });
-    const placement = {
-      channel: "train",
-      source: parseLocation("s3://bench/pipe/"),
-      sourceUri: "s3://bench/pipe/",
-      inputMode: "Pipe",
-      distribution: "FullyReplicated",
-      dataType: "S3Prefix",
-      compression: "None",
-      recordWrapper: "None",
-      target,
-    };
-    await makeFifo(pipePath(placement, 0));
-    let fatal;
-    const pipe = new PipeChannel(data, placement, (e) => (fatal = e));
-    pipe.start();
     const reader = `
 import sys, time
 n = 0
@@ -238,22 +222,27 @@ print(n, time.perf_counter() - started)
         p.once("error", reject);
         p.once("exit", (code) => (code === 0 ? resolve(text.trim().split(" ").map(Number)) : reject(new Error(`the reader exited with ${code}`))));
       });
-    // Baseline in the same run: the same object fetched by the control plane's S3 client and
-    // thrown away (what moto serves to one stream).
-    const rawCpu = process.cpuUsage();
-    let headersMs = 0;
-    const raw = await timed(async () => {
-      const asked = performance.now();
-      const r = await data.s3.client.send(new GetObjectCommand({ Bucket: "bench", Key: "pipe/big.bin" }));
-      headersMs = performance.now() - asked;
-      let n = 0;
-      for await (const c of r.Body) n += c.length;
-      return n;
-    });
-    const rawUsed = process.cpuUsage(rawCpu);
-    console.log(
-      `  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)} (the response's headers after ${seconds(headersMs)}: the server's time to first byte), ${busy(raw)}; CPU ${((rawUsed.user + rawUsed.system) / 1e6).toFixed(2)} s`,
-    );
+
+    // Baselines in the same run: the object fetched by the control plane's S3 client and thrown
+    // away (what moto serves to one stream), and curl into a FIFO.
+    {
+      const data = new DataContext(join(root, "home-baseline"), "us-east-1", { awsEnv, cacheLimitBytes: 0 }, {});
+      const rawCpu = process.cpuUsage();
+      let headersMs = 0;
+      const raw = await timed(async () => {
+        const asked = performance.now();
+        const r = await data.s3.client.send(new GetObjectCommand({ Bucket: "bench", Key: "pipe/big.bin" }));
+        headersMs = performance.now() - asked;
+        let n = 0;
+        for await (const c of r.Body) n += c.length;
+        return n;
+      });
+      const rawUsed = process.cpuUsage(rawCpu);
+      data.close();
+      console.log(
+        `  baseline: GetObject read to nowhere: ${rate(raw.value, raw.ms)} (the response's headers after ${seconds(headersMs)}: the server's time to first byte), ${busy(raw)}; CPU ${((rawUsed.user + rawUsed.system) / 1e6).toFixed(2)} s`,
+      );
+    }
     if (spawnSync("curl", ["--version"]).status === 0) {
       const fifo = join(root, "curl-fifo");
       await makeFifo(fifo);
@@ -267,29 +256,60 @@ print(n, time.perf_counter() - started)
       // curl opens its output at the first byte: this excludes the time to first byte.
       console.log(`  baseline: curl into a FIFO, the same reader: ${(got.n / 1e6 / got.secs).toFixed(0)} MB/s from the first byte to EOF, ${busy(curled)}`);
     }
-    const rates = [];
-    for (let epoch = 0; epoch < PASSES; epoch++) {
-      const cpuBefore = process.cpuUsage();
-      // Not spawnSync: the pipe is served by this process's event loop.
-      const { value: out, ...pass } = await timed(() => read(pipePath(placement, epoch)));
-      if (fatal) throw fatal;
-      const [n, secs] = out;
-      const cpu = process.cpuUsage(cpuBefore);
-      if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
-      const mbs = n / 1e6 / secs;
-      rates.push(mbs);
-      console.log(
-        `  pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}; ${busy(pass)}; control plane CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
-      );
+
+    /** PASSES passes of a Pipe channel over the object, the reader opening each as the one before ends. */
+    async function passes(name, cacheLimitBytes) {
+      const data = new DataContext(join(root, `home-${name}`), "us-east-1", { awsEnv, cacheLimitBytes }, {});
+      mkdirSync(join(root, name, "input", "data"), { recursive: true });
+      const placement = {
+        channel: "train",
+        source: parseLocation("s3://bench/pipe/"),
+        sourceUri: "s3://bench/pipe/",
+        inputMode: "Pipe",
+        distribution: "FullyReplicated",
+        dataType: "S3Prefix",
+        compression: "None",
+        recordWrapper: "None",
+        target: join(root, name, "input", "data", "train"),
+      };
+      await makeFifo(pipePath(placement, 0));
+      let fatal;
+      const pipe = new PipeChannel(data, placement, (e) => (fatal = e));
+      pipe.start();
+      const rates = [];
+      for (let epoch = 0; epoch < PASSES; epoch++) {
+        const cpuBefore = process.cpuUsage();
+        // Not spawnSync: the pipe is served by this process's event loop.
+        const { value: out, ...pass } = await timed(() => read(pipePath(placement, epoch)));
+        if (fatal) throw fatal;
+        const [n, secs] = out;
+        const cpu = process.cpuUsage(cpuBefore);
+        if (n !== bytes) throw new Error(`read ${n} bytes, expected ${bytes}`);
+        const mbs = n / 1e6 / secs;
+        rates.push(mbs);
+        console.log(`    pass ${epoch}: ${n} bytes in ${secs.toFixed(2)} s from open to EOF: ${mbs.toFixed(0)} MB/s; ${busy(pass)}; control plane CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);
+      }
+      await pipe.stop();
+      data.close();
+      const later = rates.slice(1).sort((a, b) => a - b);
+      return { first: rates[0], later: later.length ? later[Math.floor(later.length / 2)] : undefined, sources: pipe.sources };
     }
-    const later = rates.slice(1).sort((a, b) => a - b);
+    const verdict = (mbs) => `${mbs.toFixed(0)} MB/s (target >= 200 MB/s) ${mbs >= 200 ? "PASS" : "MISS"}`;
+
+    console.log("  the content cache off: every pass from S3");
+    const s3only = await passes("pipe-s3", 0);
     console.log(
-      `Pipe mode: pass 0 (its object asked for when the reader opens, so the server's time to first byte is in it) ${rates[0].toFixed(0)} MB/s; ` +
-        (later.length ? `later passes (asked for ahead, while the pass before streamed) median ${later[Math.floor(later.length / 2)].toFixed(0)} MB/s; ` : "") +
-        `served ${pipe.sources.ahead} object(s) from a response asked for ahead, ${pipe.sources.inTurn} in turn`,
+      `  from S3: pass 0 (its object asked for when the reader opens, so the server's time to first byte is in it) ${verdict(s3only.first)}` +
+        (s3only.later !== undefined ? `; later passes (asked for ahead, while the pass before streamed) median ${verdict(s3only.later)}` : "") +
+        `; sources ${JSON.stringify(s3only.sources)}`,
     );
-    await pipe.stop();
-    data.close();
+    console.log("  the content cache on (as the control plane runs): pass 0 from S3 into the cache, then from the cache");
+    const withCache = await passes("pipe-cached", undefined);
+    console.log(
+      `  with the cache: pass 0 ${withCache.first.toFixed(0)} MB/s` +
+        (withCache.later !== undefined ? `; later passes, from the cache, median ${withCache.later.toFixed(0)} MB/s` : "") +
+        `; sources ${JSON.stringify(withCache.sources)}`,
+    );
   }
 } finally {
   s3.destroy();

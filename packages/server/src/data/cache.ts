@@ -1,5 +1,6 @@
 /**
- * The content cache of S3 objects: a rerun whose objects have not changed downloads nothing.
+ * The content cache of S3 objects: a rerun whose objects have not changed downloads nothing, and
+ * a Pipe mode channel reads the objects it holds from it (pipe.ts writes them in on the way).
  *
  * Layout: `$OPTML_HOME/cache/objects/<h0h1>/<h>`, where h is the SHA-256 of bucket, key and
  * ETag; `$OPTML_HOME/cache/tmp/` holds downloads in progress (same file system, so they are
@@ -11,8 +12,10 @@
  * cache off), the least recently used entries are removed after each channel is staged.
  */
 import { createHash, randomBytes } from "node:crypto";
-import { copyFile, link, mkdir, readdir, rename, rm, stat, unlink, utimes } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import type { Readable } from "node:stream";
 import type { Environment } from "./s3-client.js";
 
 export const DEFAULT_CACHE_LIMIT_BYTES = 20 * 1024 ** 3;
@@ -64,6 +67,9 @@ interface Entry {
 }
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** Pieces in which a cached object is read. */
+const READ_CHUNK_BYTES = 1024 * 1024;
 
 /** How long `trim` may go without scanning the entries. */
 const RESCAN_MS = 5 * 60_000;
@@ -122,16 +128,9 @@ export class ContentCache {
    * it no longer matches the object (then it is dropped).
    */
   async place(object: CachedObject, destination: string): Promise<boolean> {
-    if (!this.enabled) return false;
-    const path = this.entryPath(object);
-    const info = await stat(path).catch(() => undefined);
-    const matches =
-      info !== undefined && info.size === object.size && (object.lastModified === undefined || seconds(info.mtimeMs) === seconds(object.lastModified.getTime()));
-    if (info && !matches) await unlink(path).catch(() => undefined);
-    if (!matches) {
-      this.stats.misses++;
-      return false;
-    }
+    const entry = await this.matchingEntry(object);
+    if (!entry) return false;
+    const { path, info } = entry;
     try {
       await linkOrCopy(path, destination);
     } catch (e) {
@@ -146,13 +145,48 @@ export class ContentCache {
   }
 
   /**
-   * Take a finished download at `temporary` (on the cache's file system) into the cache and
-   * place it at `destination`. Its mtime becomes the object's LastModified.
+   * The cached copy of `object` as a stream (Pipe mode reads it instead of S3); undefined when
+   * there is none, or it no longer matches the object (then it is dropped).
    */
-  async admit(temporary: string, object: CachedObject, destination: string): Promise<void> {
+  async read(object: CachedObject): Promise<Readable | undefined> {
+    const entry = await this.matchingEntry(object);
+    if (!entry) return undefined;
+    let handle: FileHandle;
+    try {
+      handle = await open(entry.path, "r");
+    } catch {
+      // Evicted between the stat and the open: a miss.
+      this.stats.misses++;
+      return undefined;
+    }
+    await utimes(entry.path, new Date(), entry.info.mtime).catch(() => undefined);
+    this.stats.hits++;
+    return handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES });
+  }
+
+  /** The entry of `object` when it is there and still matches it (one that does not is dropped). */
+  private async matchingEntry(object: CachedObject): Promise<{ path: string; info: Stats } | undefined> {
+    if (!this.enabled) return undefined;
+    const path = this.entryPath(object);
+    const info = await stat(path).catch(() => undefined);
+    const matches =
+      info !== undefined && info.size === object.size && (object.lastModified === undefined || seconds(info.mtimeMs) === seconds(object.lastModified.getTime()));
+    if (info && !matches) await unlink(path).catch(() => undefined);
+    if (!matches) {
+      this.stats.misses++;
+      return undefined;
+    }
+    return { path, info };
+  }
+
+  /**
+   * Take a finished download at `temporary` (on the cache's file system) into the cache and
+   * place it at `destination`, if given. Its mtime becomes the object's LastModified.
+   */
+  async admit(temporary: string, object: CachedObject, destination?: string): Promise<void> {
     const now = new Date();
     await utimes(temporary, now, object.lastModified ?? now);
-    await linkOrCopy(temporary, destination);
+    if (destination !== undefined) await linkOrCopy(temporary, destination);
     const path = this.entryPath(object);
     // The entry's directory (one of 256) is made when it is found missing, not tried every time.
     await rename(temporary, path).catch(async (e: NodeJS.ErrnoException) => {

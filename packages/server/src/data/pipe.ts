@@ -11,16 +11,23 @@
  * Passes go on while the host runs. A source that fails mid-pass ends the job: the FIFO is closed
  * and the failure reported (the lifecycle stops the hosts and fails the job with ClientError).
  *
+ * The content cache: an S3 object that the content cache holds (same bucket, key and ETag) is
+ * read from it, not from S3; one that it does not hold is written into it on the way to the FIFO
+ * (when it fits the cache's limit), once every byte has passed. So a pass after the first, and a
+ * rerun of the job, read unchanged objects from the machine's disk, as File mode's reruns do.
+ * Writing to the cache is best effort: a failed write stops the caching, not the pass.
+ *
  * Read-ahead: while an object streams, the next one (after a pass's last object, the next pass's
- * first) is already requested, so the store's time to first byte (tens of milliseconds on S3,
+ * first) is already asked for, so the store's time to first byte (tens of milliseconds on S3,
  * about a second per 256 MiB on moto, which reads a whole object before it answers) passes
- * while the FIFO is being fed instead of between objects. A response held ahead is used only
- * while it is fresh (AHEAD_MAX_AGE_MS: a program that pauses between passes gets a new request);
- * one that failed while held is requested again.
+ * while the FIFO is being fed instead of between objects. An object being written into the cache
+ * is not asked for ahead again (its next turn reads the cache). A response held ahead is used
+ * only while it is fresh (AHEAD_MAX_AGE_MS: a program that pauses between passes gets a new
+ * request); one that failed while held is asked for again in its turn.
  */
 import { execFile, spawn } from "node:child_process";
 import { constants, createReadStream, openSync } from "node:fs";
-import { lstat, readdir, rm } from "node:fs/promises";
+import { lstat, readdir, rm, type FileHandle } from "node:fs/promises";
 import { Socket } from "node:net";
 import { basename, dirname } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -32,7 +39,9 @@ import type { ChannelPlacement } from "../jobs/plan.js";
 import { channelObjects, type ChannelObject } from "./channel-objects.js";
 import type { DataContext } from "./context.js";
 import { DataError, pipeSourceFailed } from "./errors.js";
-import { objectStream } from "./s3-objects.js";
+import type { CachedObject, ContentCache } from "./cache.js";
+import { openForWriting, writeAll, WRITE_BATCH_BYTES } from "./file-writes.js";
+import { objectResponse } from "./s3-objects.js";
 
 const run = promisify(execFile);
 
@@ -49,13 +58,93 @@ const CHUNK_BYTES = 1024 * 1024;
 /** How long a response requested ahead may wait for its turn before a fresh one is asked for. */
 const AHEAD_MAX_AGE_MS = 15_000;
 
-/** A response requested before its turn (see Read-ahead above). */
+/** An object's bytes for a pass. */
+interface Source {
+  readonly stream: Readable;
+  /** From the content cache. */
+  readonly fromCache: boolean;
+  /** For an S3 response to be written into the cache on the way: what the object is. */
+  readonly cacheAs: CachedObject | undefined;
+}
+
+/** A source asked for before its turn (see Read-ahead above). */
 interface Ahead {
   /** The object's place in the channel's order. */
   readonly index: number;
-  readonly body: Promise<Readable>;
+  readonly source: Promise<Source>;
   readonly requestedAt: number;
   failed: boolean;
+}
+
+/**
+ * Writes what passes through into a file for the content cache, gathered into writes of at
+ * least WRITE_BATCH_BYTES. A failed write stops the caching, never the stream.
+ */
+class CacheWriter extends Transform {
+  private parts: Buffer[] = [];
+  private pending = 0;
+  private bytes = 0;
+  private failed = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly path: string,
+  ) {
+    super();
+  }
+
+  /** A writer into a new file of the cache's; undefined when none can be made (no caching then). */
+  static async open(cache: ContentCache): Promise<CacheWriter | undefined> {
+    try {
+      const path = await cache.temporaryPath();
+      return new CacheWriter(await openForWriting(path), path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.push(chunk);
+    if (this.failed) return done();
+    this.parts.push(chunk);
+    this.pending += chunk.length;
+    this.bytes += chunk.length;
+    if (this.pending < WRITE_BATCH_BYTES) return done();
+    void this.writeGathered().then(done);
+  }
+
+  override _flush(done: () => void): void {
+    void this.writeGathered().then(done);
+  }
+
+  private async writeGathered(): Promise<void> {
+    const parts = this.parts;
+    this.parts = [];
+    this.pending = 0;
+    if (this.failed || parts.length === 0) return;
+    try {
+      await writeAll(this.handle, parts);
+    } catch {
+      this.failed = true;
+    }
+  }
+
+  /** The whole object has passed: into the cache, when every byte of it was written. */
+  async keep(cache: ContentCache, object: CachedObject): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    if (this.failed || this.bytes !== object.size) return this.discard();
+    try {
+      await cache.admit(this.path, object);
+      await cache.trim();
+    } catch {
+      await this.discard();
+    }
+  }
+
+  async discard(): Promise<void> {
+    await this.handle.close().catch(() => undefined);
+    await rm(this.path, { force: true }).catch(() => undefined);
+  }
 }
 
 /** Linux's fcntl to size a pipe's buffer, and the size asked for (the default limit for anyone). */
@@ -172,8 +261,11 @@ export class PipeChannel {
   private ahead: Ahead | undefined;
   /** Passes served so far. */
   passes = 0;
-  /** Objects served from a response requested ahead, and objects requested in their turn. */
-  readonly sources = { ahead: 0, inTurn: 0 };
+  /**
+   * Where the objects of the passes came from: the content cache, an S3 response asked for
+   * ahead, an S3 response asked for in turn (local files are not counted).
+   */
+  readonly sources = { cache: 0, ahead: 0, inTurn: 0 };
 
   constructor(
     private readonly data: DataContext,
@@ -196,15 +288,31 @@ export class PipeChannel {
     this.dropAhead();
   }
 
+  /** Object `o` from the cache when it holds it, else from S3 (to be cached on the way when it fits). */
+  private async open(o: ChannelObject & { kind: "s3" }, signal: AbortSignal): Promise<Source> {
+    const cache = this.data.cache;
+    const cached = await cache.read(o);
+    if (cached) return { stream: cached, fromCache: true, cacheAs: undefined };
+    const response = await objectResponse(this.data.s3, o.bucket, o.key, signal);
+    const actual: CachedObject = {
+      bucket: o.bucket,
+      key: o.key,
+      etag: response.etag ?? o.etag,
+      size: response.size ?? o.size,
+      lastModified: response.lastModified ?? o.lastModified,
+    };
+    return { stream: response.body, fromCache: false, cacheAs: cache.enabled && actual.size <= cache.limitBytes ? actual : undefined };
+  }
+
   /** Ask for object `index` now, to be taken by `source` in its turn. S3 objects only. */
   private requestAhead(objects: readonly ChannelObject[], index: number, signal: AbortSignal): void {
     this.dropAhead();
     const o = objects[index]!;
     if (o.kind !== "s3") return;
-    const ahead: Ahead = { index, body: objectStream(this.data.s3, o.bucket, o.key, signal), requestedAt: Date.now(), failed: false };
+    const ahead: Ahead = { index, source: this.open(o, signal), requestedAt: Date.now(), failed: false };
     // Nobody reads it yet: a failure is noted (and the object asked for again in its turn), not thrown.
-    ahead.body.then(
-      (body) => body.once("error", () => (ahead.failed = true)),
+    ahead.source.then(
+      ({ stream }) => stream.once("error", () => (ahead.failed = true)),
       () => (ahead.failed = true),
     );
     this.ahead = ahead;
@@ -213,29 +321,32 @@ export class PipeChannel {
   private dropAhead(): void {
     const ahead = this.ahead;
     this.ahead = undefined;
-    ahead?.body.then(
-      (body) => body.destroy(),
+    ahead?.source.then(
+      ({ stream }) => stream.destroy(),
       () => undefined,
     );
   }
 
-  /** Object `index` as a stream: the response requested ahead when it is there and usable, else a new request. */
-  private async source(objects: readonly ChannelObject[], index: number, signal: AbortSignal): Promise<Readable> {
+  /** Object `index`: what was asked for ahead when it is there and usable, else asked for now. */
+  private async source(objects: readonly ChannelObject[], index: number, signal: AbortSignal): Promise<Source> {
     const o = objects[index]!;
-    if (o.kind === "file") return createReadStream(o.file, { highWaterMark: CHUNK_BYTES });
+    if (o.kind === "file") return { stream: createReadStream(o.file, { highWaterMark: CHUNK_BYTES }), fromCache: false, cacheAs: undefined };
     const ahead = this.ahead;
     if (ahead?.index === index && !ahead.failed && Date.now() - ahead.requestedAt < this.aheadMaxAgeMs) {
       this.ahead = undefined;
-      const body = await ahead.body.catch(() => undefined);
-      if (body && !ahead.failed && !body.destroyed) {
-        this.sources.ahead++;
-        return body;
+      const source = await ahead.source.catch(() => undefined);
+      if (source && !ahead.failed && !source.stream.destroyed) {
+        if (source.fromCache) this.sources.cache++;
+        else this.sources.ahead++;
+        return source;
       }
-      body?.destroy();
+      source?.stream.destroy();
     }
     this.dropAhead();
-    this.sources.inTurn++;
-    return objectStream(this.data.s3, o.bucket, o.key, signal);
+    const source = await this.open(o, signal);
+    if (source.fromCache) this.sources.cache++;
+    else this.sources.inTurn++;
+    return source;
   }
 
   private async serve(): Promise<void> {
@@ -276,23 +387,30 @@ export class PipeChannel {
   private async pass(socket: Socket, objects: readonly ChannelObject[], reader: { gone: boolean }, signal: AbortSignal): Promise<void> {
     for (const [index, o] of objects.entries()) {
       if (reader.gone || socket.destroyed) return;
-      let source: Readable;
+      let source: Source;
       try {
         source = await this.source(objects, index, signal);
-        this.requestAhead(objects, (index + 1) % objects.length, signal);
+        const next = (index + 1) % objects.length;
+        // The next object, unless it is this one (a one-object channel) on its way into the cache.
+        if (next !== index || !source.cacheAs) this.requestAhead(objects, next, signal);
       } catch (e) {
         if (signal.aborted) throw e;
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
       }
+      const writer = source.cacheAs ? await CacheWriter.open(this.data.cache) : undefined;
       try {
-        const ahead = new Coalesce({ readableHighWaterMark: READ_AHEAD_BYTES });
-        if (this.placement.compression === "Gzip") await pipeline(source, createGunzip({ chunkSize: CHUNK_BYTES }), ahead, socket, { end: false, signal });
-        else await pipeline(source, ahead, socket, { end: false, signal });
+        const stages: NodeJS.ReadWriteStream[] = [];
+        if (writer) stages.push(writer);
+        if (this.placement.compression === "Gzip") stages.push(createGunzip({ chunkSize: CHUNK_BYTES }));
+        stages.push(new Coalesce({ readableHighWaterMark: READ_AHEAD_BYTES }));
+        await pipeline([source.stream, ...stages, socket], { end: false, signal });
       } catch (e) {
+        await writer?.discard();
         if (signal.aborted) throw e;
         if (reader.gone || readerGone(e)) return;
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
       }
+      if (writer) await writer.keep(this.data.cache, source.cacheAs!);
     }
   }
 }

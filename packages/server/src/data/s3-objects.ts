@@ -8,14 +8,14 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { createReadStream } from "node:fs";
-import { mkdir, open, rename, rm, utimes, type FileHandle } from "node:fs/promises";
-import { dirname } from "node:path";
+import { rename, rm, utimes, type FileHandle } from "node:fs/promises";
 import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import type { CachedObject } from "./cache.js";
 import type { DataContext } from "./context.js";
 import { s3Failed } from "./errors.js";
+import { openForWriting, writeAll, WRITE_BATCH_BYTES } from "./file-writes.js";
 import type { S3Access } from "./s3-client.js";
 
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
@@ -68,16 +68,28 @@ function getObject(s3: S3Access, bucket: string, key: string, signal?: AbortSign
   return s3.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), signal ? { abortSignal: signal } : {});
 }
 
-/** The object's body as a stream (the caller consumes or destroys it). */
-export async function objectStream(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+/** What GetObject gave: the body as a stream (the caller consumes or destroys it) and what S3 says the object is. */
+export interface ObjectResponse {
+  readonly body: Readable;
+  readonly etag: string | undefined;
+  readonly lastModified: Date | undefined;
+  readonly size: number | undefined;
+}
+
+export async function objectResponse(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<ObjectResponse> {
   try {
     const response = await getObject(s3, bucket, key, signal);
     if (!(response.Body instanceof Readable)) throw new Error("the response has no body stream");
-    return response.Body;
+    return { body: response.Body, etag: response.ETag, lastModified: response.LastModified, size: response.ContentLength };
   } catch (e) {
     if (aborted(signal, e)) throw e;
     throw s3Failed("read", s3Uri(bucket, key), e);
   }
+}
+
+/** The object's body as a stream (the caller consumes or destroys it). */
+export async function objectStream(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
+  return (await objectResponse(s3, bucket, key, signal)).body;
 }
 
 export async function objectText(s3: S3Access, bucket: string, key: string): Promise<string> {
@@ -89,34 +101,6 @@ export async function objectText(s3: S3Access, bucket: string, key: string): Pro
     throw s3Failed("read", s3Uri(bucket, key), e);
   }
   return Buffer.concat(chunks).toString("utf8");
-}
-
-/**
- * A download is written in pieces of at least this size (one `writev` of the response's chunks),
- * not a write per chunk: each file operation is a round trip to Node's thread pool, and a chunk
- * is 64 KiB.
- */
-const WRITE_BATCH_BYTES = 1024 * 1024;
-
-/** Open `file` for writing; its directory is made when it is missing. */
-async function openForWriting(file: string): Promise<FileHandle> {
-  try {
-    return await open(file, "w");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    await mkdir(dirname(file), { recursive: true });
-    return open(file, "w");
-  }
-}
-
-async function writeAll(handle: FileHandle, parts: Buffer[]): Promise<void> {
-  let { bytesWritten } = await handle.writev(parts);
-  const total = parts.reduce((n, p) => n + p.length, 0);
-  // A short write (a signal, a full disk that then errors): write what is left.
-  while (bytesWritten < total) {
-    const rest = Buffer.concat(parts).subarray(bytesWritten);
-    bytesWritten += (await handle.write(rest)).bytesWritten;
-  }
 }
 
 /** Download one object to `file` (which the caller makes visible); what S3 says the object was. */
