@@ -15,7 +15,8 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
 import { copyFile, link, mkdir, open, readdir, rename, rm, stat, unlink, utimes, type FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
+import { BatchedWriter, openForWriting } from "./file-writes.js";
 import type { Environment } from "./s3-client.js";
 
 export const DEFAULT_CACHE_LIMIT_BYTES = 20 * 1024 ** 3;
@@ -180,6 +181,19 @@ export class ContentCache {
   }
 
   /**
+   * A stream stage that writes what passes through into a new file of the cache's, to be kept as
+   * an object's entry once all of it has passed; undefined when no file can be made (no caching).
+   */
+  async writer(): Promise<CacheWriter | undefined> {
+    try {
+      const path = await this.temporaryPath();
+      return new CacheWriter(this, new BatchedWriter(await openForWriting(path)), path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
    * Take a finished download at `temporary` (on the cache's file system) into the cache and
    * place it at `destination`, if given. Its mtime becomes the object's LastModified.
    */
@@ -247,6 +261,57 @@ export class ContentCache {
     await rm(join(this.dir, "tmp"), { recursive: true, force: true });
     this.tmpMade = false;
     this.knownBytes = 0;
+  }
+}
+
+/**
+ * Writes what passes through (an S3 object on its way elsewhere) into a file for the content
+ * cache. Writing is best effort: a failed write stops the caching, never the stream.
+ */
+export class CacheWriter extends Transform {
+  private failed = false;
+
+  constructor(
+    private readonly cache: ContentCache,
+    private readonly out: BatchedWriter,
+    private readonly path: string,
+  ) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    this.push(chunk);
+    if (this.failed) return done();
+    this.out.add(chunk).then(done, () => {
+      this.failed = true;
+      done();
+    });
+  }
+
+  override _flush(done: () => void): void {
+    if (this.failed) return done();
+    this.out.flush().then(done, () => {
+      this.failed = true;
+      done();
+    });
+  }
+
+  /** All of `object` has passed: its entry, when every byte was written. */
+  async keep(object: CachedObject): Promise<void> {
+    await this.out.close();
+    if (this.failed || this.out.bytes !== object.size) return this.discard();
+    try {
+      await this.cache.admit(this.path, object);
+      await this.cache.trim();
+    } catch {
+      await this.discard();
+    }
+  }
+
+  /** The object did not pass whole: no entry. */
+  async discard(): Promise<void> {
+    await this.out.close();
+    await rm(this.path, { force: true }).catch(() => undefined);
   }
 }
 

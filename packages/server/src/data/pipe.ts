@@ -27,7 +27,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { constants, createReadStream, openSync } from "node:fs";
-import { lstat, readdir, rm, type FileHandle } from "node:fs/promises";
+import { lstat, readdir, rm } from "node:fs/promises";
 import { Socket } from "node:net";
 import { basename, dirname } from "node:path";
 import { Transform, type Readable } from "node:stream";
@@ -39,8 +39,7 @@ import type { ChannelPlacement } from "../jobs/plan.js";
 import { channelObjects, type ChannelObject } from "./channel-objects.js";
 import type { DataContext } from "./context.js";
 import { DataError, pipeSourceFailed } from "./errors.js";
-import type { CachedObject, ContentCache } from "./cache.js";
-import { openForWriting, writeAll, WRITE_BATCH_BYTES } from "./file-writes.js";
+import type { CachedObject } from "./cache.js";
 import { objectResponse } from "./s3-objects.js";
 
 const run = promisify(execFile);
@@ -74,77 +73,6 @@ interface Ahead {
   readonly source: Promise<Source>;
   readonly requestedAt: number;
   failed: boolean;
-}
-
-/**
- * Writes what passes through into a file for the content cache, gathered into writes of at
- * least WRITE_BATCH_BYTES. A failed write stops the caching, never the stream.
- */
-class CacheWriter extends Transform {
-  private parts: Buffer[] = [];
-  private pending = 0;
-  private bytes = 0;
-  private failed = false;
-
-  private constructor(
-    private readonly handle: FileHandle,
-    private readonly path: string,
-  ) {
-    super();
-  }
-
-  /** A writer into a new file of the cache's; undefined when none can be made (no caching then). */
-  static async open(cache: ContentCache): Promise<CacheWriter | undefined> {
-    try {
-      const path = await cache.temporaryPath();
-      return new CacheWriter(await openForWriting(path), path);
-    } catch {
-      return undefined;
-    }
-  }
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
-    this.push(chunk);
-    if (this.failed) return done();
-    this.parts.push(chunk);
-    this.pending += chunk.length;
-    this.bytes += chunk.length;
-    if (this.pending < WRITE_BATCH_BYTES) return done();
-    void this.writeGathered().then(done);
-  }
-
-  override _flush(done: () => void): void {
-    void this.writeGathered().then(done);
-  }
-
-  private async writeGathered(): Promise<void> {
-    const parts = this.parts;
-    this.parts = [];
-    this.pending = 0;
-    if (this.failed || parts.length === 0) return;
-    try {
-      await writeAll(this.handle, parts);
-    } catch {
-      this.failed = true;
-    }
-  }
-
-  /** The whole object has passed: into the cache, when every byte of it was written. */
-  async keep(cache: ContentCache, object: CachedObject): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    if (this.failed || this.bytes !== object.size) return this.discard();
-    try {
-      await cache.admit(this.path, object);
-      await cache.trim();
-    } catch {
-      await this.discard();
-    }
-  }
-
-  async discard(): Promise<void> {
-    await this.handle.close().catch(() => undefined);
-    await rm(this.path, { force: true }).catch(() => undefined);
-  }
 }
 
 /** Linux's fcntl to size a pipe's buffer, and the size asked for (the default limit for anyone). */
@@ -397,7 +325,7 @@ export class PipeChannel {
         if (signal.aborted) throw e;
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
       }
-      const writer = source.cacheAs ? await CacheWriter.open(this.data.cache) : undefined;
+      const writer = source.cacheAs ? await this.data.cache.writer() : undefined;
       try {
         const stages: NodeJS.ReadWriteStream[] = [];
         if (writer) stages.push(writer);
@@ -410,7 +338,7 @@ export class PipeChannel {
         if (reader.gone || readerGone(e)) return;
         throw pipeSourceFailed(this.placement.channel, o.uri, e);
       }
-      if (writer) await writer.keep(this.data.cache, source.cacheAs!);
+      if (writer) await writer.keep(source.cacheAs!);
     }
   }
 }

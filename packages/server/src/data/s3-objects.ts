@@ -15,7 +15,7 @@ import { Upload } from "@aws-sdk/lib-storage";
 import type { CachedObject } from "./cache.js";
 import type { DataContext } from "./context.js";
 import { s3Failed } from "./errors.js";
-import { openForWriting, writeAll, WRITE_BATCH_BYTES } from "./file-writes.js";
+import { BatchedWriter, openForWriting } from "./file-writes.js";
 import type { S3Access } from "./s3-client.js";
 
 export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
@@ -87,13 +87,8 @@ export async function objectResponse(s3: S3Access, bucket: string, key: string, 
   }
 }
 
-/** The object's body as a stream (the caller consumes or destroys it). */
-export async function objectStream(s3: S3Access, bucket: string, key: string, signal?: AbortSignal): Promise<Readable> {
-  return (await objectResponse(s3, bucket, key, signal)).body;
-}
-
 export async function objectText(s3: S3Access, bucket: string, key: string): Promise<string> {
-  const body = await objectStream(s3, bucket, key);
+  const { body } = await objectResponse(s3, bucket, key);
   const chunks: Buffer[] = [];
   try {
     for await (const chunk of body) chunks.push(chunk as Buffer);
@@ -119,28 +114,16 @@ export async function downloadToFile(s3: S3Access, bucket: string, key: string, 
     // The SDK ends the request on abort; the body is ended here too, whatever the SDK does.
     const onAbort = () => body.destroy(signal!.reason instanceof Error ? signal!.reason : new Error("aborted"));
     signal?.addEventListener("abort", onAbort, { once: true });
-    let size = 0;
+    const out = new BatchedWriter(handle);
     try {
       signal?.throwIfAborted();
-      let parts: Buffer[] = [];
-      let pending = 0;
-      for await (const chunk of body) {
-        parts.push(chunk as Buffer);
-        pending += (chunk as Buffer).length;
-        if (pending >= WRITE_BATCH_BYTES) {
-          await writeAll(handle, parts);
-          size += pending;
-          parts = [];
-          pending = 0;
-        }
-      }
-      if (pending > 0) await writeAll(handle, parts);
-      size += pending;
+      for await (const chunk of body) await out.add(chunk as Buffer);
+      await out.flush();
     } finally {
       signal?.removeEventListener("abort", onAbort);
       await handle.close();
     }
-    return { etag: response.ETag, lastModified: response.LastModified, size };
+    return { etag: response.ETag, lastModified: response.LastModified, size: out.bytes };
   });
 }
 
