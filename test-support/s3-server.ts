@@ -1,6 +1,7 @@
 /**
- * An S3-compatible server on loopback for the tests: moto's (`python3 -m moto.server`), started
- * on a free port, polled until it answers, stopped by its pid. Real SDK clients talk to it.
+ * An S3-compatible server on loopback for the tests of every package: moto's
+ * (`python3 -m moto.server`), started on a free port, polled until it answers, stopped by its pid.
+ * Real SDK clients talk to it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";

@@ -3,77 +3,28 @@
  * S3-compatible server on loopback (moto, started and stopped here), found through
  * AWS_ENDPOINT_URL_S3 as any AWS tool would.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { TestJob } from "./job.js";
 import { tarGz } from "./tar-writer.js";
 
-let server: ChildProcess | undefined;
+let server: S3Server;
 let endpoint = "";
 const credentials = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilAnswering(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto.server exited with ${child.exitCode}`);
-    try {
-      await fetch(url);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`moto.server did not answer at ${url} within ${timeoutMs} ms`);
-}
-
-function client(): S3Client {
-  return new S3Client({
-    endpoint,
-    forcePathStyle: true,
-    region: "us-east-1",
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-  });
-}
-
 beforeAll(async () => {
-  const port = await freePort();
-  endpoint = `http://127.0.0.1:${port}`;
-  server = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-  await waitUntilAnswering(endpoint, server, 30_000);
-  const s3 = client();
-  await s3.send(new CreateBucketCommand({ Bucket: "code-bucket" }));
-  await s3.send(
-    new PutObjectCommand({
-      Bucket: "code-bucket",
-      Key: "job-1/source/sourcedir.tar.gz",
-      Body: tarGz([
-        { name: "train.py", content: "import helper\nprint('trained with', helper.NAME)\n" },
-        { name: "helper.py", content: "NAME = 'code from s3'\n" },
-      ]),
-    }),
-  );
-  await s3.send(
-    new PutObjectCommand({ Bucket: "code-bucket", Key: "evil.tar.gz", Body: tarGz([{ name: "../escaped", content: "pwned" }]) }),
-  );
-  s3.destroy();
+  server = await startS3Server(["code-bucket"]);
+  endpoint = server.endpoint;
+  await server.put("code-bucket", {
+    "job-1/source/sourcedir.tar.gz": tarGz([
+      { name: "train.py", content: "import helper\nprint('trained with', helper.NAME)\n" },
+      { name: "helper.py", content: "NAME = 'code from s3'\n" },
+    ]),
+    "evil.tar.gz": tarGz([{ name: "../escaped", content: "pwned" }]),
+  });
 });
 
-afterAll(() => {
-  if (server?.pid !== undefined && server.exitCode === null) process.kill(server.pid, "SIGTERM");
-});
+afterAll(() => server?.stop());
 
 const jobs: TestJob[] = [];
 afterEach(() => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CreateTrainingJobRequest } from "../src/sagemaker/request.js";
 import { startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
-import { startS3Server, type S3Server } from "./s3-server.js";
+import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { printed, programLines } from "./s3-jobs.js";
 
 let h: Harness;

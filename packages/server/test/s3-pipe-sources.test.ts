@@ -15,7 +15,7 @@ import { DataContext } from "../src/data/context.js";
 import { parseLocation } from "../src/data/location.js";
 import { makeFifo, pipePath, PipeChannel } from "../src/data/pipe.js";
 import type { ChannelPlacement } from "../src/jobs/plan.js";
-import { startS3Server, type S3Server } from "./s3-server.js";
+import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 
 let server: S3Server;
 let root: string;

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
-import { startS3Server, type S3Server } from "./s3-server.js";
+import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { printed, programLines, s3Channel } from "./s3-jobs.js";
 
 let h: Harness;

@@ -16,7 +16,7 @@ import { DataError, describeS3Error } from "../src/data/errors.js";
 import { parseLocation } from "../src/data/location.js";
 import { uploadStream } from "../src/data/s3-objects.js";
 import type { ChannelPlacement } from "../src/jobs/plan.js";
-import { freePort, startS3Server, type S3Server } from "./s3-server.js";
+import { freePort, startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { tarNames } from "./tar-names.js";
 
 let server: S3Server;
