@@ -5,15 +5,14 @@
  * runs and once more when it has exited, new and changed files there are uploaded back to
  * `S3Uri` (dir-sync.ts), as SageMaker does, so a job started again from the same S3Uri resumes.
  */
-import { copyFile, mkdir, rename, rm, utimes } from "node:fs/promises";
+import { copyFile, mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
-import { randomBytes } from "node:crypto";
 import { walkFiles } from "./channel-objects.js";
 import type { DataContext } from "./context.js";
 import { DataError, localFailed, s3Failed } from "./errors.js";
 import { parseLocation } from "./location.js";
 import { findCollision, relativePathOfKey, safeRelativePath } from "./object-paths.js";
-import { downloadToFile, forEachLimited, listObjects, s3Uri } from "./s3-objects.js";
+import { downloadInPlace, forEachLimited, listObjects, s3Uri } from "./s3-objects.js";
 
 const WHERE = "the checkpoint directory";
 
@@ -51,15 +50,9 @@ export async function restoreCheckpoints(data: DataContext, uri: string, dir: st
     objects,
     data.concurrency,
     async (o, inner) => {
-      const file = `${dir}/${o.path}`;
-      const temporary = `${file}.optml-partial-${randomBytes(4).toString("hex")}`;
-      await mkdir(dirname(file), { recursive: true });
       try {
-        const got = await downloadToFile(data.s3, source.bucket, o.key, temporary, inner);
-        if (got.lastModified) await utimes(temporary, new Date(), got.lastModified);
-        await rename(temporary, file);
+        await downloadInPlace(data.s3, source.bucket, o.key, `${dir}/${o.path}`, inner);
       } catch (e) {
-        await rm(temporary, { force: true });
         if (inner.aborted) throw e;
         throw s3Failed("restore the checkpoint", o.uri, e);
       }

@@ -134,23 +134,45 @@ export async function downloadToFile(s3: S3Access, bucket: string, key: string, 
 export async function fetchObject(data: DataContext, object: CachedObject, destination: string, signal?: AbortSignal): Promise<boolean> {
   const { cache } = data;
   if (await cache.place(object, destination)) return true;
-  const temporary = cache.enabled ? await cache.temporaryPath() : `${destination}.optml-partial-${randomBytes(4).toString("hex")}`;
+  const temporary = cache.enabled ? await cache.temporaryPath() : undefined;
   try {
-    const got = await downloadToFile(data.s3, object.bucket, object.key, temporary, signal);
-    const actual: CachedObject = { ...object, etag: got.etag ?? object.etag, lastModified: got.lastModified ?? object.lastModified, size: got.size };
-    if (cache.enabled) {
-      await cache.admit(temporary, actual, destination);
+    if (temporary === undefined) {
+      await downloadInPlace(data.s3, object.bucket, object.key, destination, signal, object.lastModified);
     } else {
-      const now = new Date();
-      await utimes(temporary, now, actual.lastModified ?? now);
-      await rename(temporary, destination);
+      const got = await downloadToFile(data.s3, object.bucket, object.key, temporary, signal);
+      await cache.admit(temporary, { ...object, etag: got.etag ?? object.etag, lastModified: got.lastModified ?? object.lastModified, size: got.size }, destination);
     }
   } catch (e) {
-    await rm(temporary, { force: true });
+    if (temporary !== undefined) await rm(temporary, { force: true });
     if (aborted(signal, e)) throw e;
     throw s3Failed("download", s3Uri(object.bucket, object.key), e);
   }
   return false;
+}
+
+/**
+ * Download one object to `file`, which appears only once whole (written beside it, then renamed)
+ * with the object's LastModified (else `lastModifiedIfUnknown`, else now) as its mtime. A failed
+ * download leaves nothing behind.
+ */
+export async function downloadInPlace(
+  s3: S3Access,
+  bucket: string,
+  key: string,
+  file: string,
+  signal?: AbortSignal,
+  lastModifiedIfUnknown?: Date,
+): Promise<void> {
+  const temporary = `${file}.optml-partial-${randomBytes(4).toString("hex")}`;
+  try {
+    const got = await downloadToFile(s3, bucket, key, temporary, signal);
+    const now = new Date();
+    await utimes(temporary, now, got.lastModified ?? lastModifiedIfUnknown ?? now);
+    await rename(temporary, file);
+  } catch (e) {
+    await rm(temporary, { force: true });
+    throw e;
+  }
 }
 
 /** Upload a stream to one object (multipart above one part; aborted on failure). */
