@@ -10,9 +10,8 @@
  * Exit: `POST /containers/{id}/wait`; the code is also written to the host's exit file, so that a
  * host whose container was removed (after the job's end) still has its result after a restart.
  */
-import { readFileSync } from "node:fs";
-import { rename, writeFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
+import { readExitFile, writeExitFile } from "../exit-file.js";
 import type { HostExit, HostHandle, OutputChunk } from "../types.js";
 import { DockerError, type DockerEngine } from "./engine.js";
 import { ByteSkipper, FrameDecoder } from "./frames.js";
@@ -26,20 +25,6 @@ export interface DockerHostState {
   readonly exitFile: string;
   /** Why the container could not start (it then has no output but this). */
   readonly startError?: string;
-}
-
-export function readExitFile(exitFile: string): HostExit | undefined {
-  try {
-    const text = readFileSync(exitFile, "utf8").trim();
-    return { exitCode: /^\d+$/.test(text) ? Number(text) : null };
-  } catch {
-    return undefined;
-  }
-}
-
-export async function writeExitFile(exitFile: string, code: number | null): Promise<void> {
-  await writeFile(`${exitFile}.tmp`, code === null ? "unknown\n" : `${code}\n`);
-  await rename(`${exitFile}.tmp`, exitFile);
 }
 
 /** How long output must be quiet before an empty chunk says so. */

@@ -20,7 +20,8 @@ import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import type { Executor, HostHandle } from "../types.js";
 import { containerName, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels, machineHasNvidiaGpus } from "./container.js";
 import { DEFAULT_DOCKER_SOCKET, DockerEngine, DockerError, dockerSocketFrom, followProgress, imagePath, pullReference } from "./engine.js";
-import { DockerHost, readExitFile, writeExitFile, type DockerHostState } from "./host.js";
+import { readExitFile, writeExitFile } from "../exit-file.js";
+import { DockerHost, type DockerHostState } from "./host.js";
 
 export { DockerEngine, DockerError, dockerSocketFrom, DEFAULT_DOCKER_SOCKET } from "./engine.js";
 export { isGpuInstanceType } from "./container.js";

@@ -10,11 +10,12 @@
  * then records the exit code.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import { readExitFile } from "../exit-file.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
 import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
 import { tailFile } from "./tail.js";
@@ -58,15 +59,6 @@ function readOnlyChannelsPrefix(host: HostPlan): string[] {
   return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", READ_ONLY_CHANNELS, "optml-channels", ...sources, "--"];
 }
 
-function readExit(exitFile: string): HostExit | undefined {
-  try {
-    const text = readFileSync(exitFile, "utf8").trim();
-    return { exitCode: /^\d+$/.test(text) ? Number(text) : null };
-  } catch {
-    return undefined;
-  }
-}
-
 class ProcessHost implements HostHandle {
   readonly exited: Promise<HostExit>;
   private finished = false;
@@ -85,7 +77,7 @@ class ProcessHost implements HostHandle {
 
   private async watch(): Promise<HostExit> {
     for (;;) {
-      const exit = readExit(this.state.exitFile);
+      const exit = readExitFile(this.state.exitFile);
       if (exit) {
         this.finished = true;
         return exit;
@@ -93,7 +85,7 @@ class ProcessHost implements HostHandle {
       if (!isSameProcessAlive(this.state.pid, this.state.startTicks)) {
         // The wrapper is gone; give its last write a moment, then take what is there.
         await sleep(100);
-        const late = readExit(this.state.exitFile);
+        const late = readExitFile(this.state.exitFile);
         this.finished = true;
         return late ?? { exitCode: null };
       }
