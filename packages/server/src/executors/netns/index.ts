@@ -24,37 +24,45 @@ export interface NetnsExecutorOptions extends Omit<ProcessExecutorOptions, "comm
   readonly stateDir: string;
 }
 
-export class NetnsExecutor implements Executor {
-  readonly name = "netns";
-  private readonly processes: ProcessExecutor;
-  private readonly networks = new Map<string, JobNetwork>();
-  /** Hosts launched so far, by job: their names resolve on every host of the job. */
-  private readonly started = new Map<string, Set<string>>();
+/** What the executor keeps of a job while it runs. */
+interface JobState {
+  readonly net: JobNetwork;
+  /** Hosts launched so far: their names resolve on every host of the job. */
+  readonly started: Set<string>;
   /**
-   * Each job's /etc/hosts updates. The files are rewritten in place (bind-mounted inside the
+   * The job's /etc/hosts updates. The files are rewritten in place (bind-mounted inside the
    * namespaces), so one update at a time, or two could interleave; hosts launched together share
    * one update.
    */
-  private readonly publishing = new Map<string, CoalescedTask>();
+  readonly hostsFiles: CoalescedTask;
+}
+
+export class NetnsExecutor implements Executor {
+  readonly name = "netns";
+  private readonly processes: ProcessExecutor;
+  /** By job (its work dir). */
+  private readonly jobs = new Map<string, JobState>();
 
   constructor(private readonly options: NetnsExecutorOptions) {
     this.processes = new ProcessExecutor({
       ...options,
       commandPrefix: (job, host) => {
-        const ns = this.network(job).hosts.find((h) => h.host === host.host)!.namespace;
+        const ns = this.job(job).net.hosts.find((h) => h.host === host.host)!.namespace;
         return ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "/bin/sh", "-c", SET_HOSTNAME, "optml-hostname", host.host];
       },
     });
   }
 
-  /** The job's network: names follow from the job; the subnet is picked once, when it is made. */
-  private network(job: JobPlan, taken: ReadonlySet<string> = new Set()): JobNetwork {
-    let net = this.networks.get(job.workDir);
-    if (!net) {
-      net = planNetwork(job.workDir, job.hosts.map((h) => h.host), job.enableNetworkIsolation, taken);
-      this.networks.set(job.workDir, net);
+  /** What is kept of the job; its network's names follow from the job, its subnet is picked once. */
+  private job(job: JobPlan, taken: ReadonlySet<string> = new Set()): JobState {
+    let state = this.jobs.get(job.workDir);
+    if (!state) {
+      const net = planNetwork(job.workDir, job.hosts.map((h) => h.host), job.enableNetworkIsolation, taken);
+      const started = new Set<string>();
+      state = { net, started, hostsFiles: new CoalescedTask(() => publishStartedHosts(net, started)) };
+      this.jobs.set(job.workDir, state);
     }
-    return net;
+    return state;
   }
 
   private record(id: string): string {
@@ -69,24 +77,22 @@ export class NetnsExecutor implements Executor {
     // A rerun after a restart starts from nothing: what an earlier run recorded goes first.
     if (await access(this.record(networkId(job.workDir))).then(() => true, () => false)) await this.release(job);
     const taken = routedSubnets(execFileSync("ip", ["-4", "route", "show", "table", "all"], { encoding: "utf8" }));
-    for (const other of this.networks.values()) taken.add(other.subnet);
-    const net = this.network(job, taken);
+    for (const other of this.jobs.values()) taken.add(other.net.subnet);
+    const { net } = this.job(job, taken);
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(this.record(net.id), JSON.stringify(net));
     await createNetwork(net);
   }
 
   async release(job: JobPlan): Promise<void> {
-    const net = this.network(job);
+    const { net } = this.job(job);
     await destroyNetwork(net);
     await rm(this.record(net.id), { force: true });
-    this.networks.delete(job.workDir);
-    this.started.delete(job.workDir);
-    this.publishing.delete(job.workDir);
+    this.jobs.delete(job.workDir);
   }
 
   async reclaim(active: readonly JobPlan[]): Promise<void> {
-    const keep = new Set(active.map((job) => this.network(job).id));
+    const keep = new Set(active.map((job) => this.job(job).net.id));
     const recorded = await readdir(this.options.stateDir).catch(() => [] as string[]);
     for (const file of recorded) {
       const id = file.replace(/\.json$/, "");
@@ -98,15 +104,12 @@ export class NetnsExecutor implements Executor {
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
-    const net = this.network(job);
-    const started = (this.started.get(job.workDir) ?? new Set<string>()).add(host.host);
-    this.started.set(job.workDir, started);
-    let publishing = this.publishing.get(job.workDir);
-    if (!publishing) this.publishing.set(job.workDir, (publishing = new CoalescedTask(() => publishStartedHosts(net, started))));
+    const { started, hostsFiles } = this.job(job);
+    started.add(host.host);
     // The name is written while the host's process is made (forks hold up this thread, file writes
     // do not), so it resolves by the time `train` looks: a peer that looks too early would sleep
     // through its retry delay.
-    const published = publishing.run();
+    const published = hostsFiles.run();
     const handle = await this.processes.launch(job, host);
     try {
       await published;
