@@ -9,7 +9,8 @@
  * it. An entry's mtime is the object's LastModified, and its size is the object's: an entry whose
  * size or mtime differ (a program wrote to its channel file in place) is dropped, not served.
  * Its atime is its last use. Above the size limit (OPTML_CACHE_LIMIT, default 20 GiB; 0 turns the
- * cache off), the least recently used entries are removed after each channel is staged.
+ * cache off), the least recently used entries are removed after each channel is staged and after
+ * each object Pipe mode adds.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";

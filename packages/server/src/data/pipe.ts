@@ -48,10 +48,11 @@ const run = promisify(execFile);
 const OPEN_POLL_MS = 20;
 
 /**
- * Read ahead of the FIFO, so that the source (an HTTP response) keeps streaming while the program
- * takes what the FIFO holds (64 KiB), instead of stopping and starting at the FIFO's pace.
+ * Bytes buffered in front of the FIFO, so that the source (an HTTP response) keeps streaming while
+ * the program takes what the FIFO holds, instead of stopping and starting at the FIFO's pace.
+ * (Not the read-ahead of objects, above: that asks for the next object early.)
  */
-const READ_AHEAD_BYTES = 8 * 1024 * 1024;
+const BUFFERED_BYTES = 8 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
 
 /** How long a response requested ahead may wait for its turn before a fresh one is asked for. */
@@ -330,7 +331,7 @@ export class PipeChannel {
         const stages: NodeJS.ReadWriteStream[] = [];
         if (writer) stages.push(writer);
         if (this.placement.compression === "Gzip") stages.push(createGunzip({ chunkSize: CHUNK_BYTES }));
-        stages.push(new Coalesce({ readableHighWaterMark: READ_AHEAD_BYTES }));
+        stages.push(new Coalesce({ readableHighWaterMark: BUFFERED_BYTES }));
         await pipeline([source.stream, ...stages, socket], { end: false, signal });
       } catch (e) {
         await writer?.discard();
