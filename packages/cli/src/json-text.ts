@@ -107,58 +107,42 @@ export function firstError(text: string): { offset: number; problem: string } {
     expect(VALUE);
   };
 
-  const object = (): void => {
+  /** An object's members or an array's elements, from the opening bracket to `close`. */
+  const sequence = (close: "}" | "]", item: () => void, itemName: string): void => {
     at++;
     ws();
-    if (text[at] === "}") {
+    if (text[at] === close) {
       at++;
       return;
     }
     for (;;) {
       ws();
-      if (text[at] === "}") fail("a trailing comma before '}' (JSON allows none)");
-      if (text[at] !== '"') expect("a property name in double quotes");
-      string();
-      ws();
-      if (text[at] !== ":") expect("':' after the property name");
-      at++;
-      value();
+      if (text[at] === close) fail(`a trailing comma before '${close}' (JSON allows none)`);
+      item();
       ws();
       if (text[at] === ",") {
         at++;
         continue;
       }
-      if (text[at] === "}") {
+      if (text[at] === close) {
         at++;
         return;
       }
-      expect("',' or '}' after the property value");
+      expect(`',' or '${close}' after the ${itemName}`);
     }
   };
 
-  const array = (): void => {
-    at++;
+  const member = (): void => {
+    if (text[at] !== '"') expect("a property name in double quotes");
+    string();
     ws();
-    if (text[at] === "]") {
-      at++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[at] === "]") fail("a trailing comma before ']' (JSON allows none)");
-      value();
-      ws();
-      if (text[at] === ",") {
-        at++;
-        continue;
-      }
-      if (text[at] === "]") {
-        at++;
-        return;
-      }
-      expect("',' or ']' after the array element");
-    }
+    if (text[at] !== ":") expect("':' after the property name");
+    at++;
+    value();
   };
+
+  const object = (): void => sequence("}", member, "property value");
+  const array = (): void => sequence("]", value, "array element");
 
   try {
     value();
