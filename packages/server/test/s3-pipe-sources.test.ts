@@ -70,14 +70,17 @@ function readPass(fifo: string): Promise<string> {
   });
 }
 
-/** Read passes 0..n-1 of a new PipeChannel; its sources, the GetObject requests it made, and failures. */
-async function passes(ctx: DataContext, placement: ChannelPlacement, n: number, expectedHash = expected) {
+/**
+ * Read passes 0..n-1 of a new PipeChannel, each byte-exact (`hash`) and without a failure; where
+ * its objects came from, and the GetObject requests it made.
+ */
+async function passes(ctx: DataContext, placement: ChannelPlacement, n: number, { hash = expected, aheadMaxAgeMs }: { hash?: string; aheadMaxAgeMs?: number } = {}) {
   const failures: unknown[] = [];
   const before = ctx.s3Requests.GetObjectCommand ?? 0;
-  const pipe = new PipeChannel(ctx, placement, (e) => failures.push(e));
+  const pipe = new PipeChannel(ctx, placement, (e) => failures.push(e), aheadMaxAgeMs);
   pipe.start();
   try {
-    for (let epoch = 0; epoch < n; epoch++) expect(await readPass(pipePath(placement, epoch))).toBe(expectedHash);
+    for (let epoch = 0; epoch < n; epoch++) expect(await readPass(pipePath(placement, epoch))).toBe(hash);
   } finally {
     await pipe.stop();
   }
@@ -100,7 +103,7 @@ describe("Pipe mode from the content cache", () => {
     const { gzipSync } = await import("node:zlib");
     await server.put("ahead", { "g/only.gz": gzipSync(objects[0]!) });
     const hash = createHash("sha256").update(objects[0]!).digest("hex");
-    const run = await passes(cached, await channel("g", { compression: "Gzip" }), 3, hash);
+    const run = await passes(cached, await channel("g", { compression: "Gzip" }), 3, { hash });
     expect(run).toEqual({ sources: { cache: 2, ahead: 0, inTurn: 1 }, gets: 1 });
   });
 
@@ -125,24 +128,15 @@ describe("Pipe mode from the content cache", () => {
     // Pass 1 could not read it from the cache: S3 again (and then into the cache).
     expect(pipe.sources.cache).toBe(0);
     expect((cached.s3Requests.GetObjectCommand ?? 0) - before).toBe(2);
-    expect((await passes(cached, await channel("e"), 1, createHash("sha256").update(objects[0]!).digest("hex"))).gets).toBe(0);
+    expect((await passes(cached, await channel("e"), 1, { hash: createHash("sha256").update(objects[0]!).digest("hex") })).gets).toBe(0);
   });
 });
 
 describe("Pipe mode read-ahead", () => {
   it("serves every object after the first from a response asked for ahead, pass after pass, byte-exact", async () => {
-    const placement = await channel();
-    const failures: unknown[] = [];
-    const pipe = new PipeChannel(data, placement, (e) => failures.push(e));
-    pipe.start();
-    try {
-      for (let epoch = 0; epoch < 3; epoch++) expect(await readPass(pipePath(placement, epoch))).toBe(expected);
-    } finally {
-      await pipe.stop();
-    }
-    expect(failures).toEqual([]);
+    const { sources } = await passes(data, await channel(), 3);
     // 9 objects over 3 passes: the first asked for when the program opened pass 0, the rest ahead.
-    expect(pipe.sources).toEqual({ cache: 0, ahead: 8, inTurn: 1 });
+    expect(sources).toEqual({ cache: 0, ahead: 8, inTurn: 1 });
   });
 
   it("asks again in turn when the request ahead failed, and fails the channel naming the object that cannot be read", async () => {
@@ -168,20 +162,10 @@ describe("Pipe mode read-ahead", () => {
   });
 
   it("asks again, in turn, instead of using a response that waited longer than allowed", async () => {
-    const placement = await channel();
-    const failures: unknown[] = [];
-    const before = data.s3Requests.GetObjectCommand ?? 0;
-    const pipe = new PipeChannel(data, placement, (e) => failures.push(e), 0);
-    pipe.start();
-    try {
-      for (let epoch = 0; epoch < 2; epoch++) expect(await readPass(pipePath(placement, epoch))).toBe(expected);
-    } finally {
-      await pipe.stop();
-    }
-    expect(failures).toEqual([]);
-    expect(pipe.sources).toEqual({ cache: 0, ahead: 0, inTurn: 6 });
+    const { sources, gets } = await passes(data, await channel(), 2, { aheadMaxAgeMs: 0 });
+    expect(sources).toEqual({ cache: 0, ahead: 0, inTurn: 6 });
     // Each object was asked for twice (ahead, then in turn), but the last one ahead (the third
     // pass's first), which nobody came for.
-    expect((data.s3Requests.GetObjectCommand ?? 0) - before).toBe(6 + 6);
+    expect(gets).toBe(6 + 6);
   });
 });
