@@ -130,6 +130,27 @@ export function trainingJobInStatus(status: string): ApiError {
   return validationException(`The request was rejected because the training job is in status ${status}.`);
 }
 
+/**
+ * AddTags/ListTags/DeleteTags of an ARN that names no resource here. These operations declare no
+ * error of their own (botocore's model, the API reference), so SageMaker answers with the common
+ * ValidationException, as it does for an unknown training job; the message names the ARN.
+ */
+export function resourceNotFoundForArn(arn: string): ApiError {
+  return validationException(`Requested resource not found: ${arn}`);
+}
+
+/** AddTags that would leave a resource with more tags than it may have. */
+export function tooManyTags(arn: string, count: number, max: number): ApiError {
+  return validationException(
+    `Too many tags: ${arn} would have ${count} tags; a resource can have at most ${max}. Remove some with DeleteTags first.`,
+  );
+}
+
+/** A SigV4 credential scope whose region is not a region name (lower-case letters, digits, '-'). */
+export function invalidRegionInScope(region: string): ApiError {
+  return invalidSignatureException(`Credential should be scoped to a valid region, not '${region}'. `);
+}
+
 // ---------------------------------------------------------------------------------------------
 // CloudWatch Logs errors
 

@@ -10,6 +10,7 @@ import type { Duplex } from "node:stream";
 import {
   ApiError,
   internalFailure,
+  invalidRegionInScope,
   requestEntityTooLargeException,
   unknownOperationException,
 } from "./errors.js";
@@ -20,6 +21,8 @@ import { errorBody, parseRequestBody, toWireJson } from "./wire-json.js";
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_REGION = "us-east-1";
 export const CONTENT_TYPE = "application/x-amz-json-1.1";
+/** What a region in a credential scope must look like: it goes into ARNs (`[a-z0-9-]*` there). */
+const REGION_NAME = /^[a-z0-9-]{1,64}$/;
 
 interface Dispatch {
   readonly service: ServiceDefinition;
@@ -78,6 +81,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     try {
       const dispatch = resolveTarget(req.headers["x-amz-target"]);
       const scope = authenticate(req, read.body, dispatch.service);
+      if (scope !== undefined && !REGION_NAME.test(scope.region)) throw invalidRegionInScope(scope.region);
       ctx = {
         operation: dispatch.operation,
         service: dispatch.service.targetPrefix,
@@ -121,7 +125,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   ): CredentialScope | undefined {
     if (options.auth === undefined) {
       const authorization = collectHeaders(req.rawHeaders).get("authorization");
-      return readCredentialScope(authorization);
+      return readCredentialScope(authorization, req.url);
     }
     return verifySigV4(
       { method: req.method ?? "POST", url: req.url ?? "/", rawHeaders: req.rawHeaders, body },

@@ -191,6 +191,11 @@ describe("parseAuthorization", () => {
       .toBe("sa-east-1");
     expect(readCredentialScope("Bearer token")).toBeUndefined();
     expect(readCredentialScope(undefined)).toBeUndefined();
+    // A presigned URL carries the scope in its query string.
+    const presigned = "/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=K%2F20240101%2Feu-west-3%2Fsagemaker%2Faws4_request&X-Amz-Date=20240101T000000Z";
+    expect(readCredentialScope(undefined, presigned)).toMatchObject({ accessKeyId: "K", region: "eu-west-3", service: "sagemaker" });
+    expect(readCredentialScope(undefined, "/?X-Amz-Credential=not-a-scope")).toBeUndefined();
+    expect(readCredentialScope(undefined, "/?other=1")).toBeUndefined();
   });
 });
 

@@ -128,13 +128,24 @@ export function parseAuthorization(header: string, hasDate = true): ParsedAuthor
 }
 
 /**
- * The credential scope of an Authorization header, or undefined when there is none or it cannot be
- * read. Used without `--auth`, where any credentials are accepted but the region still counts.
+ * The credential scope of a request, or undefined when it has none or it cannot be read: from the
+ * Authorization header (`Credential=AKID/20260101/us-west-2/sagemaker/aws4_request`), else from a
+ * presigned URL's `X-Amz-Credential` query parameter. Used without `--auth`, where any credentials
+ * are accepted but the region still counts (it goes into ARNs).
  */
-export function readCredentialScope(authorization: string | undefined): CredentialScope | undefined {
-  if (authorization === undefined) return undefined;
-  const match = /Credential=([^,\s]+)/.exec(authorization);
-  return match?.[1] === undefined ? undefined : parseCredential(match[1]);
+export function readCredentialScope(authorization: string | undefined, url = "/"): CredentialScope | undefined {
+  if (authorization !== undefined) {
+    const match = /Credential=([^,\s]+)/.exec(authorization);
+    if (match?.[1] !== undefined) return parseCredential(match[1]);
+  }
+  const q = url.indexOf("?");
+  if (q < 0) return undefined;
+  for (const part of url.slice(q + 1).split("&")) {
+    const eq = part.indexOf("=");
+    if (eq < 0 || decodeQueryComponent(part.slice(0, eq)).toLowerCase() !== "x-amz-credential") continue;
+    return parseCredential(decodeQueryComponent(part.slice(eq + 1)));
+  }
+  return undefined;
 }
 
 function parseCredential(credential: string): CredentialScope | undefined {
