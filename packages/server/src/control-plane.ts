@@ -16,14 +16,24 @@ import { JobRun } from "./jobs/lifecycle.js";
 import { planJob, type JobPlan, type PlanSettings } from "./jobs/plan.js";
 import { defaultRunnerCommand } from "./jobs/runner-command.js";
 import { Scheduler } from "./jobs/scheduler.js";
-import { trainingJobInStatus, trainingJobNameInUse, trainingJobNotFound, validationErrors } from "./protocol/errors.js";
+import {
+  resourceNotFoundForArn,
+  tooManyTags,
+  trainingJobInStatus,
+  trainingJobNameInUse,
+  trainingJobNotFound,
+  validationErrors,
+} from "./protocol/errors.js";
 import type { CreateTrainingJobRequest } from "./sagemaker/request.js";
-import { Store, type JobRecord, type ListQuery, type MetricSample, type Transition } from "./store/index.js";
+import { Store, type JobRecord, type ListQuery, type MetricSample, type Tag, type Transition } from "./store/index.js";
 
 export interface ControlPlaneOptions {
   /** State directory (default: $OPTML_HOME, else ~/.optml). */
   readonly home?: string;
-  /** Region of ARNs and of jobs' AWS_REGION (default: $AWS_REGION, else us-east-1). */
+  /**
+   * The region of requests that name none (no SigV4 credential scope): of their jobs' ARNs and
+   * AWS_REGION (default: $AWS_REGION, else us-east-1). A signed request's own region wins.
+   */
   readonly region?: string;
   /** The 12-digit account in ARNs (default 000000000000). */
   readonly accountId?: string;
@@ -58,6 +68,15 @@ function positiveNumber(value: string | undefined, name: string): number | undef
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a number > 0, got '${value}'`);
   return n;
+}
+
+/** How many tags one resource can have (SageMaker: 50). */
+export const MAX_TAGS_PER_RESOURCE = 50;
+
+/** The region of an ARN (`arn:aws:sagemaker:<region>:...`), when it has one. */
+export function regionOfArn(arn: string): string | undefined {
+  const region = arn.split(":")[3];
+  return region === undefined || region === "" ? undefined : region;
 }
 
 export interface JobView {
@@ -181,10 +200,16 @@ export class ControlPlane {
     return cp;
   }
 
+  /** The settings of a job created in `region`. */
+  private settingsIn(region: string): PlanSettings {
+    return region === this.settings.region ? this.settings : { ...this.settings, region };
+  }
+
   private recover(): void {
     const active: JobPlan[] = [];
     for (const record of this.store.jobs.unfinished()) {
-      const plan = { ...planJob(record.request as CreateTrainingJobRequest, this.settings, record.creationTime), workDir: record.workDir };
+      const settings = this.settingsIn(regionOfArn(record.arn) ?? this.settings.region);
+      const plan = { ...planJob(record.request as CreateTrainingJobRequest, settings, record.creationTime), workDir: record.workDir };
       const recorded = (record.executorState as { executor?: string } | null)?.executor;
       const run = new JobRun(this.deps(this.executorNamed(recorded ?? (plan.hosts.length > 1 ? "netns" : "process"))), plan);
       run.resume(record);
@@ -212,14 +237,18 @@ export class ControlPlane {
     });
   }
 
-  async createTrainingJob(request: CreateTrainingJobRequest): Promise<{ TrainingJobArn: string }> {
+  /**
+   * Create and start a job. `region` is the region the request was sent to (its SigV4 credential
+   * scope): the job's ARN and its AWS_REGION, as a job created through that region's endpoint.
+   */
+  async createTrainingJob(request: CreateTrainingJobRequest, region: string = this.settings.region): Promise<{ TrainingJobArn: string }> {
     const problems = admissionProblems(request);
     const now = Date.now() / 1000;
-    const plan = planJob(request, this.settings, now);
+    const plan = planJob(request, this.settingsIn(region), now);
     const { executor, refusal, warnings } = await this.executorFor(plan, request);
     if (refusal) problems.push(refusal);
     if (problems.length) throw validationErrors(problems);
-    const inserted = this.store.jobs.insert(
+    const insert = () => this.store.jobs.insert(
       {
         name: plan.name,
         arn: plan.arn,
@@ -239,6 +268,12 @@ export class ControlPlane {
       },
       { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );
+    // The job and the tags it was created with, together.
+    const inserted = this.store.db.transaction(() => {
+      const done = insert();
+      if (done) this.store.tags.add(plan.arn, request.Tags ?? []);
+      return done;
+    })();
     if (!inserted) throw trainingJobNameInUse(this.store.jobs.get(plan.name)?.arn ?? plan.arn);
     const run = new JobRun(this.deps(executor), plan);
     run.start();
@@ -269,8 +304,38 @@ export class ControlPlane {
     const record = this.store.jobs.get(name);
     if (!record) throw trainingJobNotFound();
     if (record.status === "InProgress" || record.status === "Stopping") throw trainingJobInStatus(record.status);
-    this.store.jobs.delete(name);
+    this.store.db.transaction(() => {
+      this.store.jobs.delete(name);
+      this.store.tags.clear(record.arn);
+    })();
     await rm(record.workDir, { recursive: true, force: true });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tags, by resource ARN (every resource kind: training jobs today)
+
+  /** The ARN, when it names a resource this control plane has; else ResourceNotFound. */
+  private resource(arn: string): string {
+    if (this.store.jobs.getByArn(arn) === undefined) throw resourceNotFoundForArn(arn);
+    return arn;
+  }
+
+  listTags(arn: string): Tag[] {
+    return this.store.tags.list(this.resource(arn));
+  }
+
+  /** Adds or overwrites tags; a resource has at most MAX_TAGS_PER_RESOURCE. */
+  addTags(arn: string, tags: readonly Tag[]): void {
+    this.resource(arn);
+    this.store.db.transaction(() => {
+      const count = this.store.tags.countAfterAdding(arn, tags.map((t) => t.Key));
+      if (count > MAX_TAGS_PER_RESOURCE) throw tooManyTags(arn, count, MAX_TAGS_PER_RESOURCE);
+      this.store.tags.add(arn, tags);
+    })();
+  }
+
+  deleteTags(arn: string, keys: readonly string[]): void {
+    this.store.tags.delete(this.resource(arn), keys);
   }
 
   /** Resolves when the job is no longer running in this control plane. */

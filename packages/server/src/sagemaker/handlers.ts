@@ -3,37 +3,27 @@
  * and back.
  */
 import type { ControlPlane } from "../control-plane.js";
-import { validationErrors } from "../protocol/errors.js";
 import type { Handler, ServiceDefinition } from "../protocol/types.js";
 import type { ListQuery, TrainingJobStatus } from "../store/index.js";
 import { describeTrainingJob } from "./describe.js";
+import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { CreateTrainingJobRequest } from "./request.js";
+import { tagHandlers } from "./tags.js";
 import { validateCreateTrainingJob, validateListTrainingJobs, validateTrainingJobName } from "./validate.js";
 
 const seconds = (v: unknown) => (typeof v === "number" ? v : undefined);
 
-function decodeToken(token: unknown): number {
-  if (typeof token !== "string") return 0;
-  try {
-    const { offset } = JSON.parse(Buffer.from(token, "base64url").toString("utf8")) as { offset: unknown };
-    if (Number.isInteger(offset) && (offset as number) >= 0) return offset as number;
-  } catch {
-    // fall through
-  }
-  throw validationErrors([`Value '${token}' at 'nextToken' failed to satisfy constraint: Member must be a token from a previous response`]);
-}
-
 export function sagemakerService(cp: ControlPlane): ServiceDefinition {
   const handlers: Record<string, Handler> = {
-    CreateTrainingJob: async (input) => {
+    CreateTrainingJob: async (input, ctx) => {
       validateCreateTrainingJob(input);
-      return cp.createTrainingJob(input as CreateTrainingJobRequest);
+      return cp.createTrainingJob(input as CreateTrainingJobRequest, ctx.region);
     },
     DescribeTrainingJob: (input) => describeTrainingJob(cp.view(validateTrainingJobName(input))),
     ListTrainingJobs: (input) => {
       validateListTrainingJobs(input);
       const limit = typeof input.MaxResults === "number" ? input.MaxResults : 10;
-      const offset = decodeToken(input.NextToken);
+      const offset = decodePageToken(input.NextToken);
       const query: ListQuery = {
         ...(typeof input.NameContains === "string" ? { nameContains: input.NameContains } : {}),
         ...(typeof input.StatusEquals === "string" ? { statusEquals: input.StatusEquals as TrainingJobStatus } : {}),
@@ -58,7 +48,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
           TrainingJobStatus: j.status,
           SecondaryStatus: j.secondaryStatus,
         })),
-        ...(rows.length > limit ? { NextToken: Buffer.from(JSON.stringify({ offset: offset + limit })).toString("base64url") } : {}),
+        ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}),
       };
     },
     StopTrainingJob: (input) => {
@@ -69,6 +59,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
       await cp.deleteTrainingJob(validateTrainingJobName(input));
       return {};
     },
+    ...tagHandlers(cp),
   };
   return { targetPrefix: "SageMaker", signingName: "sagemaker", handlers };
 }

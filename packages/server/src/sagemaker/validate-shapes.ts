@@ -1,10 +1,10 @@
 /**
- * The request shapes of CreateTrainingJob and ListTrainingJobs, after botocore's SageMaker service
- * model (`sagemaker/2017-07-24/service-2.json`): lengths, ranges and enums from the current model
- * (botocore 1.43), patterns as AWS prints them in its messages (the anchored forms of the earlier
- * model, e.g. `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`), required members as the API has required them
- * for classic training jobs (TrainingJobName, AlgorithmSpecification, RoleArn, OutputDataConfig,
- * ResourceConfig, StoppingCondition).
+ * The request shapes of CreateTrainingJob, ListTrainingJobs and the tag operations, after
+ * botocore's SageMaker service model (`sagemaker/2017-07-24/service-2.json`): lengths, ranges and
+ * enums from the current model (botocore 1.43), patterns as AWS prints them in its messages (the
+ * anchored forms of the earlier model, e.g. `^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}`), required members
+ * as the API has required them for classic training jobs (TrainingJobName, AlgorithmSpecification,
+ * RoleArn, OutputDataConfig, ResourceConfig, StoppingCondition).
  *
  * Not modelled (ignored when sent, as unknown members are): ServerlessJobConfig, MlflowConfig,
  * ModelPackageConfig, ResourceConfig.InstancePlacementConfig, S3DataSource.ModelAccessConfig and
@@ -326,3 +326,19 @@ export const LIST_TRAINING_JOBS_REQUEST = structure({
 
 /** DescribeTrainingJob, StopTrainingJob and DeleteTrainingJob take only the job's name. */
 export const TRAINING_JOB_NAME_REQUEST = structure({ TrainingJobName: TRAINING_JOB_NAME }, ["TrainingJobName"]);
+
+// ---------------------------------------------------------------------------------------------
+// AddTags, ListTags, DeleteTags (any resource)
+
+const RESOURCE_ARN = string(0, 256, pattern("arn:aws[a-z-]*:sagemaker:[a-z0-9-]*:[0-9]{12}:.+"));
+
+export const ADD_TAGS_REQUEST = structure({ ResourceArn: RESOURCE_ARN, Tags: list(TAG, 0, 50) }, ["ResourceArn", "Tags"]);
+
+export const LIST_TAGS_REQUEST = structure({ ResourceArn: RESOURCE_ARN, NextToken: string(0, 8192, ANY), MaxResults: integer(50) }, [
+  "ResourceArn",
+]);
+
+export const DELETE_TAGS_REQUEST = structure({ ResourceArn: RESOURCE_ARN, TagKeys: list(string(1, 128, pattern(TAG_TEXT)), 1, 50) }, [
+  "ResourceArn",
+  "TagKeys",
+]);

@@ -10,7 +10,14 @@
  */
 import { validationErrors, validationException } from "../protocol/errors.js";
 import { checkTypes, collectViolations, type StructureShape } from "./validate-model.js";
-import { CREATE_TRAINING_JOB_REQUEST, LIST_TRAINING_JOBS_REQUEST, TRAINING_JOB_NAME_REQUEST } from "./validate-shapes.js";
+import {
+  ADD_TAGS_REQUEST,
+  CREATE_TRAINING_JOB_REQUEST,
+  DELETE_TAGS_REQUEST,
+  LIST_TAGS_REQUEST,
+  LIST_TRAINING_JOBS_REQUEST,
+  TRAINING_JOB_NAME_REQUEST,
+} from "./validate-shapes.js";
 
 /** Default StoppingCondition.MaxRuntimeInSeconds (one day). */
 export const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
@@ -29,6 +36,24 @@ export function validateListTrainingJobs(input: Record<string, unknown>): void {
 export function validateTrainingJobName(input: Record<string, unknown>): string {
   validateShape(TRAINING_JOB_NAME_REQUEST, input);
   return input.TrainingJobName as string;
+}
+
+/** AddTags: the resource's ARN and the tags to add or overwrite. */
+export function validateAddTags(input: Record<string, unknown>): { arn: string; tags: { Key: string; Value: string }[] } {
+  validateShape(ADD_TAGS_REQUEST, input);
+  return { arn: input.ResourceArn as string, tags: input.Tags as { Key: string; Value: string }[] };
+}
+
+/** ListTags: the resource's ARN (MaxResults and NextToken are checked here too). */
+export function validateListTags(input: Record<string, unknown>): string {
+  validateShape(LIST_TAGS_REQUEST, input);
+  return input.ResourceArn as string;
+}
+
+/** DeleteTags: the resource's ARN and the keys to remove. */
+export function validateDeleteTags(input: Record<string, unknown>): { arn: string; keys: string[] } {
+  validateShape(DELETE_TAGS_REQUEST, input);
+  return { arn: input.ResourceArn as string, keys: input.TagKeys as string[] };
 }
 
 function validateShape(shape: StructureShape, input: Record<string, unknown>): void {

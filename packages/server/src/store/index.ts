@@ -3,21 +3,25 @@ import { openDatabase } from "./database.js";
 import { JobStore } from "./jobs.js";
 import { LogStore } from "./logs.js";
 import { MetricStore } from "./metrics.js";
+import { TagStore } from "./tags.js";
 
 export * from "./jobs.js";
 export * from "./logs.js";
 export * from "./metrics.js";
+export * from "./tags.js";
 
 /** The control plane's state: one SQLite file under OPTML_HOME. */
 export class Store {
   readonly jobs: JobStore;
   readonly logs: LogStore;
   readonly metrics: MetricStore;
+  readonly tags: TagStore;
 
   constructor(readonly db: Database.Database) {
     this.jobs = new JobStore(db);
     this.logs = new LogStore(db);
     this.metrics = new MetricStore(db);
+    this.tags = new TagStore(db);
   }
 
   static open(file: string): Store {

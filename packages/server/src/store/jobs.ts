@@ -146,6 +146,11 @@ export class JobStore {
     })();
   }
 
+  getByArn(arn: string): JobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM jobs WHERE arn = ?").get(arn) as JobRow | undefined;
+    return row && fromRow(row);
+  }
+
   get(name: string): JobRecord | undefined {
     const row = this.db.prepare("SELECT * FROM jobs WHERE name = ?").get(name) as JobRow | undefined;
     return row && fromRow(row);

@@ -67,6 +67,25 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Tags by resource ARN (AddTags, ListTags, DeleteTags), for every kind of resource. The tags a
+    // job was created with, until now only in its stored request, become its first tags.
+    version: 2,
+    sql: `
+      CREATE TABLE tags (
+        resource_arn TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        PRIMARY KEY (resource_arn, key)
+      ) WITHOUT ROWID;
+      INSERT OR REPLACE INTO tags (resource_arn, key, value, seq)
+        SELECT jobs.arn, json_extract(tag.value, '$.Key'), COALESCE(json_extract(tag.value, '$.Value'), ''), CAST(tag.key AS INTEGER)
+        FROM jobs, json_each(jobs.request, '$.Tags') AS tag
+        WHERE json_extract(tag.value, '$.Key') IS NOT NULL;
+      CREATE INDEX jobs_arn ON jobs (arn);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

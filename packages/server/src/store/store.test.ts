@@ -79,4 +79,34 @@ describe("Store", () => {
     expect(store.jobs.list({ ...q, offset: 1, limit: 2 }).map((j) => j.name)).toEqual(["Alpha", "gamma-x"]);
     store.close();
   });
+
+  it("keeps tags by ARN: in the order added, overwritten in place, deleted by key, cleared with the resource", () => {
+    const store = Store.open(join(dir, "c.db"));
+    const arn = "arn:aws:sagemaker:us-west-2:000000000000:training-job/t";
+    store.tags.add(arn, [{ Key: "a", Value: "1" }, { Key: "b", Value: "2" }]);
+    store.tags.add(arn, [{ Key: "c", Value: "3" }, { Key: "a", Value: "one" }]);
+    expect(store.tags.list(arn)).toEqual([{ Key: "a", Value: "one" }, { Key: "b", Value: "2" }, { Key: "c", Value: "3" }]);
+    expect(store.tags.countAfterAdding(arn, ["a", "d", "e"])).toBe(5);
+    store.tags.delete(arn, ["b", "not-there"]);
+    store.tags.add(arn, [{ Key: "d", Value: "" }]);
+    expect(store.tags.list(arn)).toEqual([{ Key: "a", Value: "one" }, { Key: "c", Value: "3" }, { Key: "d", Value: "" }]);
+    expect(store.tags.list(arn.replace("us-west-2", "us-east-1"))).toEqual([]);
+    store.tags.clear(arn);
+    expect(store.tags.list(arn)).toEqual([]);
+    store.close();
+  });
+
+  it("gives jobs stored before tags were kept the tags of their request (migration 2)", () => {
+    const file = join(dir, "d.db");
+    let store = Store.open(file);
+    const old = { ...job("old", 100), request: { TrainingJobName: "old", Tags: [{ Key: "team", Value: "ml" }, { Key: "k2", Value: "v2" }] } };
+    store.jobs.insert(old, { status: "Starting", message: "" });
+    // Back to the schema before migration 2, holding the job as it was stored then.
+    store.db.exec("DROP TABLE tags; DROP INDEX jobs_arn; DELETE FROM schema_migrations WHERE version = 2");
+    store.close();
+    store = Store.open(file);
+    expect(store.tags.list(old.arn)).toEqual([{ Key: "team", Value: "ml" }, { Key: "k2", Value: "v2" }]);
+    expect(store.jobs.getByArn(old.arn)?.name).toBe("old");
+    store.close();
+  });
 });
