@@ -83,6 +83,25 @@ describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}; .ci/run installs Debian'
       "Value 'bad_name' at 'trainingJobName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}",
     );
   });
+
+  it("tags a job in the region given with --region: add-tags, list-tags, delete-tags", async () => {
+    const jobFile = join(h.root, "cli-tags-job.json");
+    const request = scriptModeRequest({ name: "cli-tags-1", codeDir: h.code({ "train.py": "print('tagged')\n" }), program: "train.py", outputDir: h.output() });
+    writeFileSync(jobFile, JSON.stringify({ ...request, Tags: [{ Key: "team", Value: "ml" }] }));
+    const inRegion = (...args: string[]) => aws(...args, "--region", "eu-west-1");
+    const created = await inRegion("sagemaker", "create-training-job", "--cli-input-json", `file://${jobFile}`);
+    expect(created.stderr).toBe("");
+    const arn = JSON.parse(created.stdout).TrainingJobArn as string;
+    expect(arn).toBe("arn:aws:sagemaker:eu-west-1:000000000000:training-job/cli-tags-1");
+
+    expect((await inRegion("sagemaker", "add-tags", "--resource-arn", arn, "--tags", "Key=stage,Value=dev")).stderr).toBe("");
+    expect((await inRegion("sagemaker", "delete-tags", "--resource-arn", arn, "--tag-keys", "team")).stderr).toBe("");
+    const listed = await inRegion("sagemaker", "list-tags", "--resource-arn", arn);
+    expect(JSON.parse(listed.stdout).Tags).toEqual([{ Key: "stage", Value: "dev" }]);
+    const missing = await inRegion("sagemaker", "list-tags", "--resource-arn", arn.replace("eu-west-1", "us-east-1"));
+    expect(missing.stderr).toContain("An error occurred (ValidationException) when calling the ListTags operation: Requested resource not found: arn:aws:sagemaker:us-east-1:");
+    await h.waitForEnd("cli-tags-1");
+  });
 });
 
 describe("boto3 from the machine's python3", () => {
