@@ -233,6 +233,24 @@ describe("raw HTTP", () => {
     expect(seen[0]?.ctx.accessKeyId).toBeUndefined();
   });
 
+  it("takes the region of a presigned URL's X-Amz-Credential without auth", async () => {
+    seen.length = 0;
+    const scope = encodeURIComponent("AKID/20240101/ap-east-1/sagemaker/aws4_request");
+    const response = await fetch(`${url}/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=${scope}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-amz-json-1.1", ...describeTarget },
+      body: "{}",
+    });
+    expect(response.status).toBe(200);
+    expect([seen[0]?.ctx.region, seen[0]?.ctx.accessKeyId]).toEqual(["ap-east-1", "AKID"]);
+  });
+
+  it("refuses a credential scope whose region is not a region name (it would go into ARNs)", async () => {
+    const authorization = "AWS4-HMAC-SHA256 Credential=AKID/20240101/US_WEST_2/sagemaker/aws4_request, SignedHeaders=host, Signature=00";
+    const message = await expectAwsError(await post("{}", { ...describeTarget, Authorization: authorization }), 400, "InvalidSignatureException");
+    expect(message).toBe("Credential should be scoped to a valid region, not 'US_WEST_2'. ");
+  });
+
   it.each([
     ["malformed JSON", "{not json"],
     ["a JSON array", "[1, 2]"],
