@@ -46,7 +46,7 @@ const REGION_PY = "import os\nprint('region', os.environ['AWS_REGION'], 'arn', o
 
 function job(name: string, tags?: { Key: string; Value: string }[]) {
   const request = scriptModeRequest({ name, codeDir: h.code({ "train.py": REGION_PY }), program: "train.py", outputDir: h.output() });
-  return new CreateTrainingJobCommand({ ...(request as never), ...(tags ? { Tags: tags } : {}) });
+  return new CreateTrainingJobCommand({ ...request, ...(tags ? { Tags: tags } : {}) } as never);
 }
 
 describe("ARNs carry the region of the request's credential scope", () => {
