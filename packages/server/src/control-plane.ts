@@ -268,8 +268,10 @@ export class ControlPlane {
       },
       { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );
-    // The job and the tags it was created with, together.
+    // The job and the tags it was created with, together. Names differing only in case share an
+    // ARN (it holds the name in lower case), so such a name is taken too.
     const inserted = this.store.db.transaction(() => {
+      if (this.store.jobs.getByArn(plan.arn) !== undefined) return false;
       const done = insert();
       if (done) this.store.tags.add(plan.arn, request.Tags ?? []);
       return done;

@@ -87,6 +87,12 @@ describe("AddTags, ListTags and DeleteTags", () => {
       { Key: "stage", Value: "dev" },
     ]);
     expect(await west.send(new DescribeTrainingJobCommand({ TrainingJobName: name }))).not.toHaveProperty("Tags");
+    // A name differing only in case would share the ARN (and so the tags): it is taken.
+    expect(await failure(west.send(job("Tagged-1", [{ Key: "other", Value: "x" }])))).toEqual({
+      name: "ResourceInUse",
+      message: `Training job names must be unique within an AWS account and region, and a training job with this name already exists (${arn})`,
+    });
+    expect((await west.send(new ListTagsCommand({ ResourceArn: arn }))).Tags).toHaveLength(2);
   });
 
   it("adds and overwrites, answering the tags given, and deletes by key", async () => {
