@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -74,6 +74,15 @@ describe("the check before sending", () => {
     expect(lines[2]).toContain("value: 2.0, type: <class 'float'>");
     const { Enviroment: _, ...fixed } = request;
     expect(() => checkJobRequest(file, { ...fixed, ResourceConfig: { InstanceCount: 2 } })).not.toThrow();
+  });
+  it("passes the examples' job.json files", () => {
+    const examples = join(import.meta.dirname, "..", "..", "..", "examples");
+    const files = readdirSync(examples).map((d) => join(examples, d, "job.json")).filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) {
+      const { request, written } = loadJobFile(file);
+      expect(() => checkJobRequest(file, nameRequest(request, jobFileNameBase(file)), written)).not.toThrow();
+    }
   });
 });
 

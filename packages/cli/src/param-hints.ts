@@ -145,8 +145,19 @@ export function describeShape(model: ServiceModel, shapeName: string): string {
   }
 }
 
-export function missingHint(takes: string): string {
-  return `add it: ${takes}`;
+/** Examples of the required members people most often leave out, by member name. */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  RoleArn: '"arn:aws:iam::000000000000:role/SageMakerRole" (optml records the role and assumes nothing with it)',
+  OutputDataConfig: '{"S3OutputPath": "file://./optml-out"}',
+  S3OutputPath: '"file://./optml-out" or "s3://bucket/prefix"',
+  S3Uri: '"file://./data/train" or "s3://bucket/train"',
+  DataSource: '{"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "file://./data/train"}}',
+};
+
+/** For a required member `name` that is missing, taking `takes` (describeShape). */
+export function missingHint(name: string, takes: string): string {
+  const example = EXAMPLES[name];
+  return `add it: ${takes}${example === undefined ? "" : `, e.g. ${example}`}`;
 }
 
 /** `optionalMember`: the name of the optional member that may be left out instead. */

@@ -169,12 +169,12 @@ describe("parameter validation of CreateTrainingJob (the AWS CLI's checks)", () 
   it("names a missing required member at the top, in a structure and in a list element", () => {
     const { RoleArn: _, ...noRole } = request();
     expect(problems({ ...noRole, OutputDataConfig: {}, Tags: [{ Key: "a", Value: "b" }, { Key: "c" }] })).toEqual([
-      'Missing required parameter in input: "RoleArn"; add it: a string',
-      'Missing required parameter in OutputDataConfig: "S3OutputPath"; add it: a string',
+      'Missing required parameter in input: "RoleArn"; add it: a string, e.g. "arn:aws:iam::000000000000:role/SageMakerRole" (optml records the role and assumes nothing with it)',
+      'Missing required parameter in OutputDataConfig: "S3OutputPath"; add it: a string, e.g. "file://./optml-out" or "s3://bucket/prefix"',
       'Missing required parameter in Tags[1]: "Value"; add it: a string',
     ]);
     expect(problems({ TrainingJobName: "x", RoleArn: "arn:aws:iam::123456789012:role/R" })).toEqual([
-      'Missing required parameter in input: "OutputDataConfig"; add it: an object with S3OutputPath',
+      'Missing required parameter in input: "OutputDataConfig"; add it: an object with S3OutputPath, e.g. {"S3OutputPath": "file://./optml-out"}',
     ]);
   });
 

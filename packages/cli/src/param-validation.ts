@@ -180,7 +180,7 @@ class Validator {
     }
     for (const required of shape.required ?? []) {
       if (!params.has(required)) {
-        this.report(path, `Missing required parameter in ${name}: "${required}"`, missingHint(describeShape(this.model, shape.members[required]!)));
+        this.report(path, `Missing required parameter in ${name}: "${required}"`, missingHint(required, describeShape(this.model, shape.members[required]!)));
       }
     }
     const known: string[] = [];

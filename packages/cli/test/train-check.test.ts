@@ -70,7 +70,7 @@ describe("optml train: the AWS CLI's checks of job.json", () => {
     const r = optml(["train", join(dir, "job.json")], env);
     expect(r.code).toBe(2);
     expect(r.stderr.split("\n").slice(1)).toEqual([
-      'Missing required parameter in input: "RoleArn"; add it: a string',
+      'Missing required parameter in input: "RoleArn"; add it: a string, e.g. "arn:aws:iam::000000000000:role/SageMakerRole" (optml records the role and assumes nothing with it)',
       `Unknown parameter in input: "Hyperparameters", must be one of: ${TOP_MEMBERS}; did you mean "HyperParameters"? (member names are case-sensitive)`,
       "",
     ]);
