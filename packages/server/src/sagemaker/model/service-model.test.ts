@@ -18,7 +18,9 @@ function python(args: string[]): { code: number | null; stdout: string; stderr: 
 }
 
 function machineBotocore(): string {
-  const r = python(["-c", "import botocore; print(botocore.__version__)"]);
+  // The AWS CLI's Debian package carries its own botocore (awscli.botocore), of another release.
+  const probe = "try:\n import botocore\nexcept ImportError:\n import awscli.botocore as botocore\nprint(botocore.__version__)";
+  const r = python(["-c", probe]);
   if (r.code !== 0) throw new Error(`this machine's python3 has no botocore (apt-get install python3-botocore, or pip install botocore in a venv): ${r.stderr.trim()}`);
   return r.stdout.trim();
 }
