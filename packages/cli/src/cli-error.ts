@@ -92,3 +92,11 @@ export function apiError(operation: string, code: string, message: string, hint?
 export function noSuchJob(name: string): CliError {
   return new CliError(`no training job named '${name}' in this control plane; list them with 'optml jobs'`);
 }
+
+/**
+ * A job.json that the AWS CLI would refuse before sending it: its "Parameter validation failed:"
+ * report, one problem a line.
+ */
+export function parametersInvalid(file: string, lines: readonly string[]): CliError {
+  return new CliError(`${file}: Parameter validation failed:\n${lines.join("\n")}`, EXIT.usage);
+}

@@ -1,9 +1,20 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { CliError } from "./cli-error.js";
-import { applyOverrides, generatedJobName, jobFileNameBase, locationUri, nameRequest, readJobFile, resolveRelativeFileUris } from "./job-request.js";
+import { EXIT } from "./cli-error.js";
+import {
+  applyOverrides,
+  checkJobRequest,
+  generatedJobName,
+  jobFileNameBase,
+  loadJobFile,
+  locationUri,
+  nameRequest,
+  readJobFile,
+  resolveRelativeFileUris,
+} from "./job-request.js";
 
 const root = mkdtempSync(join(tmpdir(), "optml-job-request-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,6 +55,37 @@ describe("relative file:// URIs", () => {
   });
 });
 
+describe("the check before sending", () => {
+  it("refuses every problem at once, exit 2, under the AWS CLI's heading; reads 2.0 as Python does", () => {
+    const file = join(root, "check.json");
+    writeFileSync(file, '{"TrainingJobName": "j", "RoleArn": "arn:aws:iam::123456789012:role/R", "Enviroment": {},\n "OutputDataConfig": {"S3OutputPath": "file://./o"}, "ResourceConfig": {"InstanceCount": 2.0}}');
+    const { request, written } = loadJobFile(file);
+    let error: unknown;
+    try {
+      checkJobRequest(file, request, written);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CliError);
+    expect((error as CliError).exitCode).toBe(EXIT.usage);
+    const lines = (error as CliError).message.split("\n");
+    expect(lines[0]).toBe(`${file}: Parameter validation failed:`);
+    expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(['Unknown parameter in input: "Enviroment"', "Invalid type for parameter ResourceConfig.InstanceCount"]);
+    expect(lines[2]).toContain("value: 2.0, type: <class 'float'>");
+    const { Enviroment: _, ...fixed } = request;
+    expect(() => checkJobRequest(file, { ...fixed, ResourceConfig: { InstanceCount: 2 } })).not.toThrow();
+  });
+  it("passes the examples' job.json files", () => {
+    const examples = join(import.meta.dirname, "..", "..", "..", "examples");
+    const files = readdirSync(examples).map((d) => join(examples, d, "job.json")).filter((f) => existsSync(f));
+    expect(files.length).toBeGreaterThan(1);
+    for (const file of files) {
+      const { request, written } = loadJobFile(file);
+      expect(() => checkJobRequest(file, nameRequest(request, jobFileNameBase(file)), written)).not.toThrow();
+    }
+  });
+});
+
 describe("names", () => {
   it("generates <base>-<UTC timestamp> within the API's pattern and length", () => {
     const now = new Date("2024-01-31T23:59:58.007Z");
@@ -59,6 +101,11 @@ describe("names", () => {
     const named = nameRequest({ TrainingJobName: "given", HyperParameters: { sagemaker_job_name: '"old"' } }, "base");
     expect(named).toEqual({ TrainingJobName: "given", HyperParameters: { sagemaker_job_name: '"given"' } });
     expect(nameRequest({}, "base", new Date(0)).TrainingJobName).toBe("base-1970-01-01-00-00-00-000");
+    expect(nameRequest({ TrainingJobName: "" }, "base", new Date(0)).TrainingJobName).toBe("base-1970-01-01-00-00-00-000");
+  });
+
+  it("keeps a TrainingJobName of the wrong type, for the check to name", () => {
+    expect(nameRequest({ TrainingJobName: 7 }, "base")).toEqual({ TrainingJobName: 7 });
   });
 });
 
@@ -90,6 +137,12 @@ describe("overrides", () => {
       ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 2 },
     });
     expect(base.HyperParameters.epochs).toBe("1");
+  });
+
+  it("keeps members of the wrong JSON type as written, for the check to name", () => {
+    const wrong = { HyperParameters: ["epochs=1"], InputDataConfig: { ChannelName: "train" }, OutputDataConfig: "s3://b/out", ResourceConfig: 1 };
+    const r = applyOverrides(wrong, { hyperparameters: [["epochs", "5"]], channels: [["extra", "s3://b/extra"]], output: "out", instanceCount: 2 }, root);
+    expect(r).toEqual(wrong);
   });
 
   it("names a channel path that does not exist", () => {

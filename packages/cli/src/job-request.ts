@@ -6,12 +6,19 @@
  * CLI convenience, not part of the API: in a job.json, a `file://./...` or `file://../...` URI is
  * relative to the job.json's directory and becomes an absolute `file:///...` URI before the request
  * is sent (also inside a JSON-encoded hyperparameter such as sagemaker_submit_directory).
+ *
+ * Before it is sent, the request (the file with the overrides and the generated name) passes the
+ * checks the AWS CLI makes (param-validation.ts): no unknown member, no wrong JSON type, no missing
+ * required member, at any depth.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { EXIT, CliError, jobFileInvalid, jobFileNotObject, jobFileUnreadable, pathMissing, usageError } from "./cli-error.js";
+import { tryLoads, type PyValue } from "@optml/contract";
+import { SAGEMAKER_MODEL } from "@optml/server";
+import { EXIT, CliError, jobFileInvalid, jobFileNotObject, jobFileUnreadable, parametersInvalid, pathMissing, usageError } from "./cli-error.js";
 import { parseJsonText } from "./json-text.js";
+import { problemLine, pythonView, validateParameters } from "./param-validation.js";
 
 /** A CreateTrainingJob request body, as JSON; the control plane validates it. */
 export type JobRequest = Record<string, unknown>;
@@ -48,6 +55,17 @@ export function resolveRelativeFileUris(value: unknown, baseDir: string): unknow
 
 /** Read a job.json: JSON with line and column on error, an object, relative file:// URIs resolved. */
 export function readJobFile(file: string): JobRequest {
+  return loadJobFile(file).request;
+}
+
+export interface JobFile {
+  readonly request: JobRequest;
+  /** The file as Python's json.loads reads it (ints and floats apart), for checkJobRequest. */
+  readonly written: PyValue | undefined;
+}
+
+/** readJobFile, and the file as Python reads it. */
+export function loadJobFile(file: string): JobFile {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -59,7 +77,18 @@ export function readJobFile(file: string): JobRequest {
   if (!parsed.ok) throw jobFileInvalid(file, parsed.line, parsed.column, parsed.problem);
   const value = parsed.value;
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw jobFileNotObject(file);
-  return resolveRelativeFileUris(value, dirname(resolve(file))) as JobRequest;
+  const request = resolveRelativeFileUris(value, dirname(resolve(file))) as JobRequest;
+  return { request, written: tryLoads(text.startsWith("\uFEFF") ? text.slice(1) : text) };
+}
+
+/**
+ * Refuse, as the AWS CLI does before sending, a request with unknown members, wrong JSON types or
+ * missing required members (every problem at once, exit 2). `written` is the job file as Python
+ * reads it, so that `2.0` is a float where an integer is due.
+ */
+export function checkJobRequest(file: string, request: JobRequest, written?: PyValue): void {
+  const problems = validateParameters(SAGEMAKER_MODEL, "CreateTrainingJob", pythonView(request, written));
+  if (problems.length > 0) throw parametersInvalid(file, problems.map(problemLine));
 }
 
 const NAME_TIME_LENGTH = "-2024-01-31-23-59-59-999".length;
@@ -120,18 +149,27 @@ export interface Overrides {
   readonly instanceCount?: number | undefined;
 }
 
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 function record(value: unknown): Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return isRecord(value) ? value : {};
+}
+
+/** A member the file gives with the wrong JSON type: kept as written, for checkJobRequest to name. */
+function wrongType(value: unknown, isRight: (v: unknown) => boolean): boolean {
+  return value !== undefined && !isRight(value);
 }
 
 /** The request with the command line's overrides applied (a new object). Paths are relative to `cwd`. */
 export function applyOverrides(request: JobRequest, overrides: Overrides, cwd: string): JobRequest {
   const req: JobRequest = { ...request };
   if (overrides.name !== undefined) req.TrainingJobName = overrides.name;
-  if (overrides.hyperparameters?.length) {
+  if (overrides.hyperparameters?.length && !wrongType(req.HyperParameters, isRecord)) {
     req.HyperParameters = { ...record(req.HyperParameters), ...Object.fromEntries(overrides.hyperparameters) };
   }
-  if (overrides.channels?.length) {
+  if (overrides.channels?.length && !wrongType(req.InputDataConfig, Array.isArray)) {
     const channels = Array.isArray(req.InputDataConfig) ? [...(req.InputDataConfig as unknown[])] : [];
     for (const [name, where] of overrides.channels) {
       const uri = locationUri(where, cwd, true, `--channel ${name}=${where}`);
@@ -146,10 +184,10 @@ export function applyOverrides(request: JobRequest, overrides: Overrides, cwd: s
     }
     req.InputDataConfig = channels;
   }
-  if (overrides.output !== undefined) {
+  if (overrides.output !== undefined && !wrongType(req.OutputDataConfig, isRecord)) {
     req.OutputDataConfig = { ...record(req.OutputDataConfig), S3OutputPath: locationUri(overrides.output, cwd, false, `--output ${overrides.output}`) };
   }
-  if (overrides.instanceCount !== undefined) {
+  if (overrides.instanceCount !== undefined && !wrongType(req.ResourceConfig, isRecord)) {
     req.ResourceConfig = { ...record(req.ResourceConfig), InstanceCount: overrides.instanceCount };
   }
   return req;
@@ -160,12 +198,15 @@ export function channelEntry(name: string, uri: string): Record<string, unknown>
 }
 
 /**
- * Give the request its name: `--name`, else its TrainingJobName, else one generated from `base`.
+ * Give the request its name: `--name`, else its TrainingJobName, else (none, or "") one generated
+ * from `base`. A TrainingJobName that is not a string is kept, for checkJobRequest to name.
  * A `sagemaker_job_name` hyperparameter, which the SageMaker Python SDK sets to the job's name, is
  * kept equal to it.
  */
 export function nameRequest(request: JobRequest, base: string, now?: Date): JobRequest {
-  const name = typeof request.TrainingJobName === "string" && request.TrainingJobName !== "" ? request.TrainingJobName : generatedJobName(base, now);
+  const given = request.TrainingJobName;
+  if (given !== undefined && typeof given !== "string") return request;
+  const name = given !== undefined && given !== "" ? given : generatedJobName(base, now);
   const hps = record(request.HyperParameters);
   return {
     ...request,

@@ -2,6 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SAGEMAKER_MODEL } from "@optml/server";
+import { pythonView, validateParameters } from "./param-validation.js";
 import { argsAsHyperparameters, buildRunRequest, codeWithout, planProgram } from "./run-request.js";
 
 const root = mkdtempSync(join(tmpdir(), "optml-run-request-"));
@@ -87,6 +89,8 @@ describe("buildRunRequest", () => {
       StoppingCondition: { MaxRuntimeInSeconds: 86400 },
       Environment: { SEED: "7" },
     });
+    // What optml run sends passes the AWS CLI's checks too.
+    expect(validateParameters(SAGEMAKER_MODEL, "CreateTrainingJob", pythonView(request, undefined))).toEqual([]);
   });
 
   it("takes a source dir that holds the program, with the entry point relative to it", () => {

@@ -6,3 +6,12 @@ export type { Executor, HostHandle } from "./executors/types.js";
 export { ProcessExecutor } from "./executors/process/index.js";
 export { cacheInfo, clearCache, cacheDirOf, DEFAULT_CACHE_LIMIT_BYTES, type CacheInfo } from "./data/cache.js";
 export type { DataOptions } from "./data/context.js";
+export {
+  SAGEMAKER_MODEL,
+  modelShape,
+  operationInput,
+  type ModelShape,
+  type ModelShapeType,
+  type ModelStructureShape,
+  type ServiceModel,
+} from "./sagemaker/model/service-model.js";

@@ -1,6 +1,6 @@
 import { Command, Option } from "commander";
 import { keyValue, wholeNumber, type Outcome } from "../cli-error.js";
-import { applyOverrides, jobFileNameBase, nameRequest, readJobFile, uniqueNames } from "../job-request.js";
+import { applyOverrides, checkJobRequest, jobFileNameBase, loadJobFile, nameRequest, uniqueNames } from "../job-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
 
 interface TrainOptions {
@@ -33,7 +33,12 @@ export function trainCommand(outcome: Outcome): Command {
       `
 The job's log lines (prefixed with their host), its status transitions and, at the end, its final
 metrics, artifact locations and duration are printed as it runs. Exit code: 0 Completed, 1 Failed,
-3 Stopped, 2 bad input (the API's validation messages are printed as AWS words them), 130 Ctrl-C.
+3 Stopped, 2 bad input, 130 Ctrl-C.
+
+Before anything is sent, the request (job.json with the flags applied) is checked as the AWS CLI
+checks it: an unknown member (a misspelling), a wrong JSON type ("epochs": 2 where hyperparameter
+values are strings) or a missing required member is reported, every one at once, in the AWS CLI's
+words with a suggested fix. The control plane's own validation messages are printed as AWS words them.
 
 Without --endpoint or OPTML_ENDPOINT, the job runs on the control plane that serves $OPTML_HOME
 (~/.optml) when one is running ('optml serve'), else on one inside this command for the job's
@@ -47,14 +52,16 @@ Examples:
     )
     .action(async (file: string, options: TrainOptions) => {
       uniqueNames("--channel", options.channel ?? []);
+      const { request: written, written: asPython } = loadJobFile(file);
       const request = nameRequest(
         applyOverrides(
-          readJobFile(file),
+          written,
           { name: options.name, hyperparameters: options.hp, channels: options.channel, output: options.output, instanceCount: options.instanceCount },
           process.cwd(),
         ),
         jobFileNameBase(file),
       );
+      checkJobRequest(file, request, asPython);
       outcome.exitCode = await submitAndFollow(request, { endpoint: options.endpoint, json: options.json, wait: options.wait, by: "optml train" });
     });
 }
