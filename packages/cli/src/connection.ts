@@ -43,8 +43,6 @@ interface Clients {
 type Mode = "explicit" | "shared" | "embedded";
 
 async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Clients> {
-  // The SDK warns on every start under Node 20 that its 2027 releases need Node 22; not our users' concern.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { SageMakerClient } = await import("@aws-sdk/client-sagemaker");
   // This shell's keys when it has them (an `optml serve --auth` checks them); else any will do.
   const credentials =
