@@ -11,9 +11,11 @@ import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSumm
 import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
 import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./cli-error.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
+import { keepOptmlMembers, type OptmlMembers } from "./extension-members.js";
 import type { JobRequest } from "./job-request.js";
 
-export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata">;
+/** DescribeTrainingJob's answer, with optml's extension members (see extension-members.ts). */
+export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & OptmlMembers;
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 
@@ -57,6 +59,7 @@ async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Cli
     requestHandler: { connectionTimeout: 5_000 },
   };
   const sagemaker = new SageMakerClient(config);
+  keepOptmlMembers(sagemaker);
   let logs: Promise<CloudWatchLogsClient> | undefined;
   let made: CloudWatchLogsClient | undefined;
   return {

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { ENDED, type Connection, type TrainingJob } from "./connection.js";
-import { hostOfStream, logLine, transitionLine, type Output, type Spinner, type Style } from "./display.js";
+import { executorLine, hostOfStream, logLine, transitionLine, type Output, type Spinner, type Style } from "./display.js";
 
 export interface FollowOptions {
   /** Where log lines (and transitions) go. */
@@ -39,6 +39,7 @@ export async function followJob(conn: Connection, name: string, options: FollowO
   const json = options.format === "json";
   const tokens = new Map<string, string | undefined>();
   let printed = 0; // transitions printed
+  let executorShown = !options.transitions;
   let order = 0;
   for (;;) {
     const job = await conn.describeTrainingJob(name);
@@ -52,6 +53,13 @@ export async function followJob(conn: Connection, name: string, options: FollowO
       }
     }
     printed = transitions.length;
+
+    // The executor once, when the hosts are launched (at the start of Training).
+    if (!executorShown && job.OptmlExecutor && !json) {
+      executorShown = true;
+      const training = transitions.find((t) => t.Status === "Training")?.StartTime?.getTime();
+      items.push({ at: training ?? Date.now(), order: order++, text: executorLine(s, job.OptmlExecutor) });
+    }
 
     for (const stream of await conn.logStreams(name)) {
       const host = hostOfStream(stream);

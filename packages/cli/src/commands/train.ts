@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { EXECUTOR_MODES } from "@optml/server";
 import { keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { applyOverrides, jobFileNameBase, nameRequest, readJobFile, uniqueNames } from "../job-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
@@ -9,6 +10,7 @@ interface TrainOptions {
   channel?: [string, string][];
   output?: string;
   instanceCount?: number;
+  executor?: string;
   wait: boolean;
   endpoint?: string;
   json?: boolean;
@@ -25,6 +27,11 @@ export function trainCommand(outcome: Outcome): Command {
     .option("--channel <name=path-or-uri>", "set or add an input channel: a local directory or file, or an s3:// URI (repeatable)", keyValue("--channel"))
     .option("--output <path-or-uri>", "where the artifacts go (OutputDataConfig.S3OutputPath)")
     .option("--instance-count <n>", "ResourceConfig.InstanceCount", wholeNumber("--instance-count"))
+    .addOption(
+      new Option("--executor <mode>", "what runs the job: its TrainingImage in Docker (docker), this machine's processes (process), or auto (the tag optml:executor)").choices(
+        EXECUTOR_MODES,
+      ),
+    )
     .addOption(new Option("--no-wait", "submit and print the job's name, without following it (needs a running control plane)"))
     .addOption(endpointOption())
     .option("--json", "print the final DescribeTrainingJob response on stdout (the live display goes to stderr)")
@@ -43,6 +50,7 @@ Examples:
   optml train examples/tabular-ts/job.json
   optml train job.json --hp epochs=50 --hp learning-rate=0.1 --channel train=./data/train
   optml train job.json --name my-job-1 --output ./artifacts --json > described.json
+  optml train job.json --executor docker    # run its TrainingImage (built or pulled) in Docker
   OPTML_ENDPOINT=http://127.0.0.1:7077 optml train job.json --no-wait`,
     )
     .action(async (file: string, options: TrainOptions) => {
@@ -55,6 +63,13 @@ Examples:
         ),
         jobFileNameBase(file),
       );
+      if (options.executor !== undefined) request.Tags = withExecutorTag(request.Tags, options.executor);
       outcome.exitCode = await submitAndFollow(request, { endpoint: options.endpoint, json: options.json, wait: options.wait, by: "optml train" });
     });
+}
+
+/** The request's tags with `optml:executor` set to `mode` (the control plane's per-job choice). */
+function withExecutorTag(tags: unknown, mode: string): { Key: string; Value: string }[] {
+  const kept = Array.isArray(tags) ? (tags as { Key: string; Value: string }[]).filter((t) => t.Key !== "optml:executor") : [];
+  return [...kept, { Key: "optml:executor", Value: mode }];
 }

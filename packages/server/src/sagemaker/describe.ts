@@ -1,4 +1,5 @@
 import type { JobView } from "../control-plane.js";
+import { optmlExecutor } from "../executors/description.js";
 
 const date = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? undefined : new Date(seconds * 1000));
 
@@ -41,5 +42,7 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
     response.FinalMetricDataList = finalMetrics.slice(0, 40).map((m) => ({ MetricName: m.name, Value: m.value, Timestamp: date(m.timestamp) }));
   }
   if (job.warnings.length) response.OptmlWarnings = [...job.warnings];
+  const executor = optmlExecutor(job.executorState, job.request);
+  if (executor) response.OptmlExecutor = executor;
   return response;
 }
