@@ -32,7 +32,8 @@ export interface Followed {
 }
 
 
-type Item = { at: number; order: number; text: string };
+/** `last`: the job's final transition, which comes after the lines logged at the same millisecond. */
+type Item = { at: number; order: number; text: string; last?: boolean };
 
 export async function followJob(conn: Connection, name: string, options: FollowOptions): Promise<Followed> {
   const s = options.style;
@@ -49,7 +50,8 @@ export async function followJob(conn: Connection, name: string, options: FollowO
     const transitions = job.SecondaryStatusTransitions ?? [];
     if (options.transitions && !json) {
       for (const t of transitions.slice(printed)) {
-        items.push({ at: t.StartTime?.getTime() ?? 0, order: order++, text: transitionLine(s, t.StartTime, t.Status ?? "", t.StatusMessage) });
+        const last = ENDED.includes(t.Status ?? "") || t.Status === "MaxRuntimeExceeded";
+        items.push({ at: t.StartTime?.getTime() ?? 0, order: order++, text: transitionLine(s, t.StartTime, t.Status ?? "", t.StatusMessage), last });
       }
     }
     printed = transitions.length;
@@ -76,7 +78,7 @@ export async function followJob(conn: Connection, name: string, options: FollowO
       }
     }
 
-    items.sort((a, b) => a.at - b.at || a.order - b.order);
+    items.sort((a, b) => a.at - b.at || Number(a.last ?? false) - Number(b.last ?? false) || a.order - b.order);
     for (const item of items) {
       if (options.spinner) options.spinner.print(options.out, item.text);
       else options.out.write(item.text);

@@ -10,9 +10,9 @@ import * as tar from "tar";
 import type { ChannelShape } from "../src/sagemaker/request.js";
 import type { Harness } from "./harness.js";
 
-/** The program's own lines (not the runner's) of a job's first host. */
+/** The program's own lines (not the runner's nor the control plane's) of a job's first host. */
 export async function programLines(h: Harness, job: string): Promise<string[]> {
-  return (await logLines(h, job)).filter((l) => !l.startsWith("[optml-train]"));
+  return (await logLines(h, job)).filter((l) => !l.startsWith("[optml-train]") && !l.startsWith("[optml] "));
 }
 
 /** Every line of a job's first host's log stream, as CloudWatch Logs serves them. */
