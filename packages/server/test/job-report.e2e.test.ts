@@ -24,24 +24,13 @@ afterAll(async () => h?.close());
 
 const ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:latest";
 
-/** DescribeTrainingJob's JSON as the control plane sends it (no auth configured: unsigned). */
-async function describedOnTheWire(name: string): Promise<Record<string, unknown>> {
-  const response = await fetch(h.server.endpoint, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeTrainingJob" },
-    body: JSON.stringify({ TrainingJobName: name }),
-  });
-  expect(response.status).toBe(200);
-  return (await response.json()) as Record<string, unknown>;
-}
-
 async function run(name: string, code: string, over: { image?: string; tags?: { Key: string; Value: string }[] } = {}) {
   const out = h.output();
   const req = scriptModeRequest({ name, codeDir: h.code({ "train.py": code }), program: "train.py", outputDir: out });
   if (over.image) req.AlgorithmSpecification.TrainingImage = over.image;
   await h.sagemaker.send(new CreateTrainingJobCommand({ ...req, ...(over.tags ? { Tags: over.tags } : {}) } as never));
   const described = await h.waitForEnd(name);
-  return { described, wire: await describedOnTheWire(name), out: join(out, name, "output"), log: await logLines(h, name) };
+  return { described, wire: await h.describedOnTheWire(name), out: join(out, name, "output"), log: await logLines(h, name) };
 }
 
 const SAVES_MODEL = 'import os\nopen(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write("m")\n';
