@@ -46,7 +46,7 @@ describe("formatting", () => {
         "  Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1",
         "    ValueError: no",
         "    Command: python3 t.py",
-        "    (the log above has the rest; all of the reason: optml describe j1)",
+        "    (in full: the log above, or optml describe j1)",
         "  Final metrics:",
         "    loss                 0.25",
         "    validation:accuracy  0.875",

@@ -79,6 +79,14 @@ export function shownLocation(uri: string): string {
 
 export const RUNNER_PREFIX = "[optml-train] ";
 
+/** How the control plane writes a job's warning into each host's log. */
+export const WARNING_LOG_PREFIX = "[optml] warning: ";
+
+/** One of the job's warnings (DescribeTrainingJob's OptmlWarnings), shown once. */
+export function warningLine(s: Style, warning: string): string {
+  return `${s.yellow(`optml: warning: ${warning}`)}\n`;
+}
+
 /** What runs the job, said once its hosts are launched: "optml: executor: local processes". */
 export function executorLine(s: Style, executor: NonNullable<TrainingJob["OptmlExecutor"]>): string {
   return `${s.dim(`optml: executor: ${executor.Description}`)}\n`;

@@ -28,7 +28,7 @@ describe("compactFailureReason", () => {
       "AlgorithmError: ExecuteUserScriptError: exit code 1",
       "ModuleNotFoundError: No module named 'torch'",
       'Command: /usr/bin/python3 train.py --tag "a\\b"',
-      "(the log above has the rest; all of the reason: optml describe job-1)",
+      "(in full: the log above, or optml describe job-1)",
     ]);
   });
 

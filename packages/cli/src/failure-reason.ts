@@ -59,7 +59,7 @@ export function compactFailureReason(reason: string, jobName: string | undefined
     ...(error !== undefined ? [error] : []),
     ...(extra !== undefined ? [extra] : []),
     ...(command !== undefined ? [`Command: ${command}`] : []),
-    ...(message.includes("\n") && jobName ? [`(the log above has the rest; all of the reason: optml describe ${jobName})`] : []),
+    ...(message.includes("\n") && jobName ? [`(in full: the log above, or optml describe ${jobName})`] : []),
   ];
 }
 

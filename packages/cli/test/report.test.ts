@@ -40,7 +40,7 @@ describe("a failed Python program", () => {
       "  Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1",
       "    ValueError: bad value for epochs",
       expect.stringMatching(/^ {4}Command: \S*python3 fail\.py$/),
-      "    (the log above has the rest; all of the reason: optml describe fails-once)",
+      "    (in full: the log above, or optml describe fails-once)",
       "",
     ]);
     // It saved no model: none is advertised, and no empty archive is written.
@@ -71,8 +71,11 @@ describe("a job whose TrainingImage ran as local processes", () => {
     expect(r.stderr).toBe("");
     expect(transitions(r.stdout)).toEqual(["Starting", "Downloading", "Training", "Failed"]);
     const warning = `TrainingImage ${ECR_IMAGE} was not run: the job runs as local processes with this machine's Python and Node (the executor is process `;
-    expect(r.stdout).toContain(`Starting     Launching requested ML instances; warning: ${warning}`);
-    expect(r.stdout).toContain(`[algo-1] [optml] warning: ${warning}`);
+    // Once, on a line of its own, though the first transition's message and the host's log carry it.
+    expect(r.stdout).toContain(`Starting     Launching requested ML instances\noptml: warning: ${warning}`);
+    expect(count(r.stdout, warning)).toBe(1);
+    const logged = optml(["logs", "ecr-import"], env, root).stdout;
+    expect(logged).toContain(`[algo-1] [optml] warning: ${warning}`);
     expect(count(r.stdout, "optml: executor: local processes\n")).toBe(1);
     expect(r.stdout).toContain("[algo-1] ModuleNotFoundError: No module named 'torch_not_here'\n");
     expect(r.stdout.slice(r.stdout.indexOf("  Failure reason:"))).toMatch(
@@ -81,7 +84,7 @@ describe("a job whose TrainingImage ran as local processes", () => {
           "  Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1",
           "    ModuleNotFoundError: No module named 'torch_not_here'",
           "    Command: \\S*python3 train\\.py",
-          "    \\(the log above has the rest; all of the reason: optml describe ecr-import\\)",
+          "    \\(in full: the log above, or optml describe ecr-import\\)",
           `  Hint: the job ran as local processes with this machine's Python, not in its TrainingImage ${ECR_IMAGE.replace(/\./g, "\\.")}: the image's packages were not there\\.`,
           "    Install 'torch_not_here' here \\(python3 -m pip install torch_not_here, or a requirements\\.txt beside the program\\),",
           `    or run the image: build or pull it \\(docker pull ${ECR_IMAGE.replace(/\./g, "\\.")}\\), then optml train --executor docker \\(the tag optml:executor=docker\\)\\.`,

@@ -43,7 +43,7 @@ describe("the executor", () => {
     const warning =
       `TrainingImage ${ECR_IMAGE} was not run: the job runs as local processes with this machine's Python and Node ` +
       "(the executor is process (optml serve --executor, the tag optml:executor or OPTML_EXECUTOR in Environment)). " +
-      `To run the image: build or pull it (docker pull ${ECR_IMAGE}) and choose the docker executor (the tag optml:executor=docker, or optml serve --executor docker)`;
+      `To run the image: build or pull it (docker pull ${ECR_IMAGE}) and choose the docker executor (optml train --executor docker, the tag optml:executor=docker, or optml serve --executor docker)`;
     expect(wire.OptmlWarnings).toEqual([warning]);
     expect(log).toContain(`[optml] warning: ${warning}`);
     expect(described.SecondaryStatusTransitions![0]!.StatusMessage).toBe(`Launching requested ML instances; warning: ${warning}`);
