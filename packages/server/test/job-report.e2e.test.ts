@@ -42,8 +42,8 @@ describe("the executor", () => {
     expect(wire.OptmlExecutor).toEqual({ Name: "process", Description: "local processes" });
     const warning =
       `TrainingImage ${ECR_IMAGE} was not run: the job runs as local processes with this machine's Python and Node ` +
-      "(the executor is process (optml serve --executor, the tag optml:executor or OPTML_EXECUTOR in Environment)). " +
-      `To run the image: build or pull it (docker pull ${ECR_IMAGE}) and choose the docker executor (optml train --executor docker, the tag optml:executor=docker, or optml serve --executor docker)`;
+      "(the executor is process (optml serve --executor, the tag optml:executor or OPTML_EXECUTOR in Environment)); " +
+      "to run the image, build or pull it and use the docker executor (optml train --executor docker, or the tag optml:executor=docker)";
     expect(wire.OptmlWarnings).toEqual([warning]);
     expect(log).toContain(`[optml] warning: ${warning}`);
     expect(described.SecondaryStatusTransitions![0]!.StatusMessage).toBe(`Launching requested ML instances; warning: ${warning}`);
@@ -54,7 +54,7 @@ describe("the executor", () => {
     expect(wire.OptmlExecutor).toEqual({ Name: "process", Description: "local processes" });
     expect(wire.OptmlWarnings).toEqual([
       expect.stringMatching(
-        new RegExp(`^TrainingImage ${ECR_IMAGE.replace(/\./g, "\\.")} was not run: the job runs as local processes with this machine's Python and Node \\((no Docker engine answers at \\S+|the Docker engine does not have the image)\\)\\. To run the image: `),
+        new RegExp(`^TrainingImage ${ECR_IMAGE.replace(/\./g, "\\.")} was not run: the job runs as local processes with this machine's Python and Node \\((no Docker engine answers at \\S+|the Docker engine does not have the image)\\); to run the image, `),
       ),
     ]);
   });

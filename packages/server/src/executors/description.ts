@@ -53,7 +53,7 @@ export function imageNotRunWarning(image: string | undefined, why: ImageNotRun):
         ? `no Docker engine answers at ${why.socketPath}`
         : "the Docker engine does not have the image";
   return (
-    `TrainingImage ${image} was not run: the job runs as local processes with this machine's Python and Node (${because}). ` +
-    `To run the image: build or pull it (docker pull ${image}) and choose the docker executor (optml train --executor docker, the tag optml:executor=docker, or optml serve --executor docker)`
+    `TrainingImage ${image} was not run: the job runs as local processes with this machine's Python and Node (${because}); ` +
+    "to run the image, build or pull it and use the docker executor (optml train --executor docker, or the tag optml:executor=docker)"
   );
 }
