@@ -129,7 +129,7 @@ export class ControlPlane {
     // Why the image, if the job names one, is not what runs when the job runs as processes.
     let notRun: ImageNotRun = { reason: "process-mode" };
     if (docker && mode !== "process") {
-      const engine = mode === "auto" && image !== undefined && (await dockerAvailable(docker.socketPath));
+      const engine = mode === "auto" && !!image && (await dockerAvailable(docker.socketPath));
       if (engine && (await docker.hasImage(image).catch(() => false))) return { executor: docker, warnings: [] };
       notRun = engine ? { reason: "image-absent" } : { reason: "no-engine", socketPath: docker.socketPath };
       if (mode === "docker" || !scriptMode) {
