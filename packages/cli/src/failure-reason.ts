@@ -11,7 +11,8 @@
  * The summary after a followed job names the error in a few lines (the traceback is in the log it
  * just printed); `optml describe` shows every field, unescaped. Other reasons are shown as they are.
  */
-import { errorLine } from "@optml/runner";
+// The failure formats alone: the runner's index would load the whole runner into every command.
+import { errorLine } from "@optml/runner/failure";
 import { RECORDED_ONLY_IMAGE } from "@optml/server";
 import type { TrainingJob } from "./connection.js";
 
