@@ -28,7 +28,10 @@ export function trainCommand(outcome: Outcome): Command {
     .option("--output <path-or-uri>", "where the artifacts go (OutputDataConfig.S3OutputPath)")
     .option("--instance-count <n>", "ResourceConfig.InstanceCount", wholeNumber("--instance-count"))
     .addOption(
-      new Option("--executor <mode>", "what runs the job: its TrainingImage in Docker (docker), this machine's processes (process), or auto (the tag optml:executor)").choices(
+      new Option(
+        "--executor <mode>",
+        "what runs the job (the tag optml:executor): docker runs its TrainingImage, process runs its script with this machine's Python/Node, auto the image when Docker has it",
+      ).choices(
         EXECUTOR_MODES,
       ),
     )
