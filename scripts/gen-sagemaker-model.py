@@ -25,6 +25,9 @@ OPERATIONS = [
     "ListTrainingJobs",
     "StopTrainingJob",
     "DeleteTrainingJob",
+    "AddTags",
+    "ListTags",
+    "DeleteTags",
 ]
 
 # What a shape keeps, by type, in this order.

@@ -11,9 +11,11 @@ import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSumm
 import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
 import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./cli-error.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
+import { keepOptmlMembers, type OptmlMembers } from "./extension-members.js";
 import type { JobRequest } from "./job-request.js";
 
-export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata">;
+/** DescribeTrainingJob's answer, with optml's extension members (see extension-members.ts). */
+export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & OptmlMembers;
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 
@@ -43,8 +45,6 @@ interface Clients {
 type Mode = "explicit" | "shared" | "embedded";
 
 async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Clients> {
-  // The SDK warns on every start under Node 20 that its 2027 releases need Node 22; not our users' concern.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const { SageMakerClient } = await import("@aws-sdk/client-sagemaker");
   // This shell's keys when it has them (an `optml serve --auth` checks them); else any will do.
   const credentials =
@@ -59,6 +59,7 @@ async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Cli
     requestHandler: { connectionTimeout: 5_000 },
   };
   const sagemaker = new SageMakerClient(config);
+  keepOptmlMembers(sagemaker);
   let logs: Promise<CloudWatchLogsClient> | undefined;
   let made: CloudWatchLogsClient | undefined;
   return {

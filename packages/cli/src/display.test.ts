@@ -33,7 +33,7 @@ describe("formatting", () => {
       CreationTime: new Date(1000_000),
       TrainingStartTime: new Date(1001_000),
       TrainingEndTime: new Date(1004_500),
-      FailureReason: "AlgorithmError: ExecuteUserScriptError:\nExitCode 1",
+      FailureReason: 'AlgorithmError: ExecuteUserScriptError:\nExitCode 1\nErrorMessage "\nTraceback (most recent call last):\n  File \\"t.py\\", line 1\nValueError: no"\nCommand "python3 t.py"',
       FinalMetricDataList: [
         { MetricName: "loss", Value: 0.25 },
         { MetricName: "validation:accuracy", Value: 0.875 },
@@ -43,9 +43,10 @@ describe("formatting", () => {
     expect(jobSummary(style(false), job)).toBe(
       [
         "Failed j1 in 4.5 s (training 3.5 s)",
-        "  Failure reason:",
-        "    AlgorithmError: ExecuteUserScriptError:",
-        "    ExitCode 1",
+        "  Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 1",
+        "    ValueError: no",
+        "    Command: python3 t.py",
+        "    (in full: the log above, or optml describe j1)",
         "  Final metrics:",
         "    loss                 0.25",
         "    validation:accuracy  0.875",

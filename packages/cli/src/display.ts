@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { TrainingJob } from "./connection.js";
+import { compactFailureReason, importHint } from "./failure-reason.js";
 
 export interface Output {
   write(text: string): unknown;
@@ -78,6 +79,19 @@ export function shownLocation(uri: string): string {
 
 export const RUNNER_PREFIX = "[optml-train] ";
 
+/** How the control plane writes a job's warning into each host's log. */
+export const WARNING_LOG_PREFIX = "[optml] warning: ";
+
+/** One of the job's warnings (DescribeTrainingJob's OptmlWarnings), shown once. */
+export function warningLine(s: Style, warning: string): string {
+  return `${s.yellow(`optml: warning: ${warning}`)}\n`;
+}
+
+/** What runs the job, said once its hosts are launched: "optml: executor: local processes". */
+export function executorLine(s: Style, executor: NonNullable<TrainingJob["OptmlExecutor"]>): string {
+  return `${s.dim(`optml: executor: ${executor.Description}`)}\n`;
+}
+
 export function logLine(s: Style, host: string, message: string): string {
   const text = message.startsWith(RUNNER_PREFIX) ? s.dim(message) : message;
   return `${s.dim(`[${host}]`)} ${text}\n`;
@@ -123,7 +137,10 @@ export function jobSummary(s: Style, job: TrainingJob): string {
   const duration = durationText(job);
   const lines = [`${s.bold(paintStatus(s, status))} ${s.bold(job.TrainingJobName ?? "")}${duration !== undefined ? ` in ${duration}` : ""}`];
   if (job.FailureReason) {
-    lines.push(`  ${s.red("Failure reason:")}`, ...job.FailureReason.split("\n").map((l) => `    ${l}`));
+    const [first, ...rest] = compactFailureReason(job.FailureReason, job.TrainingJobName);
+    lines.push(`  ${s.red("Failure reason:")} ${first}`, ...rest.map((l) => `    ${l}`));
+    const hint = importHint(job);
+    if (hint.length) lines.push(`  ${s.yellow("Hint:")} ${hint[0]}`, ...hint.slice(1).map((l) => `    ${l}`));
   }
   const metrics = job.FinalMetricDataList ?? [];
   if (metrics.length) {

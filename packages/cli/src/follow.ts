@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { ENDED, type Connection, type TrainingJob } from "./connection.js";
-import { hostOfStream, logLine, transitionLine, type Output, type Spinner, type Style } from "./display.js";
+import { executorLine, hostOfStream, logLine, transitionLine, warningLine, WARNING_LOG_PREFIX, type Output, type Spinner, type Style } from "./display.js";
 
 export interface FollowOptions {
   /** Where log lines (and transitions) go. */
@@ -32,13 +32,16 @@ export interface Followed {
 }
 
 
-type Item = { at: number; order: number; text: string };
+/** `last`: the job's final transition, which comes after the lines logged at the same millisecond. */
+type Item = { at: number; order: number; text: string; last?: boolean };
 
 export async function followJob(conn: Connection, name: string, options: FollowOptions): Promise<Followed> {
   const s = options.style;
   const json = options.format === "json";
   const tokens = new Map<string, string | undefined>();
   let printed = 0; // transitions printed
+  let executorShown = !options.transitions;
+  const shownWarnings = new Set<string>();
   let order = 0;
   for (;;) {
     const job = await conn.describeTrainingJob(name);
@@ -48,10 +51,27 @@ export async function followJob(conn: Connection, name: string, options: FollowO
     const transitions = job.SecondaryStatusTransitions ?? [];
     if (options.transitions && !json) {
       for (const t of transitions.slice(printed)) {
-        items.push({ at: t.StartTime?.getTime() ?? 0, order: order++, text: transitionLine(s, t.StartTime, t.Status ?? "", t.StatusMessage) });
+        const last = ENDED.includes(t.Status ?? "") || t.Status === "MaxRuntimeExceeded";
+        const at = t.StartTime?.getTime() ?? 0;
+        // The job's warnings that the message carries ("...; warning: W") get a line each, once.
+        let message = t.StatusMessage;
+        const warnings = (job.OptmlWarnings ?? []).filter((w) => message?.includes(`; warning: ${w}`));
+        for (const w of warnings) message = message!.replace(`; warning: ${w}`, "");
+        items.push({ at, order: order++, text: transitionLine(s, t.StartTime, t.Status ?? "", message), last });
+        for (const w of warnings.filter((w) => !shownWarnings.has(w))) {
+          shownWarnings.add(w);
+          items.push({ at, order: order++, text: warningLine(s, w) });
+        }
       }
     }
     printed = transitions.length;
+
+    // The executor once, when the hosts are launched (at the start of Training).
+    if (!executorShown && job.OptmlExecutor && !json) {
+      executorShown = true;
+      const training = transitions.find((t) => t.Status === "Training")?.StartTime?.getTime();
+      items.push({ at: training ?? Date.now(), order: order++, text: executorLine(s, job.OptmlExecutor) });
+    }
 
     for (const stream of await conn.logStreams(name)) {
       const host = hostOfStream(stream);
@@ -60,6 +80,8 @@ export async function followJob(conn: Connection, name: string, options: FollowO
         tokens.set(stream, page.token);
         if (page.events.length === 0) break;
         for (const e of page.events) {
+          // A warning already shown is not repeated by each host's log (`optml logs` shows them all).
+          if (!json && e.message.startsWith(WARNING_LOG_PREFIX) && shownWarnings.has(e.message.slice(WARNING_LOG_PREFIX.length))) continue;
           const text = json
             ? `${JSON.stringify({ host, logStream: stream, timestamp: new Date(e.timestamp).toISOString(), message: e.message })}\n`
             : logLine(s, host, e.message);
@@ -68,7 +90,7 @@ export async function followJob(conn: Connection, name: string, options: FollowO
       }
     }
 
-    items.sort((a, b) => a.at - b.at || a.order - b.order);
+    items.sort((a, b) => a.at - b.at || Number(a.last ?? false) - Number(b.last ?? false) || a.order - b.order);
     for (const item of items) {
       if (options.spinner) options.spinner.print(options.out, item.text);
       else options.out.write(item.text);

@@ -1,6 +1,16 @@
 #!/usr/bin/env node
 import { runCli } from "./program.js";
 
+// The AWS SDK warns at its first client under Node 20 that its 2027 releases need Node 22: not our
+// users' concern, so that one warning is dropped and every other still printed by Node's own
+// listener. (Not through the SDK's switch in process.env, which the jobs of an embedded control
+// plane would inherit: a user's program sees its own warnings.)
+const printWarning = process.listeners("warning");
+process.removeAllListeners("warning");
+process.on("warning", (warning) => {
+  if (!warning.message.startsWith("NodeVersionSupportWarning:")) for (const print of printWarning) print(warning);
+});
+
 // A reader that goes away (`optml logs NAME | head`) ends the command quietly, as with other tools.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on("error", (e: NodeJS.ErrnoException) => {

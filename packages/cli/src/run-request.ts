@@ -10,11 +10,12 @@
 import { copyFileSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { RECORDED_ONLY_IMAGE } from "@optml/server";
 import { usageError } from "./cli-error.js";
 import { channelEntry, generatedJobName, locationUri, type JobRequest } from "./job-request.js";
 
 /** TrainingImage is recorded, not run: this names what `optml run` built the job from. */
-export const RUN_TRAINING_IMAGE = "optml/run:local";
+export const RUN_TRAINING_IMAGE = RECORDED_ONLY_IMAGE;
 export const RUN_ROLE_ARN = "arn:aws:iam::000000000000:role/optml-local";
 
 export interface RunInput {

@@ -65,7 +65,7 @@ describe("optml train job.json", () => {
     expect(r.code).toBe(1);
     expect(transitions(r.stdout).at(-1)).toBe("Failed");
     expect(r.stdout).toMatch(/^Failed fails-\S+ in /m);
-    expect(r.stdout).toContain("    AlgorithmError: ExecuteUserScriptError:\n    ExitCode 3\n");
+    expect(r.stdout).toContain("  Failure reason: AlgorithmError: ExecuteUserScriptError: exit code 3\n    about to fail\n    Command: ");
     expect(r.stdout).toContain("[algo-1] about to fail\n");
   });
 

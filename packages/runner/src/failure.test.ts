@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import {
+  errorLine,
   errorMessageFromStderr,
   FAILURE_REPORT_MAX_BYTES,
   fitQuoted,
   frameworkErrorReport,
   normalisedExitCode,
   processFailureReport,
+  processFailureSummary,
   stoppedReport,
 } from "./failure.js";
 
@@ -114,6 +116,47 @@ describe("processFailureReport", () => {
     const report = processFailureReport({ errorClass: "InstallRequirementsError", exitCode: 1, signal: null, stderr, command: ["pip"] });
     expect(bytes(report)).toBe(FAILURE_REPORT_MAX_BYTES);
     expect(report.startsWith('InstallRequirementsError:\nExitCode 1\nErrorMessage "\n...xxx')).toBe(true);
+  });
+});
+
+describe("errorLine", () => {
+  it("is a Python traceback's exception line, even when a multi-line message or other lines follow", () => {
+    const stderr = [
+      "Traceback (most recent call last):",
+      '  File "train.py", line 3, in <module>',
+      "    import torch",
+      "    ^^^^^^^^^^^^",
+      "ModuleNotFoundError: No module named 'torch'",
+      "second line of the message",
+      "",
+    ].join("\n");
+    expect(errorLine(stderr)).toBe("ModuleNotFoundError: No module named 'torch'");
+  });
+
+  it("is the last line naming an error elsewhere (Node, pip), else the last line", () => {
+    const node = "file:///code/train.mjs:1\nthrow new TypeError('no data');\n^\n\nTypeError: no data\n    at file:///code/train.mjs:1:7\n\nNode.js v20.20.2\n";
+    expect(errorLine(node)).toBe("TypeError: no data");
+    expect(errorLine("Collecting x\nERROR: No matching distribution found for x\n")).toBe("ERROR: No matching distribution found for x");
+    expect(errorLine("disk full\n  \n")).toBe("disk full");
+    expect(errorLine("\n \n")).toBeUndefined();
+  });
+});
+
+describe("processFailureSummary", () => {
+  const failure = { errorClass: "ExecuteUserScriptError" as const, exitCode: 1, signal: null, command: ["python3", "train.py"] };
+
+  it("names the error and points up to the traceback instead of repeating it", () => {
+    const stderr = 'Traceback (most recent call last):\n  File "train.py", line 1, in <module>\nValueError: bad\n';
+    expect(processFailureSummary({ ...failure, stderr })).toBe("ExecuteUserScriptError: the user program exited with code 1: ValueError: bad (traceback above)");
+  });
+
+  it("says when there was no stderr, and what a signal meant", () => {
+    expect(processFailureSummary({ ...failure, exitCode: 137, signal: "SIGKILL", stderr: "" })).toBe(
+      "ExecuteUserScriptError: the user program exited with code 137 (OutOfMemory: Process killed by SIGKILL (signal 9)); it wrote nothing to stderr",
+    );
+    expect(processFailureSummary({ ...failure, errorClass: "InstallRequirementsError", stderr: "ERROR: no x\n" })).toBe(
+      "InstallRequirementsError: the dependency install exited with code 1: ERROR: no x (its stderr is above)",
+    );
   });
 });
 

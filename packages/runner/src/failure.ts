@@ -16,6 +16,10 @@
  * Python traceback when there is one), and Command is the argv quoted for a POSIX shell. Inside
  * the quotes of a field, `\` and `"` are escaped as `\\` and `\"` (newlines stay as they are), so
  * that a field always ends at the first unescaped `"`.
+ *
+ * The runner's log says less than the file: the program's stderr has just streamed into the same
+ * log, so a failed process is logged as one line that names the error ({@link processFailureSummary})
+ * and points up to the traceback, instead of repeating it.
  */
 import { constants } from "node:os";
 import { commandLine } from "./shell-quote.js";
@@ -80,6 +84,39 @@ export function processFailureReport(failure: ProcessFailure): string {
     extra === undefined ? undefined : { name: "ExtraInfo", text: extra, keep: "start" },
     { name: "Command", text: commandLine(failure.command), keep: "start" },
   );
+}
+
+/**
+ * The one line the runner logs for a failed process: the error class, the exit code, the line that
+ * names the error ({@link errorLine}), and where the rest is (the stderr just logged above).
+ */
+export function processFailureSummary(failure: ProcessFailure): string {
+  const who = failure.errorClass === "ExecuteUserScriptError" ? "the user program" : "the dependency install";
+  const extra = extraInfoFor(failure.exitCode, failure.signal);
+  const message = errorMessageFromStderr(failure.stderr);
+  const error = errorLine(message);
+  const where = message === "" ? "; it wrote nothing to stderr" : message.startsWith(TRACEBACK) ? " (traceback above)" : " (its stderr is above)";
+  return `${failure.errorClass}: ${who} exited with code ${failure.exitCode}${extra === undefined ? "" : ` (${extra})`}${error === undefined ? "" : `: ${error}`}${where}`;
+}
+
+/** A line that names an error: `ValueError: ...`, `Error: ...`, `java.io.IOException`, pip's `ERROR: ...`. */
+const ERROR_NAME = /^(?:[A-Za-z_$][\w.$]*(?:Error|Exception|Interrupt)|ERROR)\b/;
+
+/**
+ * The line of a program's stderr (or of a report's ErrorMessage) that names the error: the
+ * exception line of its last Python traceback (the first unindented line after the frames), else
+ * the last line that starts with an error's name (Node's `TypeError: ...`, pip's `ERROR: ...`),
+ * else its last line; undefined for an empty text.
+ */
+export function errorLine(text: string): string | undefined {
+  const lines = errorMessageFromStderr(text).split("\n");
+  if (lines[0] === TRACEBACK) {
+    const exception = lines.slice(1).find((l) => l.trim() !== "" && !/^\s/.test(l));
+    if (exception !== undefined) return exception.trim();
+  }
+  const named = lines.findLast((l) => ERROR_NAME.test(l.trim()));
+  const last = named ?? lines.findLast((l) => l.trim() !== "");
+  return last === undefined ? undefined : last.trim();
 }
 
 export function stoppedReport(stop: StopReport): string {

@@ -20,6 +20,8 @@ export {
   FAILURE_REPORT_MAX_BYTES,
   OUT_OF_MEMORY_INFO,
   processFailureReport,
+  processFailureSummary,
+  errorLine,
   stoppedReport,
   frameworkErrorReport,
   type ProcessErrorClass,

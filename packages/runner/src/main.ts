@@ -17,6 +17,13 @@ if (args.includes("--help") || args.includes("-h")) {
   process.exit(0);
 }
 
+// Node's warnings are the runner's business, never the job's: Node prints each to stderr, which is
+// the job's log (the AWS SDK alone writes nine lines of NodeVersionSupportWarning on Node 20 when
+// the code comes from S3). Removing Node's printing listener leaves the warnings unprinted; the
+// user program is a process of its own, with its own listener and an environment not changed by
+// this, so its warnings still reach the log.
+process.removeAllListeners("warning");
+
 // Node 22+ keeps compiled code between runs, which shortens startup; Node 20 has no such cache.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 // No top-level await: the shipped runner is this file bundled as CommonJS (see scripts/bundle.mjs).

@@ -18,7 +18,7 @@ import { acquireCode } from "./code.js";
 import { planInstalls, readDependencyFacts } from "./dependencies.js";
 import { planArgv } from "./entry-point.js";
 import { RunnerError } from "./errors.js";
-import { frameworkErrorReport, normalisedExitCode, processFailureReport, stoppedReport } from "./failure.js";
+import { frameworkErrorReport, normalisedExitCode, processFailureReport, processFailureSummary, stoppedReport, type ProcessFailure } from "./failure.js";
 import { launch } from "./launch.js";
 import { streamLog, type Log } from "./log.js";
 import type { ByteSink } from "./output-stream.js";
@@ -51,7 +51,8 @@ export interface RunTrainingOptions {
 /** How a run ended. */
 export type TrainingOutcome =
   | { readonly status: "Completed" }
-  | { readonly status: "Failed"; readonly report: string }
+  /** `summary`: what the log says instead of the report, when the report repeats what the log just showed. */
+  | { readonly status: "Failed"; readonly report: string; readonly summary?: string }
   | { readonly status: "Stopped"; readonly signal: NodeJS.Signals; readonly report: string };
 
 /** The runner's exit code for an outcome: 0, 1, or 128 + the signal number for a stop. */
@@ -82,8 +83,9 @@ export async function runTraining(options: RunTrainingOptions = {}): Promise<num
       await writeSuccessFile(paths);
       log("training succeeded: wrote " + paths.successFile);
     } else {
-      await writeFailureFile(paths, outcome.report, log);
-      log(`training ${outcome.status === "Failed" ? "failed" : "stopped"}:\n${outcome.report}`);
+      const summary = outcome.status === "Failed" ? outcome.summary : undefined;
+      log(summary === undefined ? `training ${outcome.status === "Failed" ? "failed" : "stopped"}:\n${outcome.report}` : `training failed: ${summary}`);
+      if (await writeFailureFile(paths, outcome.report, log)) log(`wrote ${paths.failureFile} (the job's failure reason)`);
     }
   } catch (e) {
     log(`cannot write the result file in ${paths.output}: ${(e as Error).message}`);
@@ -165,7 +167,7 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
     if (result.stopped) return stoppedEarly(result.stopped.signal);
     if (result.exitCode !== 0) {
       const { exitCode, signal, stderrTail: stderr } = result;
-      return { status: "Failed", report: processFailureReport({ errorClass: step.errorClass, exitCode, signal, stderr, command: argv }) };
+      return processFailed({ errorClass: step.errorClass, exitCode, signal, stderr, command: argv });
     }
   }
 
@@ -196,6 +198,9 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
     };
   }
   if (exitCode === 0) return { status: "Completed" };
-  log(`the user program exited with code ${exitCode}`);
-  return { status: "Failed", report: processFailureReport({ errorClass: "ExecuteUserScriptError", exitCode, signal, stderr, command: argv }) };
+  return processFailed({ errorClass: "ExecuteUserScriptError", exitCode, signal, stderr, command: argv });
+}
+
+function processFailed(failure: ProcessFailure): TrainingOutcome {
+  return { status: "Failed", report: processFailureReport(failure), summary: processFailureSummary(failure) };
 }

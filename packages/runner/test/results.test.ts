@@ -42,7 +42,16 @@ describe("result files", () => {
         `Command "${python} train.py --epochs 10 --flag True"`,
       ].join("\n"),
     );
-    expect(exit.stderr).toContain("[optml-train] training failed:");
+    // The log shows the traceback once, as the program wrote it, and then names the error.
+    expect(exit.stderr.split("Traceback (most recent call last):")).toHaveLength(2);
+    expect(exit.stderr.endsWith(
+      [
+        `ValueError: bad "value"`,
+        `[optml-train] training failed: ExecuteUserScriptError: the user program exited with code 1: ValueError: bad "value" (traceback above)`,
+        `[optml-train] wrote ${j.path("output/failure")} (the job's failure reason)`,
+        "",
+      ].join("\n"),
+    )).toBe(true);
   });
 
   it("passes no exit code through: a program exiting 3 gives ExitCode 3 and runner exit 1", async () => {
@@ -50,12 +59,16 @@ describe("result files", () => {
     const exit = await j.run();
     expect(exit.code).toBe(1);
     expect(j.failure).toBe(`ExecuteUserScriptError:\nExitCode 3\nErrorMessage "\ndisk full"\nCommand "/bin/sh -c 'exec ./train.sh --epochs 10 --flag True'"`);
+    expect(exit.stderr).toContain("disk full\n[optml-train] training failed: ExecuteUserScriptError: the user program exited with code 3: disk full (its stderr is above)\n");
   });
 
   it("adds the OutOfMemory line when the program is killed by SIGKILL", async () => {
     const j = job("train.py", { "train.py": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n" });
     const exit = await j.run();
     expect(exit.code).toBe(1);
+    expect(exit.stderr).toContain(
+      "[optml-train] training failed: ExecuteUserScriptError: the user program exited with code 137 (OutOfMemory: Process killed by SIGKILL (signal 9)); it wrote nothing to stderr\n",
+    );
     expect(j.failure).toMatch(/^ExecuteUserScriptError:\nExitCode 137\nErrorMessage ""\nExtraInfo "OutOfMemory: Process killed by SIGKILL \(signal 9\)"\nCommand "\S+ train\.py --epochs 10 --flag True"$/);
   });
 
@@ -78,6 +91,7 @@ describe("result files", () => {
     expect(exit.code).toBe(1);
     expect(j.failure).toBe("my own reason");
     expect(exit.stderr).toContain("(written by the user program): keeping it");
+    expect(exit.stderr).not.toContain("(the job's failure reason)");
   });
 
   it("creates output/ when it is missing (the reference silently exits 0)", async () => {

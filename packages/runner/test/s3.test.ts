@@ -21,6 +21,7 @@ beforeAll(async () => {
       { name: "helper.py", content: "NAME = 'code from s3'\n" },
     ]),
     "evil.tar.gz": tarGz([{ name: "../escaped", content: "pwned" }]),
+    "node-job/sourcedir.tar.gz": tarGz([{ name: "train.mjs", content: 'process.emitWarning("the user program warns", "UserWarning");\nconsole.log("trained in node");\n' }]),
   });
 });
 
@@ -31,9 +32,9 @@ afterEach(() => {
   while (jobs.length) jobs.pop()!.remove();
 });
 
-function job(uri: string) {
+function job(uri: string, program = "train.py") {
   const j = new TestJob({
-    hyperparameters: { sagemaker_program: JSON.stringify("train.py"), sagemaker_submit_directory: JSON.stringify(uri) },
+    hyperparameters: { sagemaker_program: JSON.stringify(program), sagemaker_submit_directory: JSON.stringify(uri) },
   });
   jobs.push(j);
   return j;
@@ -47,6 +48,24 @@ describe("code from S3", () => {
     expect(exit.code).toBe(0);
     expect(exit.stdout).toBe("trained with code from s3\n");
     expect(j.success).toBe("");
+  });
+
+  it("prints none of Node's warnings (the AWS SDK's NodeVersionSupportWarning) into the job's log", async () => {
+    const j = job("s3://code-bucket/job-1/source/sourcedir.tar.gz");
+    // The SDK's own switch for its notice is off, as in a user's shell.
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL_S3: endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, NODE_NO_WARNINGS: undefined });
+    expect(exit.code).toBe(0);
+    expect(exit.stderr).toContain("[optml-train] downloading s3://code-bucket/job-1/source/sourcedir.tar.gz\n");
+    expect(exit.stderr).not.toMatch(/Warning|\(node:\d+\)/);
+  });
+
+  it("leaves the user program's own Node warnings in the log, its environment untouched", async () => {
+    const j = job("s3://code-bucket/node-job/sourcedir.tar.gz", "train.mjs");
+    const exit = await j.run({ ...credentials, AWS_ENDPOINT_URL_S3: endpoint, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: undefined, NODE_NO_WARNINGS: undefined });
+    expect(exit.code).toBe(0);
+    expect(exit.stdout).toBe("trained in node\n");
+    expect(exit.stderr).toMatch(/^\(node:\d+\) UserWarning: the user program warns$/m);
+    expect(exit.stderr.match(/Warning/g)).toHaveLength(1);
   });
 
   it("uses AWS_ENDPOINT_URL when there is no S3-specific endpoint", async () => {

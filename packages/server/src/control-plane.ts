@@ -8,6 +8,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
+import { imageNotRunWarning, type ImageNotRun } from "./executors/description.js";
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { ProcessExecutor } from "./executors/process/index.js";
 import type { Executor } from "./executors/types.js";
@@ -143,11 +144,13 @@ export class ControlPlane {
       return { executor: process, refusal: `optml:executor / OPTML_EXECUTOR '${mode}' is not one of ${EXECUTOR_MODES.join(", ")}`, warnings: [] };
     }
     const scriptMode = request.HyperParameters?.sagemaker_program !== undefined || request.Environment?.SAGEMAKER_PROGRAM !== undefined;
+    const image = plan.trainingImage;
+    // Why the image, if the job names one, is not what runs when the job runs as processes.
+    let notRun: ImageNotRun = { reason: "process-mode" };
     if (docker && mode !== "process") {
-      const image = plan.trainingImage;
-      if (mode === "auto" && image && (await dockerAvailable(docker.socketPath)) && (await docker.hasImage(image).catch(() => false))) {
-        return { executor: docker, warnings: [] };
-      }
+      const engine = mode === "auto" && !!image && (await dockerAvailable(docker.socketPath));
+      if (engine && (await docker.hasImage(image).catch(() => false))) return { executor: docker, warnings: [] };
+      notRun = engine ? { reason: "image-absent" } : { reason: "no-engine", socketPath: docker.socketPath };
       if (mode === "docker" || !scriptMode) {
         const why = await docker.cannotRun(plan);
         if (why === undefined) return { executor: docker, warnings: [] };
@@ -168,7 +171,10 @@ export class ControlPlane {
         warnings: [],
       };
     }
-    return this.processExecutorFor(plan);
+    const chosen = await this.processExecutorFor(plan);
+    // A control plane given one executor (tests) runs what it was given: no image was passed over.
+    const warning = this.executors.docker ? imageNotRunWarning(image, notRun) : undefined;
+    return warning === undefined || chosen.refusal ? chosen : { ...chosen, warnings: [warning, ...chosen.warnings] };
   }
 
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */

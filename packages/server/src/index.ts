@@ -15,3 +15,4 @@ export {
   type ModelStructureShape,
   type ServiceModel,
 } from "./sagemaker/model/service-model.js";
+export { RECORDED_ONLY_IMAGE, type OptmlExecutor } from "./executors/description.js";

@@ -69,6 +69,9 @@ describe.skipIf(unavailable !== undefined)(`image jobs through the API${unavaila
     expect(lines).toContain("hostname algo-1");
     expect(lines).toContain("done on algo-1");
     expect(existsSync(join(out, "image-ok/output/model.tar.gz"))).toBe(true);
+    const wire = await h.describedOnTheWire("image-ok");
+    expect(wire.OptmlExecutor).toEqual({ Name: "docker", Description: `Docker image ${BUSYBOX_IMAGE}` });
+    expect(wire.OptmlWarnings).toBeUndefined();
   });
 
   it("a failing image fails the job with its output/failure", async () => {

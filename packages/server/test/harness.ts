@@ -23,6 +23,11 @@ export interface Harness {
   /** A fresh output dir. */
   output(): string;
   waitForEnd(name: string, timeoutMs?: number): Promise<DescribeTrainingJobCommandOutput>;
+  /**
+   * DescribeTrainingJob's JSON as the control plane sends it (unsigned: for a harness without
+   * auth), with the Optml* extension members that the SDK leaves out of its output.
+   */
+  describedOnTheWire(name: string): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
 
@@ -50,6 +55,15 @@ export async function startHarness(options: OptmlServerOptions = {}): Promise<Ha
     code: (files) => dir("code", files),
     data: (files) => dir("data", files),
     output: () => dir("out", {}),
+    async describedOnTheWire(name) {
+      const response = await fetch(server.endpoint, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "SageMaker.DescribeTrainingJob" },
+        body: JSON.stringify({ TrainingJobName: name }),
+      });
+      if (response.status !== 200) throw new Error(`DescribeTrainingJob ${name}: HTTP ${response.status}: ${await response.text()}`);
+      return (await response.json()) as Record<string, unknown>;
+    },
     async waitForEnd(name, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

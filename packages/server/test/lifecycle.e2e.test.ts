@@ -121,7 +121,8 @@ describe("a job that completes", () => {
       lines.push(...page.events!.map((e) => e.message!));
       token = page.nextForwardToken;
     }
-    const program = lines.filter((l) => !l.startsWith("[optml-train]"));
+    // The runner's lines ([optml-train]) and the control plane's ([optml] warning: ...) aside.
+    const program = lines.filter((l) => !l.startsWith("[optml-train]") && !l.startsWith("[optml] "));
     expect(program).toEqual([
       `rows 3 job ${name} host algo-1`,
       "epoch=0 loss=1.0000 accuracy=0.50",

@@ -81,6 +81,7 @@ describe.skipIf(!root)("multi-host jobs (root: network namespaces)", () => {
     const d = await h.waitForEnd("mh-peers-4", 120_000);
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
+    expect((await h.describedOnTheWire("mh-peers-4")).OptmlExecutor).toEqual({ Name: "netns", Description: "local processes, one network namespace per host" });
     const streams = h.server.controlPlane.store.logs.streamsOfJob("mh-peers-4");
     expect(streams.map((s) => s.host)).toEqual(["algo-1", "algo-2", "algo-3", "algo-4"]);
     const lines = (host: string) => {

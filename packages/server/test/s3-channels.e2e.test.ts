@@ -11,7 +11,7 @@ import type { CreateTrainingJobRequest } from "../src/sagemaker/request.js";
 import { startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
 import { freePort, startS3Server, type S3Server } from "../../../test-support/s3-server.js";
-import { printed, programLines, s3Channel, sourceArchive } from "./s3-jobs.js";
+import { logLines, printed, programLines, s3Channel, sourceArchive } from "./s3-jobs.js";
 
 let h: Harness;
 let s3: S3Server;
@@ -82,6 +82,10 @@ describe("a job whose code, data and output are in S3", () => {
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
     expect(printed(await programLines(h, "s3-job-1"), "CHANNELS")).toEqual(EXPECTED);
+    // The runner fetched the code with the AWS SDK, whose Node warnings stay out of the job's log.
+    const log = await logLines(h, "s3-job-1");
+    expect(log).toContain("[optml-train] downloading s3://code/job/source/sourcedir.tar.gz");
+    expect(log.filter((l) => /Warning|^\(node:\d+\)/.test(l))).toEqual([]);
     expect(d.ModelArtifacts?.S3ModelArtifacts).toBe("s3://out/jobs/s3-job-1/output/model.tar.gz");
     expect(gunzipSync(await s3.get("out", "jobs/s3-job-1/output/model.tar.gz")).toString("latin1")).toContain("code from s3");
     expect(gunzipSync(await s3.get("out", "jobs/s3-job-1/output/output.tar.gz")).toString("latin1")).toContain("report.txt");

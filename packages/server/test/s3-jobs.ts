@@ -10,8 +10,13 @@ import * as tar from "tar";
 import type { ChannelShape } from "../src/sagemaker/request.js";
 import type { Harness } from "./harness.js";
 
-/** The program's own lines (not the runner's) of a job's first host. */
+/** The program's own lines (not the runner's nor the control plane's) of a job's first host. */
 export async function programLines(h: Harness, job: string): Promise<string[]> {
+  return (await logLines(h, job)).filter((l) => !l.startsWith("[optml-train]") && !l.startsWith("[optml] "));
+}
+
+/** Every line of a job's first host's log stream, as CloudWatch Logs serves them. */
+export async function logLines(h: Harness, job: string): Promise<string[]> {
   const group = "/aws/sagemaker/TrainingJobs";
   const streams = await h.logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: `${job}/`, orderBy: "LogStreamName" }));
   const stream = streams.logStreams![0]!.logStreamName!;
@@ -23,7 +28,7 @@ export async function programLines(h: Harness, job: string): Promise<string[]> {
     lines.push(...page.events!.map((e) => e.message!));
     token = page.nextForwardToken;
   }
-  return lines.filter((l) => !l.startsWith("[optml-train]"));
+  return lines;
 }
 
 /** The JSON a program printed after `tag `. */

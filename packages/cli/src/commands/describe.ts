@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { openConnection, type TrainingJob } from "../connection.js";
 import { artifactLocations, colourEnabled, dateTime, durationText, paintStatus, shownLocation, style, transitionLine, type Style } from "../display.js";
+import { fullFailureReason, importHint } from "../failure-reason.js";
 import { endpointOption } from "../submit.js";
 
 interface DescribeOptions {
@@ -27,7 +28,13 @@ export function describeText(s: Style, job: TrainingJob): string {
   field("Name", job.TrainingJobName);
   field("ARN", job.TrainingJobArn);
   field("Status", `${paintStatus(s, job.TrainingJobStatus ?? "?")}${secondary}`);
-  if (job.FailureReason) out.push(s.bold("Failure reason:"), ...job.FailureReason.split("\n").map((l) => `  ${l}`));
+  if (job.FailureReason) {
+    const [first, ...rest] = fullFailureReason(job.FailureReason);
+    out.push(`${s.bold("Failure reason:")} ${first}`, ...rest.map((l) => `  ${l}`));
+    const hint = importHint(job);
+    if (hint.length) out.push(`${s.bold("Hint:")} ${hint[0]}`, ...hint.slice(1).map((l) => `  ${l}`));
+  }
+  for (const warning of job.OptmlWarnings ?? []) out.push(`${s.yellow("Warning:")} ${warning}`);
   field("Created", dateTime(job.CreationTime));
   if (job.TrainingStartTime) field("Started", dateTime(job.TrainingStartTime));
   if (job.TrainingEndTime) field("Ended", dateTime(job.TrainingEndTime));
@@ -35,6 +42,7 @@ export function describeText(s: Style, job: TrainingJob): string {
   const rc = job.ResourceConfig;
   if (rc) field("Resources", `${rc.InstanceCount ?? "?"} x ${rc.InstanceType ?? "?"}`);
   field("Image", job.AlgorithmSpecification?.TrainingImage ?? job.AlgorithmSpecification?.AlgorithmName);
+  field("Executor", job.OptmlExecutor?.Description);
   const hps = job.HyperParameters ?? {};
   field("Program", hps.sagemaker_program !== undefined ? decoded(hps.sagemaker_program) : undefined);
   field("Code", hps.sagemaker_submit_directory !== undefined ? shownLocation(decoded(hps.sagemaker_submit_directory)) : undefined);

@@ -1,4 +1,5 @@
 import { Command, Option } from "commander";
+import { EXECUTOR_MODES } from "@optml/server";
 import { keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { applyOverrides, checkJobRequest, jobFileNameBase, loadJobFile, nameRequest, uniqueNames } from "../job-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
@@ -9,6 +10,7 @@ interface TrainOptions {
   channel?: [string, string][];
   output?: string;
   instanceCount?: number;
+  executor?: string;
   wait: boolean;
   endpoint?: string;
   json?: boolean;
@@ -25,6 +27,14 @@ export function trainCommand(outcome: Outcome): Command {
     .option("--channel <name=path-or-uri>", "set or add an input channel: a local directory or file, or an s3:// URI (repeatable)", keyValue("--channel"))
     .option("--output <path-or-uri>", "where the artifacts go (OutputDataConfig.S3OutputPath)")
     .option("--instance-count <n>", "ResourceConfig.InstanceCount", wholeNumber("--instance-count"))
+    .addOption(
+      new Option(
+        "--executor <mode>",
+        "what runs the job (the tag optml:executor): docker runs its TrainingImage, process runs its script with this machine's Python/Node, auto the image when Docker has it",
+      ).choices(
+        EXECUTOR_MODES,
+      ),
+    )
     .addOption(new Option("--no-wait", "submit and print the job's name, without following it (needs a running control plane)"))
     .addOption(endpointOption())
     .option("--json", "print the final DescribeTrainingJob response on stdout (the live display goes to stderr)")
@@ -48,6 +58,7 @@ Examples:
   optml train examples/tabular-ts/job.json
   optml train job.json --hp epochs=50 --hp learning-rate=0.1 --channel train=./data/train
   optml train job.json --name my-job-1 --output ./artifacts --json > described.json
+  optml train job.json --executor docker    # run its TrainingImage (built or pulled) in Docker
   OPTML_ENDPOINT=http://127.0.0.1:7077 optml train job.json --no-wait`,
     )
     .action(async (file: string, options: TrainOptions) => {
@@ -62,6 +73,13 @@ Examples:
         jobFileNameBase(file),
       );
       checkJobRequest(file, request, asPython);
+      if (options.executor !== undefined) request.Tags = withExecutorTag(request.Tags, options.executor);
       outcome.exitCode = await submitAndFollow(request, { endpoint: options.endpoint, json: options.json, wait: options.wait, by: "optml train" });
     });
+}
+
+/** The request's tags with `optml:executor` set to `mode` (the control plane's per-job choice). */
+function withExecutorTag(tags: unknown, mode: string): { Key: string; Value: string }[] {
+  const kept = Array.isArray(tags) ? (tags as { Key: string; Value: string }[]).filter((t) => t.Key !== "optml:executor") : [];
+  return [...kept, { Key: "optml:executor", Value: mode }];
 }

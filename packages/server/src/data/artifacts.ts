@@ -85,7 +85,10 @@ async function putDirectory(dir: string, uri: string, data: DataContext | undefi
   await forEachLimited(files, 4, (f, signal) => uploadFile(s3, target.bucket, joinKey(target.key, f.path), `${dir}/${f.path}`, signal));
 }
 
-/** Upload a job's model and output data to their URIs (`data` gives the S3 access for s3:// ones). */
+/**
+ * Upload a job's model and output data to their URIs (`data` gives the S3 access for s3:// ones);
+ * `parts` leaves one out (default: both go).
+ */
 export async function uploadArtifacts(
   options: {
     modelDir: string;
@@ -93,10 +96,14 @@ export async function uploadArtifacts(
     modelUri: string;
     outputUri: string;
     compression: "GZIP" | "NONE";
+    parts?: { readonly model: boolean; readonly outputData: boolean };
   },
   data?: DataContext,
 ): Promise<void> {
-  if (options.compression === "NONE") await putDirectory(options.modelDir, options.modelUri, data);
-  else await putTarGz(options.modelDir, options.modelUri, data);
-  await putTarGz(options.outputDataDir, options.outputUri, data);
+  const parts = options.parts ?? { model: true, outputData: true };
+  if (parts.model) {
+    if (options.compression === "NONE") await putDirectory(options.modelDir, options.modelUri, data);
+    else await putTarGz(options.modelDir, options.modelUri, data);
+  }
+  if (parts.outputData) await putTarGz(options.outputDataDir, options.outputUri, data);
 }

@@ -4,7 +4,7 @@
  * and message. Stop and MaxRuntimeInSeconds: SIGTERM, the grace period, SIGKILL, artifacts still
  * uploaded, final Stopped. A job found unfinished after a restart resumes where it was.
  */
-import { readFile, rm } from "node:fs/promises";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { contractPaths, writeJobLayout } from "@optml/contract";
 import type { DataContext } from "../data/context.js";
 import { DataError } from "../data/errors.js";
@@ -50,6 +50,13 @@ export interface LifecycleDeps {
   readonly data: DataContext;
   /** Control plane diagnostics (not job logs). */
   readonly log: (message: string) => void;
+}
+
+/** Said of a job that completed without saving anything in its model dir (SageMaker uploads the empty archive all the same). */
+export const EMPTY_MODEL_WARNING = "the job saved nothing in /opt/ml/model (SM_MODEL_DIR) on any host: model.tar.gz is an empty archive";
+
+async function isEmptyDir(dir: string): Promise<boolean> {
+  return (await readdir(dir).catch(() => [])).length === 0;
 }
 
 function truncate(reason: string): string {
@@ -186,14 +193,16 @@ export class JobRun {
         const dataFailure = this.dataFailure ?? syncFailure;
         const failure = dataFailure ? `ClientError: ${dataFailure.message}` : this.stopCause ? undefined : await this.failureReason(exits);
         if (failure !== undefined) {
-          // Nothing is lost: what the failed program wrote is uploaded all the same.
-          await this.upload().catch((e: Error) => this.deps.log(`job ${this.plan.name}: artifacts of the failed job not uploaded: ${e.message}`));
+          // Nothing is lost: what the failed program wrote is uploaded all the same (and only
+          // that: an empty model.tar.gz would say that the failed job made a model).
+          await this.upload(true).catch((e: Error) => this.deps.log(`job ${this.plan.name}: artifacts of the failed job not uploaded: ${e.message}`));
           return this.fail(failure);
         }
       }
       this.transition("Uploading");
-      await this.upload();
+      const { modelEmpty } = await this.upload();
       if (this.stopCause) return this.finishStopped(true);
+      if (modelEmpty) this.warnAtEnd(EMPTY_MODEL_WARNING, state);
       this.transition("Completed", { status: "Completed" });
       this.store.jobs.closeTransitions(this.plan.name);
     } catch (e) {
@@ -313,23 +322,44 @@ export class JobRun {
     return `AlgorithmError: the training program on ${host.host} exited with ${code === null ? "an unknown status" : `code ${code}`} and wrote no output/failure`;
   }
 
-  private async upload(): Promise<void> {
+  /**
+   * Package and upload the model and the output data. A failed job's are uploaded only when not
+   * empty, and ModelArtifacts is set only when model.tar.gz was.
+   */
+  private async upload(failed = false): Promise<{ modelEmpty: boolean }> {
     // Every host's model dir goes into one model.tar.gz (and output data into one output.tar.gz);
     // where hosts wrote the same path, the lowest-numbered host's file wins (see mergeHostDirs).
     const hosts = sortHosts(this.plan.hosts.map((h) => h.host)).map((name) => contractPaths(this.plan.hosts.find((h) => h.host === name)!.baseDir));
     const scratch = `${this.plan.workDir}/artifacts`;
+    let modelEmpty: boolean;
     try {
-      await uploadArtifacts({
-        modelDir: await mergeHostDirs(hosts.map((p) => p.model), `${scratch}/model`),
-        outputDataDir: await mergeHostDirs(hosts.map((p) => p.outputData), `${scratch}/output-data`),
-        modelUri: this.plan.artifacts.modelUri,
-        outputUri: this.plan.artifacts.outputUri,
-        compression: this.plan.artifacts.compression,
-      }, this.deps.data);
+      const modelDir = await mergeHostDirs(hosts.map((p) => p.model), `${scratch}/model`);
+      const outputDataDir = await mergeHostDirs(hosts.map((p) => p.outputData), `${scratch}/output-data`);
+      modelEmpty = await isEmptyDir(modelDir);
+      const parts = failed ? { model: !modelEmpty, outputData: !(await isEmptyDir(outputDataDir)) } : undefined;
+      await uploadArtifacts(
+        {
+          modelDir,
+          outputDataDir,
+          modelUri: this.plan.artifacts.modelUri,
+          outputUri: this.plan.artifacts.outputUri,
+          compression: this.plan.artifacts.compression,
+          ...(parts ? { parts } : {}),
+        },
+        this.deps.data,
+      );
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
-    this.store.jobs.update(this.plan.name, { modelArtifacts: this.plan.artifacts.modelUri });
+    if (!failed || !modelEmpty) this.store.jobs.update(this.plan.name, { modelArtifacts: this.plan.artifacts.modelUri });
+    return { modelEmpty };
+  }
+
+  /** A warning found once the hosts ended: in Describe's OptmlWarnings and, when the streams are known, in the first host's log. */
+  private warnAtEnd(warning: string, state: ExecutorState | undefined): void {
+    this.store.jobs.update(this.plan.name, { warnings: [...this.job().warnings, warning] });
+    const stream = state?.hosts[0] && this.store.logs.streamByName(state.hosts[0].stream);
+    if (stream) this.store.logs.append(stream, [{ timestamp: Date.now(), message: `[optml] warning: ${warning}` }], stream.sourceOffset);
   }
 
   private finishStopped(ran: boolean): void {

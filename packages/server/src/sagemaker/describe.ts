@@ -11,6 +11,7 @@
 import type { JobView } from "../control-plane.js";
 import { DEFAULT_MAX_RUNTIME_SECONDS } from "../jobs/plan.js";
 import type { ChannelShape, CreateTrainingJobRequest } from "./request.js";
+import { optmlExecutor } from "../executors/description.js";
 
 /** OutputDataConfig.KmsKeyId without a key: SageMaker answers "" (the SDK reads it unconditionally). */
 export const DEFAULT_KMS_KEY_ID = "";
@@ -162,6 +163,8 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
     response.FinalMetricDataList = finalMetrics.slice(0, 40).map((m) => ({ MetricName: m.name, Value: m.value, Timestamp: date(m.timestamp) }));
   }
   if (job.warnings.length) response.OptmlWarnings = [...job.warnings];
+  const executor = optmlExecutor(job.executorState, job.request);
+  if (executor) response.OptmlExecutor = executor;
   return response;
 }
 
