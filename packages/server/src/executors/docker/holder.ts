@@ -90,6 +90,8 @@ export function holderSpec(
     // The relay's sockets are root's (0700).
     User: "0:0",
     WorkingDir: HOLDER_LOOPBACK_DIR,
+    // The image's HEALTHCHECK is about the job's program, which does not run here.
+    Healthcheck: { Test: ["NONE"] },
     Tty: false,
     OpenStdin: false,
     AttachStdin: false,

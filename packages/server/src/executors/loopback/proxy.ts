@@ -82,7 +82,7 @@ function tie(a: Socket, b: Socket): void {
 }
 
 function relayConnection(unix: Socket, target: RelayTarget): void {
-  const tcp = connect({ host: target.host, port: target.port, allowHalfOpen: true });
+  const tcp = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
   let connected = false;
   unix.pipe(tcp);
   tcp.once("connect", () => {
@@ -135,7 +135,8 @@ async function relay(targets: readonly RelayTarget[]): Promise<void> {
 
 async function forwarder(addresses: readonly ForwardedAddress[]): Promise<void> {
   for (const to of addresses) {
-    const server = createServer({ allowHalfOpen: true }, (client) => forwardConnection(client, to));
+    // No Nagle on the job's side: small requests go out as the client writes them (it may have it on, too).
+    const server = createServer({ allowHalfOpen: true, noDelay: true }, (client) => forwardConnection(client, to));
     try {
       await listen(server, { host: to.address, port: to.port });
     } catch (e) {
