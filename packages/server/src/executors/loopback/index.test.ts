@@ -1,18 +1,20 @@
 /**
  * The relay and a forwarder for real (as root: the forwarder runs in a network namespace made
  * here, and a client inside it connects to the endpoint's own address): bytes both ways, a refused
- * service, `localhost`, an address the forwarder cannot take, and the processes ending with the dir.
+ * service, `localhost`, an address the forwarder cannot take, the relay outliving the process that
+ * started it, and the processes ending with the dir.
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../../../test-support/s3-server.js";
-import { loopbackEndpoints, LoopbackServices } from "./index.js";
+import { socketName } from "./endpoints.js";
+import { loopbackEndpoints, LoopbackServices, proxyScript } from "./index.js";
 
 const run = promisify(execFile);
 const root = process.getuid?.() === 0;
@@ -136,6 +138,31 @@ describe.skipIf(!root)("loopback relay and forwarder (root: a network namespace)
       );
     } finally {
       squatter.kill();
+      await services.stop(job);
+    }
+  });
+
+  it("the relay outlives the control plane that started it (as hosts do), and serves on", async () => {
+    const echo = await echoServer("127.0.0.1");
+    const job = { workDir: join(base, "job-restart") };
+    const endpoints = loopbackEndpoints({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${echo.port}` });
+    const module = join(dirname(proxyScript()), "index.js");
+    const start = `import { LoopbackServices } from ${JSON.stringify(module)};
+await new LoopbackServices({ stateDir: ${JSON.stringify(join(base, "state"))} }).startRelay(${JSON.stringify(job)}, ${JSON.stringify(endpoints)});
+process.exit(0);`;
+    try {
+      await run(process.execPath, ["--input-type=module", "-e", start]);
+      const answer = await new Promise<Buffer>((resolve, reject) => {
+        const parts: Buffer[] = [];
+        const s = connect({ path: join(services.dirOf(job), socketName(endpoints[0]!)) }, () => s.end("still here"));
+        s.on("data", (d) => parts.push(d));
+        s.on("end", () => resolve(Buffer.concat(parts)));
+        s.on("error", reject);
+      });
+      // The relay's one byte once the service accepted, then the service's answer.
+      expect(answer).toEqual(Buffer.concat([Buffer.from([0]), Buffer.from("still here")]));
+    } finally {
+      echo.server.close();
       await services.stop(job);
     }
   });
