@@ -79,12 +79,14 @@ const client = async (inNamespace, mode, n = 0) => {
 };
 
 const services = new LoopbackServices({ stateDir: join(root, "state") });
+const jobs = [];
 const endpoints = loopbackEndpoints({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` });
 try {
   const starts = [];
   const bare = [];
   for (let i = 0; i < reps; i++) {
     const job = { workDir: join(root, `job-${i}`) };
+    jobs.push(job);
     const t0 = performance.now();
     await services.startRelay(job, endpoints);
     await services.startForwarder(job, "algo-1", endpoints, ["ip", "netns", "exec", ns], join(job.workDir, "forwarder.log"));
@@ -119,7 +121,7 @@ try {
   console.log(`  forwarded ${per(median(conns.forwarded))} ms each   forwarded takes ${(median(conns.forwarded) / median(conns.direct)).toFixed(2)}x the time`);
   console.log(`start (median of ${reps}): relay + forwarder listening ${median(starts).toFixed(0)} ms, against \`node -e ''\` in the namespace ${median(bare).toFixed(0)} ms (ratio ${(median(starts) / median(bare)).toFixed(2)}x)`);
 } finally {
-  await services.reclaim([]);
+  for (const job of jobs) await services.stop(job);
   server.close();
   execFileSync("ip", ["netns", "delete", ns]);
   rmSync(root, { recursive: true, force: true });

@@ -167,22 +167,30 @@ process.exit(0);`;
     }
   });
 
-  it("reclaim removes the dirs of jobs that are over, so their processes end; an active job's stay", async () => {
+  it("reclaim after a restart removes the dirs of jobs that are over, so their processes end; an active job's stay, and new ones", async () => {
     const echo = await echoServer("127.0.0.1");
     const over = { workDir: join(base, "job-over") };
     const active = { workDir: join(base, "job-active") };
+    const started = { workDir: join(base, "job-started-since") };
     const endpoints = loopbackEndpoints({ AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${echo.port}` });
     try {
       await services.startRelay(over, endpoints);
       await services.startRelay(active, endpoints);
       mkdirSync(join(base, "state", "stray"), { recursive: true });
-      await services.reclaim([active]);
-      expect(readdirSync(join(base, "state"))).toEqual([createHash("sha256").update(active.workDir).digest("hex").slice(0, 16)]);
+      await new Promise((r) => setTimeout(r, 20));
+      // A restarted control plane, which starts a job of its own before its reclaim runs.
+      const restarted = new LoopbackServices({ stateDir: join(base, "state") });
+      await restarted.startRelay(started, endpoints);
+      await restarted.reclaim([active]);
+      const hash = (job: { workDir: string }) => createHash("sha256").update(job.workDir).digest("hex").slice(0, 16);
+      expect(readdirSync(join(base, "state")).sort()).toEqual([hash(active), hash(started)].sort());
       expect(await until(() => processesIn(services.dirOf(over)).length === 0)).toBe(true);
       expect(processesIn(services.dirOf(active))).toHaveLength(1);
+      expect(processesIn(services.dirOf(started))).toHaveLength(1);
     } finally {
       echo.server.close();
       await services.stop(active);
+      await services.stop(started);
     }
   });
 });

@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -61,6 +61,9 @@ export interface LoopbackOptions {
 }
 
 export class LoopbackServices {
+  /** When this control plane started: what reclaim may remove was made before. */
+  private readonly since = Date.now();
+
   constructor(private readonly options: LoopbackOptions) {}
 
   /** The job's loopback dir: the relay's sockets and the ready files. */
@@ -135,12 +138,18 @@ export class LoopbackServices {
     await rm(this.dirOf(job), { recursive: true, force: true });
   }
 
-  /** Remove the loopback dirs of jobs not in `active` (what a crashed control plane left): their processes exit. */
+  /**
+   * Remove the loopback dirs that an earlier control plane left for jobs not in `active` (after a
+   * crash): their processes exit. Dirs made since this one started are its own jobs', which may
+   * have started while it recovered: their release removes them.
+   */
   async reclaim(active: readonly { readonly workDir: string }[]): Promise<void> {
     const keep = new Set(active.map((job) => this.dirOf(job)));
     for (const entry of await readdir(this.options.stateDir).catch(() => [] as string[])) {
       const dir = join(this.options.stateDir, entry);
-      if (!keep.has(dir)) await rm(dir, { recursive: true, force: true });
+      if (keep.has(dir)) continue;
+      const made = await stat(dir).then((s) => (s.birthtimeMs > 0 ? s.birthtimeMs : s.ctimeMs), () => 0);
+      if (made < this.since) await rm(dir, { recursive: true, force: true });
     }
   }
 }
