@@ -86,10 +86,7 @@ export class LoopbackServices {
     await this.waitUntilReady(job, "relay", logFile, async () => (child.exitCode !== null || child.signalCode !== null ? `the relay exited (${child.exitCode ?? child.signalCode})` : undefined));
   }
 
-  /**
-   * The command that runs a host's forwarder, given what puts it in the host's namespace
-   * (`ip netns exec <ns>`); run it with `forwarderCwd` as working directory.
-   */
+  /** proxy.js's arguments for a host's forwarder; it runs with the job's loopback dir (dirOf) as working directory. */
   forwarderArgs(host: string, endpoints: readonly LoopbackEndpoint[]): string[] {
     return ["forwarder", host, JSON.stringify(forwardedAddresses(endpoints))];
   }
