@@ -58,7 +58,8 @@ const APPLETS = ["sh", "hostname", "cat", "sleep", "nc", "wget", "httpd", "ls", 
 /**
  * The busybox image's `train`: prints what SageMaker gives it, then acts by $MODE:
  * ok (writes a model), fail (writes output/failure, exits 3), crash (exits 5, no failure file),
- * stop (traps SIGTERM and keeps running), peers (reaches every other host by name), net (lists interfaces).
+ * stop (traps SIGTERM and keeps running), peers (reaches every other host by name), net (lists interfaces),
+ * s3 (GETs $AWS_ENDPOINT_URL_S3/$S3_OBJECT, then as peers).
  */
 const TRAIN_SH = `#!/bin/sh
 echo "hostname $(hostname)"
@@ -68,6 +69,17 @@ echo "resourceconfig $(cat /opt/ml/input/config/resourceconfig.json)"
 echo "hyperparameters $(cat /opt/ml/input/config/hyperparameters.json)"
 echo "to stderr" >&2
 hosts=$(sed -e 's/.*"hosts": *\\[\\([^]]*\\)\\].*/\\1/' -e 's/[",]/ /g' /opt/ml/input/config/resourceconfig.json | sed 's/instance_groups.*//')
+peers() {
+  mkdir -p /tmp/www && echo "hello from $(hostname)" > /tmp/www/hello
+  httpd -p 8080 -h /tmp/www
+  for h in $hosts; do
+    [ "$h" = "$(hostname)" ] && continue
+    i=0; got=""
+    while [ $i -lt 100 ]; do got=$(wget -q -O - "http://$h:8080/hello" 2>/dev/null) && break; i=$((i+1)); sleep 0.2; done
+    echo "$(hostname) reached $h: $got"
+  done
+  sleep 3
+}
 case "$MODE" in
   fail) echo "custom failure from $(hostname)" > /opt/ml/output/failure; exit 3 ;;
   crash) exit 5 ;;
@@ -75,16 +87,8 @@ case "$MODE" in
     trap 'echo "got SIGTERM, not stopping"' TERM
     echo "waiting to be stopped"
     while true; do sleep 1; done ;;
-  peers)
-    mkdir -p /tmp/www && echo "hello from $(hostname)" > /tmp/www/hello
-    httpd -p 8080 -h /tmp/www
-    for h in $hosts; do
-      [ "$h" = "$(hostname)" ] && continue
-      i=0; got=""
-      while [ $i -lt 100 ]; do got=$(wget -q -O - "http://$h:8080/hello" 2>/dev/null) && break; i=$((i+1)); sleep 0.2; done
-      echo "$(hostname) reached $h: $got"
-    done
-    sleep 3 ;;
+  peers) peers ;;
+  s3) echo "fetched $AWS_ENDPOINT_URL_S3/$S3_OBJECT: $(wget -q -O - "$AWS_ENDPOINT_URL_S3/$S3_OBJECT" 2>&1)"; peers ;;
   net) echo "interfaces $(ls /sys/class/net | tr '\\n' ' ')"
     if wget -q -O - http://192.0.2.1/ >/dev/null 2>&1; then echo "network reachable"; else echo "no network"; fi ;;
 esac

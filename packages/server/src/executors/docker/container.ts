@@ -76,16 +76,25 @@ export interface ContainerSpecOptions {
   readonly user?: string;
   /** Extra environment under the plan's own. */
   readonly env?: Readonly<Record<string, string>>;
+  /** The host's network holder (holder.ts), whose network namespace and hostname the container joins. */
+  readonly holder?: string;
+}
+
+/** A host container's environment: the extra environment, the plan's over it, and the stop grace. */
+export function containerEnv(job: Pick<JobPlan, "stopGraceSeconds">, host: Pick<HostPlan, "env">, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return { ...extra, ...host.env, OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds) };
 }
 
 /** The body of `POST /containers/create` for one host. */
 export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: ContainerSpecOptions): Record<string, unknown> {
-  const env = { ...o.env, ...host.env, OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds) };
+  const env = containerEnv(job, host, o.env);
   const isolated = job.enableNetworkIsolation;
+  // Joining a holder's namespace takes its hostname and /etc/hosts too (Docker refuses a Hostname of one's own then).
+  const network = o.holder ? { NetworkMode: `container:${o.holder}` } : { NetworkMode: isolated ? "none" : ids.network };
   return {
     Image: job.trainingImage,
     ...commandOf(job),
-    Hostname: host.host,
+    ...(o.holder ? {} : { Hostname: host.host }),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
     Labels: labels(ids, job, host.host),
     ...(o.user ? { User: o.user } : {}),
@@ -99,11 +108,11 @@ export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: Cont
         `${host.baseDir}:/opt/ml`,
         ...[...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))].map((p) => `${p}:${p}:ro`),
       ],
-      NetworkMode: isolated ? "none" : ids.network,
+      ...network,
       // json-file keeps the whole output with the container, so it can be read again from the start.
       LogConfig: { Type: "json-file", Config: {} },
       ...(o.gpus ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] } : {}),
     },
-    ...(isolated ? {} : { NetworkingConfig: { EndpointsConfig: { [ids.network]: { Aliases: [host.host] } } } }),
+    ...(isolated || o.holder ? {} : { NetworkingConfig: { EndpointsConfig: { [ids.network]: { Aliases: [host.host] } } } }),
   };
 }

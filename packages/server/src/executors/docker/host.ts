@@ -5,7 +5,8 @@
  * order the engine logged them, without frame headers) before the chunk's end. The container keeps
  * its whole log (json-file driver) until `release` removes it, so `output(n)` reads the log from
  * the start with `follow=1` and skips the first n bytes: a reattached host resumes exactly where
- * the store stopped, without a lost or doubled line, whatever happened in between.
+ * the store stopped, without a lost or doubled line, whatever happened in between. Once the
+ * container has stopped, one more read without `follow` takes what the followed read missed.
  *
  * Exit: `POST /containers/{id}/wait`; the code is also written to the host's exit file, so that a
  * host whose container was removed (after the job's end) still has its result after a restart.
@@ -89,6 +90,8 @@ export class DockerHost implements HostHandle {
   async *output(fromOffset: number, signal: AbortSignal): AsyncIterable<OutputChunk> {
     const prefix = this.state.startError ? Buffer.from(`[optml] the container could not start: ${this.state.startError}\n`) : undefined;
     let given = fromOffset;
+    /** The container has stopped: one more read, without follow, takes what the followed read missed. */
+    let last = false;
     for (;;) {
       if (signal.aborted) return;
       // Each read goes over the output from its start, and skips what was already given.
@@ -100,7 +103,7 @@ export class DockerHost implements HostHandle {
       }
       let res;
       try {
-        res = await this.engine.stream("GET", this.path("/logs"), { query: { follow: 1, stdout: 1, stderr: 1 }, signal });
+        res = await this.engine.stream("GET", this.path("/logs"), { query: { follow: last ? 0 : 1, stdout: 1, stderr: 1 }, signal });
       } catch (e) {
         if (signal.aborted || (e instanceof DockerError && e.status === 404)) return;
         await sleep(1000);
@@ -137,7 +140,11 @@ export class DockerHost implements HostHandle {
       }
       // The stream ends when the container stops; if it still runs, the connection broke: read on.
       const state = await this.inspect().catch(() => undefined);
-      if (!state?.Running) return;
+      if (!state?.Running) {
+        // A followed read can end at the container's exit before it gave the last lines (seen under load).
+        if (last) return;
+        last = true;
+      }
     }
   }
 

@@ -9,18 +9,26 @@
  * count -1) when the host's instance type is a GPU type (`ml.p*`, `ml.g*`) and `nvidia-smi -L`
  * lists a GPU here; otherwise none (option `gpus` overrides the machine check).
  *
+ * Loopback services: a job whose environment names an endpoint on this machine's loopback
+ * (AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000, ...) reaches it at that URL from its containers: each
+ * host then runs in the network namespace of a holder container that forwards those addresses to the
+ * job's relay (holder.ts, ../loopback). Not with EnableNetworkIsolation, which keeps loopback only.
+ *
  * Containers outlive the control plane: a restarted one reattaches from the stored state (see
  * host.ts for how output resumes). Containers and networks carry labels (`optml.job`: hash of the
  * job's work dir; `optml.home`: hash of the control plane's state dir), so `reclaim` removes what
  * a crashed control plane of this state dir left, and nothing of anyone else's.
  */
 import { mkdir } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import type { Executor, HostHandle } from "../types.js";
-import { containerName, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels, machineHasNvidiaGpus } from "./container.js";
+import { LoopbackServices, endpointsOfHosts, loopbackEndpoints, proxyScript, type LoopbackEndpoint } from "../loopback/index.js";
+import { containerEnv, containerName, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels, machineHasNvidiaGpus } from "./container.js";
 import { DEFAULT_DOCKER_SOCKET, DockerEngine, DockerError, dockerSocketFrom, followProgress, imagePath, pullReference } from "./engine.js";
 import { readExitFile, writeExitFile } from "../exit-file.js";
+import { FrameDecoder } from "./frames.js";
+import { holderName, holderSpec, mountedNode, type MountedNode } from "./holder.js";
 import { DockerHost, type DockerHostState } from "./host.js";
 
 export { DockerEngine, DockerError, dockerSocketFrom, DEFAULT_DOCKER_SOCKET } from "./engine.js";
@@ -40,6 +48,8 @@ export interface DockerExecutorOptions {
   readonly user?: string;
   /** Extra environment for every container, under the plan's own. */
   readonly baseEnv?: Readonly<Record<string, string>>;
+  /** Where the jobs' loopback relays keep their sockets; default `<home>/loopback`. */
+  readonly loopbackDir?: string;
 }
 
 /** Whether a Docker engine answers at the socket (default: DOCKER_HOST, else /var/run/docker.sock). */
@@ -61,10 +71,13 @@ export class DockerExecutor implements Executor {
   /** Set when DOCKER_HOST names something other than a unix socket. */
   private readonly unsupported?: string;
   private gpus?: boolean;
+  private readonly loopback: LoopbackServices;
+  private node?: MountedNode;
 
   constructor(private readonly options: DockerExecutorOptions) {
     const where = options.socketPath !== undefined ? { socketPath: options.socketPath } : dockerSocketFrom();
     if ("unsupported" in where) this.unsupported = where.unsupported;
+    this.loopback = new LoopbackServices({ stateDir: options.loopbackDir ?? join(options.home, "loopback") });
     this.engine = new DockerEngine("socketPath" in where ? where.socketPath : DEFAULT_DOCKER_SOCKET);
     if (options.gpus !== undefined) this.gpus = options.gpus;
   }
@@ -131,6 +144,16 @@ export class DockerExecutor implements Executor {
     });
   }
 
+  /** The environment of a host's container. */
+  private envOf(job: JobPlan, host: HostPlan): Record<string, string> {
+    return containerEnv(job, host, this.options.baseEnv);
+  }
+
+  /** The loopback endpoints a host's container is configured with (none under network isolation). */
+  loopbackEndpointsOf(job: JobPlan, host: HostPlan): LoopbackEndpoint[] {
+    return job.enableNetworkIsolation ? [] : loopbackEndpoints(this.envOf(job, host));
+  }
+
   async prepare(job: JobPlan): Promise<void> {
     await this.release(job); // a rerun after a restart starts from nothing
     if (job.enableNetworkIsolation) return;
@@ -138,6 +161,7 @@ export class DockerExecutor implements Executor {
     await this.engine.call("POST", "/networks/create", {
       body: { Name: ids.network, Driver: "bridge", CheckDuplicate: true, Labels: labels(ids, job) },
     });
+    await this.loopback.startRelay(job, endpointsOfHosts(job.hosts.map((h) => this.loopbackEndpointsOf(job, h))));
   }
 
   async release(job: JobPlan): Promise<void> {
@@ -154,6 +178,7 @@ export class DockerExecutor implements Executor {
       await this.removeContainer(c.Id);
     }
     await this.removeNetwork(ids.network);
+    await this.loopback.stop(job);
   }
 
   async reclaim(active: readonly JobPlan[]): Promise<void> {
@@ -165,6 +190,7 @@ export class DockerExecutor implements Executor {
     for (const n of await this.list("networks", { label: [`${LABEL_HOME}=${home}`] })) {
       if (!keep.has(n.Labels?.[LABEL_JOB] ?? "")) await this.removeNetwork(n.Id);
     }
+    await this.loopback.reclaim(active);
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
@@ -172,16 +198,15 @@ export class DockerExecutor implements Executor {
     await mkdir(dirname(host.exitFile), { recursive: true });
     const ids = jobIds(job, this.options.home);
     const name = containerName(ids, host.host);
-    const spec = containerSpec(job, host, ids, { gpus: this.gpusFor(host), ...(this.options.user ? { user: this.options.user } : {}), ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}) });
-    const create = () => this.engine.call("POST", "/containers/create", { query: { name }, body: spec }) as Promise<{ Id: string }>;
-    let created: { Id: string };
-    try {
-      created = await create();
-    } catch (e) {
-      if (!(e instanceof DockerError && e.status === 409)) throw e;
-      await this.removeContainer(name); // left by an earlier try of this very job
-      created = await create();
-    }
+    const endpoints = this.loopbackEndpointsOf(job, host);
+    const holder = endpoints.length > 0 ? await this.startHolder(job, host, endpoints) : undefined;
+    const spec = containerSpec(job, host, ids, {
+      gpus: this.gpusFor(host),
+      ...(this.options.user ? { user: this.options.user } : {}),
+      ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}),
+      ...(holder ? { holder } : {}),
+    });
+    const created = await this.create(name, spec);
     let startError: string | undefined;
     try {
       await this.engine.call("POST", `/containers/${created.Id}/start`);
@@ -200,6 +225,51 @@ export class DockerExecutor implements Executor {
       ...(startError ? { startError } : {}),
     };
     return new DockerHost(state, this.engine);
+  }
+
+  /** Create a container; one of the same name left by an earlier try of this very job goes first. */
+  private async create(name: string, spec: Record<string, unknown>): Promise<{ Id: string }> {
+    const create = () => this.engine.call("POST", "/containers/create", { query: { name }, body: spec }) as Promise<{ Id: string }>;
+    try {
+      return await create();
+    } catch (e) {
+      if (!(e instanceof DockerError && e.status === 409)) throw e;
+      await this.removeContainer(name);
+      return create();
+    }
+  }
+
+  /** The last lines a container wrote (for messages). */
+  private async lastOutput(id: string): Promise<string> {
+    try {
+      const res = await this.engine.stream("GET", `/containers/${id}/logs`, { query: { stdout: 1, stderr: 1, tail: 5 }, timeoutMs: 10_000 });
+      const decoder = new FrameDecoder();
+      const parts: Buffer[] = [];
+      for await (const chunk of res) parts.push(...decoder.push(chunk as Buffer));
+      return Buffer.concat(parts).toString("utf8");
+    } catch {
+      return "";
+    }
+  }
+
+  /** Start a host's network holder (holder.ts) and wait until its forwarder listens; its id. */
+  private async startHolder(job: JobPlan, host: HostPlan, endpoints: readonly LoopbackEndpoint[]): Promise<string> {
+    const ids = jobIds(job, this.options.home);
+    this.node ??= mountedNode();
+    const spec = holderSpec(job, host, ids, {
+      node: this.node,
+      proxyScript: proxyScript(),
+      loopbackDir: this.loopback.dirOf(job),
+      forwarderArgs: this.loopback.forwarderArgs(host.host, endpoints),
+    });
+    const { Id } = await this.create(holderName(ids, host.host), spec);
+    await this.engine.call("POST", `/containers/${Id}/start`);
+    await this.loopback.waitUntilReady(job, host.host, undefined, async () => {
+      const state = ((await this.engine.call("GET", `/containers/${Id}/json`).catch(() => undefined)) as { State?: { Running?: boolean; ExitCode?: number } } | undefined)?.State;
+      if (state?.Running) return undefined;
+      return `its container exited with code ${state?.ExitCode ?? "?"}: ${oneLine(await this.lastOutput(Id))}`;
+    });
+    return Id;
   }
 
   /**

@@ -5,13 +5,20 @@
  * (as SageMaker's DNS names a host once its instance is up, so `train` waits for its peers). With
  * EnableNetworkIsolation a host's namespace has loopback only. Needs root and iproute2.
  *
+ * Loopback services: endpoints of the hosts' environment on this machine's loopback
+ * (AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000, ...) are reached at the same URL from every host:
+ * the job's relay and a forwarder in each host's namespace carry them (../loopback); a host's
+ * `train` starts once its forwarder listens. Not with EnableNetworkIsolation.
+ *
  * Each network it makes is recorded under its state dir until it is removed, so that a restarted
  * control plane removes what a crash left behind, and only its own.
  */
 import { execFileSync } from "node:child_process";
 import { access, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
-import { ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
+import { endpointsOfHosts, loopbackEndpoints, LoopbackServices, type LoopbackEndpoint } from "../loopback/index.js";
+import { hostEnvironment, ProcessExecutor, type ProcessExecutorOptions } from "../process/index.js";
 import type { Executor, HostHandle } from "../types.js";
 import { CoalescedTask } from "./coalesced-task.js";
 import { createNetwork, destroyNetwork, networkId, networkNamespacesAvailable, planNetwork, publishStartedHosts, routedSubnets, type JobNetwork } from "./network.js";
@@ -22,6 +29,8 @@ const SET_HOSTNAME = 'hostname "$1" && shift && exec "$@"';
 export interface NetnsExecutorOptions extends Omit<ProcessExecutorOptions, "commandPrefix"> {
   /** Where the networks this executor made are recorded (`$OPTML_HOME/networks`). */
   readonly stateDir: string;
+  /** Where the jobs' loopback relays keep their sockets; default `loopback` beside `stateDir`. */
+  readonly loopbackDir?: string;
 }
 
 /** What the executor keeps of a job while it runs. */
@@ -42,8 +51,10 @@ export class NetnsExecutor implements Executor {
   private readonly processes: ProcessExecutor;
   /** By job (its work dir). */
   private readonly jobs = new Map<string, JobState>();
+  private readonly loopback: LoopbackServices;
 
   constructor(private readonly options: NetnsExecutorOptions) {
+    this.loopback = new LoopbackServices({ stateDir: options.loopbackDir ?? join(dirname(options.stateDir), "loopback") });
     this.processes = new ProcessExecutor({
       ...options,
       commandPrefix: (job, host) => {
@@ -82,9 +93,16 @@ export class NetnsExecutor implements Executor {
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(this.record(net.id), JSON.stringify(net));
     await createNetwork(net);
+    await this.loopback.startRelay(job, endpointsOfHosts(job.hosts.map((h) => this.loopbackEndpointsOf(job, h))));
+  }
+
+  /** The loopback endpoints a host's `train` is configured with (none under network isolation). */
+  loopbackEndpointsOf(job: JobPlan, host: HostPlan): LoopbackEndpoint[] {
+    return job.enableNetworkIsolation ? [] : loopbackEndpoints(hostEnvironment(job, host, this.options.baseEnv));
   }
 
   async release(job: JobPlan): Promise<void> {
+    await this.loopback.stop(job);
     const { net } = this.job(job);
     await destroyNetwork(net);
     await rm(this.record(net.id), { force: true });
@@ -101,10 +119,16 @@ export class NetnsExecutor implements Executor {
       await destroyNetwork(net);
       await rm(`${this.options.stateDir}/${file}`, { force: true });
     }
+    await this.loopback.reclaim(active);
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
-    const { started, hostsFiles } = this.job(job);
+    const { net, started, hostsFiles } = this.job(job);
+    const endpoints = this.loopbackEndpointsOf(job, host);
+    if (endpoints.length > 0) {
+      const ns = net.hosts.find((h) => h.host === host.host)!.namespace;
+      await this.loopback.startForwarder(job, host.host, endpoints, ["ip", "netns", "exec", ns], join(job.workDir, `${host.host}.loopback.log`));
+    }
     started.add(host.host);
     // The name is written while the host's process is made (forks hold up this thread, file writes
     // do not), so it resolves by the time `train` looks: a peer that looks too early would sleep

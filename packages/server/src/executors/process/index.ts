@@ -59,6 +59,18 @@ function readOnlyChannelsPrefix(host: HostPlan): string[] {
   return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", READ_ONLY_CHANNELS, "optml-channels", ...sources, "--"];
 }
 
+/** The environment a host's `train` runs with: the control plane's, the extra environment, the plan's. */
+export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...baseEnv,
+    ...host.env,
+    SAGEMAKER_BASE_DIR: host.baseDir,
+    // train gives the program the same grace as the control plane before it kills it.
+    OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+  };
+}
+
 class ProcessHost implements HostHandle {
   readonly exited: Promise<HostExit>;
   private finished = false;
@@ -124,14 +136,7 @@ export class ProcessExecutor implements Executor {
     const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...this.options.runnerCommand], {
       detached: true,
       stdio: "ignore",
-      env: {
-        ...process.env,
-        ...this.options.baseEnv,
-        ...host.env,
-        SAGEMAKER_BASE_DIR: host.baseDir,
-        // train gives the program the same grace as the control plane before it kills it.
-        OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
-      } as NodeJS.ProcessEnv,
+      env: hostEnvironment(job, host, this.options.baseEnv),
     });
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", resolve);
