@@ -27,10 +27,9 @@ if WANTED:
     try:
         import boto3
         import sagemaker
-        from sagemaker.config.config_schema import TELEMETRY_OPT_OUT_PATH
         from sagemaker.estimator import Estimator
         from sagemaker.exceptions import UnexpectedStatusException
-        from sagemaker.utils import resolve_value_from_config
+        from sagemaker.telemetry import telemetry_logging
 
         import optml_sagemaker
     except ImportError as e:  # fail, not skip: the run asked for these tests
@@ -109,15 +108,19 @@ class SdkSession(unittest.TestCase):
         for client in (s.sagemaker_client, s.boto_session.client("logs"), s.boto_session.client("cloudwatch")):
             self.assertEqual(client.meta.endpoint_url, s.control_plane.endpoint)
         self.assertTrue(s.local_code and s.local_mode)
-        self.assertIs(resolve_value_from_config(None, TELEMETRY_OPT_OUT_PATH, default_value=False, sagemaker_session=s), True)
         self.assertEqual(s.expand_role("SageMakerRole"), "arn:aws:iam::000000000000:role/SageMakerRole")
 
     def test_fit_runs_local_code_on_local_data_and_the_model_is_a_file_to_open(self):
         est, code = self.estimator(TRAIN)
         data = self.data()
         printed = io.StringIO()
-        with contextlib.redirect_stdout(printed):
+        with contextlib.redirect_stdout(printed), mock.patch.object(telemetry_logging, "_requests_helper") as sent, \
+                mock.patch.object(telemetry_logging, "_get_accountId", return_value="000000000000"):
             est.fit({"train": "file://" + data}, job_name=job_name("sdk-fit"))
+            self.assertEqual(sent.call_count, 0, "no telemetry request for an optml Session")
+            # ...while a plain sagemaker.Session's would be made (here into the mock).
+            telemetry_logging._send_telemetry_request(1, [1], sagemaker.Session(boto_session=boto3.Session(region_name="us-east-1")))
+            self.assertEqual(sent.call_count, 1)
         text = printed.getvalue()
         self.assertIn("script starts\n", text)
         self.assertIn("read 3 rows\n", text)

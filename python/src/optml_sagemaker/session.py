@@ -28,20 +28,6 @@ from .tailing import (
 OPTML_ACCOUNT = "000000000000"
 #: A progress dot at most this often while a job has written nothing yet.
 DOT_SECONDS = 1.0
-TELEMETRY_OPT_OUT = {"SchemaVersion": "1.0", "SageMaker": {"PythonSDK": {"Modules": {"TelemetryOptOut": True}}}}
-
-
-def _with_telemetry_off(config: Optional[dict]) -> dict:
-    merged = dict(config or {})
-    merged.setdefault("SchemaVersion", "1.0")
-    sm = dict(merged.get("SageMaker", {}))
-    python_sdk = dict(sm.get("PythonSDK", {}))
-    modules = dict(python_sdk.get("Modules", {}))
-    modules["TelemetryOptOut"] = True
-    python_sdk["Modules"] = modules
-    sm["PythonSDK"] = python_sdk
-    merged["SageMaker"] = sm
-    return merged
 
 
 class Session(sagemaker.Session):
@@ -80,8 +66,6 @@ class Session(sagemaker.Session):
             boto_session = OptmlBotoSession(
                 self.control_plane.endpoint, botocore_session=boto_session._session, region_name=boto_session.region_name
             )
-        if sagemaker_config is None:
-            sagemaker_config = sdk_session.load_sagemaker_config()
         super().__init__(
             boto_session=boto_session,
             sagemaker_client=sagemaker_client,
@@ -90,7 +74,7 @@ class Session(sagemaker.Session):
             default_bucket=default_bucket,
             settings=settings,
             sagemaker_metrics_client=sagemaker_metrics_client,
-            sagemaker_config=_with_telemetry_off(sagemaker_config),
+            sagemaker_config=sagemaker_config,
             default_bucket_prefix=default_bucket_prefix,
         )
         if local_code is None:
@@ -164,6 +148,25 @@ class Session(sagemaker.Session):
         desc = wait_until(lambda: sdk_session._tuning_job_status(self.sagemaker_client, job), poll)
         sdk_session._check_job_status(job, desc, "HyperParameterTuningJobStatus")
         return desc
+
+
+def _send_telemetry_unless_optml(status, feature_list, session, *args, **kwargs):
+    """The SDK's telemetry request, never made for an optml Session: nothing about a job run on
+    this machine is sent anywhere. (Its own opt-out, TelemetryOptOut in the SDK defaults config,
+    makes the SDK validate the whole config against its schema at each of the ~20 lookups of a
+    fit(), about 0.5 s: too slow to set for every user.)"""
+    if isinstance(session, Session):
+        return None
+    return _sdk_send_telemetry(status, feature_list, session, *args, **kwargs)
+
+
+try:
+    from sagemaker.telemetry import telemetry_logging as _telemetry
+except ImportError:  # an SDK v2 release from before telemetry
+    _telemetry = None
+if _telemetry is not None and hasattr(_telemetry, "_send_telemetry_request"):
+    _sdk_send_telemetry = _telemetry._send_telemetry_request
+    _telemetry._send_telemetry_request = _send_telemetry_unless_optml
 
 
 def _print_rule_statuses(out, desc, last, key):
