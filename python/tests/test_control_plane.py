@@ -10,6 +10,8 @@ import tempfile
 import unittest
 from unittest import mock
 
+import boto3
+
 import optml_sagemaker
 from optml_sagemaker.control_plane import DEFAULT_ENDPOINT, OptmlBotoSession, find_control_plane
 
@@ -91,6 +93,17 @@ class BotoSession(unittest.TestCase):
             self.assertTrue(own.has_own_credentials)
             self.assertEqual(own.get_credentials().access_key, "AKIDUSER")
             self.assertEqual(own.region_name, "eu-west-1")
+
+    def test_like_takes_a_given_sessions_keys_and_region_and_leaves_it_alone(self):
+        with mock.patch.dict(os.environ, BARE_ENV, clear=True):
+            given = boto3.Session(aws_access_key_id="AKIDGIVEN", aws_secret_access_key="s", aws_session_token="t", region_name="ap-south-1")
+            made = OptmlBotoSession.like("http://127.0.0.1:4444", given)
+            self.assertTrue(made.has_own_credentials)
+            self.assertEqual((made.get_credentials().access_key, made.get_credentials().token), ("AKIDGIVEN", "t"))
+            self.assertEqual(made.region_name, "ap-south-1")
+            self.assertEqual(made.client("sagemaker").meta.endpoint_url, "http://127.0.0.1:4444")
+            self.assertEqual(given.client("sagemaker").meta.endpoint_url, "https://api.sagemaker.ap-south-1.amazonaws.com")
+            given.client("s3"), made.client("s3")  # each session makes its own S3 client
 
     def test_the_instance_metadata_service_is_not_asked_by_default(self):
         with mock.patch.dict(os.environ, BARE_ENV, clear=True):

@@ -110,6 +110,16 @@ class SdkSession(unittest.TestCase):
         self.assertTrue(s.local_code and s.local_mode)
         self.assertEqual(s.expand_role("SageMakerRole"), "arn:aws:iam::000000000000:role/SageMakerRole")
 
+    def test_a_given_boto_session_keeps_its_keys_and_region_and_optml_gets_its_services(self):
+        mine = boto3.Session(aws_access_key_id="AKIDMINE", aws_secret_access_key="s", region_name="eu-west-1")
+        s = optml_sagemaker.Session(boto_session=mine)
+        self.assertEqual(s.sagemaker_client.meta.endpoint_url, s.control_plane.endpoint)
+        self.assertEqual(s.boto_session.client("logs").meta.endpoint_url, s.control_plane.endpoint)
+        self.assertEqual((s.boto_region_name, s.boto_session.get_credentials().access_key), ("eu-west-1", "AKIDMINE"))
+        self.assertFalse(s.local_code or s.local_mode, "with credentials, S3 is taken to be configured")
+        self.assertTrue(optml_sagemaker.Session(boto_session=mine, local_code=True).local_mode)
+        self.assertNotEqual(mine.client("sagemaker").meta.endpoint_url, s.control_plane.endpoint, "the given session is left alone")
+
     def test_fit_runs_local_code_on_local_data_and_the_model_is_a_file_to_open(self):
         est, code = self.estimator(TRAIN)
         data = self.data()
@@ -201,6 +211,7 @@ class SdkSessionWithS3(unittest.TestCase):
         self.dirs.close()
 
     def test_code_and_data_go_through_s3_exactly_as_with_sagemaker_session(self):
+        self.assertFalse(optml_sagemaker.Session().local_code, "credentials in the environment: S3 mode")
         session = optml_sagemaker.Session(default_bucket=self.bucket)
         self.assertFalse(session.local_code or session.local_mode)
         s3 = boto3.client("s3")

@@ -17,6 +17,7 @@ from typing import Mapping, Optional
 
 import boto3
 import botocore.config
+import botocore.credentials
 
 LEASE_FILE = "control-plane.json"
 DEFAULT_ENDPOINT = "http://127.0.0.1:7077"
@@ -84,16 +85,18 @@ class OptmlBotoSession(boto3.session.Session):
     live in real S3, MinIO or moto exactly as with ``sagemaker.Session``.
     """
 
-    def __init__(self, endpoint: str, instance_metadata: bool = False, **kwargs):
+    def __init__(self, endpoint: str, instance_metadata: bool = False, credentials=None, **kwargs):
         """``instance_metadata``: also look for credentials at the EC2 instance metadata service
         (default False: optml runs on this machine, and looking there costs a timeout off EC2).
-        With a ``botocore_session`` given, its credential chain is used as it is."""
-        own_chain = "botocore_session" in kwargs
+        ``credentials``: botocore credentials to sign with instead of the standard chain's."""
         super().__init__(**kwargs)
         self.optml_endpoint = endpoint
-        if not own_chain and not instance_metadata:
+        if credentials is not None:
+            given = _GivenCredentials(credentials)
+            self._session.register_component("credential_provider", botocore.credentials.CredentialResolver([given]))
+        elif not instance_metadata:
             self._session.get_component("credential_provider").remove("iam-role")
-        #: Whether the credential chain found keys (False: the placeholder keys sign).
+        #: Whether credentials were found (False: the placeholder keys sign).
         self.has_own_credentials = True
         if self.get_credentials() is None:
             self.has_own_credentials = False
@@ -101,6 +104,16 @@ class OptmlBotoSession(boto3.session.Session):
             self._session.set_credentials(*PLACEHOLDER_KEYS)
         if self.region_name is None:
             self._session.set_config_variable("region", DEFAULT_REGION)
+
+    @classmethod
+    def like(cls, endpoint: str, given: boto3.session.Session) -> "OptmlBotoSession":
+        """A session with ``given``'s profile, region and credentials (``given`` is left as it is)."""
+        return cls(
+            endpoint,
+            credentials=given.get_credentials(),
+            region_name=given.region_name,
+            profile_name=given._session.profile,  # None unless chosen (argument or AWS_PROFILE)
+        )
 
     def client(self, service_name, *args, **kwargs):  # noqa: D102 - boto3's signature
         if service_name in OPTML_SERVICES and not kwargs.get("endpoint_url") and len(args) < 3:
@@ -111,6 +124,17 @@ class OptmlBotoSession(boto3.session.Session):
             given = kwargs.get("config")
             kwargs["config"] = local.merge(given) if given is not None else local
         return super().client(service_name, *args, **kwargs)
+
+
+class _GivenCredentials(botocore.credentials.CredentialProvider):
+    METHOD = "given"
+
+    def __init__(self, credentials):
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self):
+        return self._credentials
 
 
 def boto_session(control_plane: Optional[ControlPlane] = None, **kwargs) -> OptmlBotoSession:

@@ -63,9 +63,7 @@ class Session(sagemaker.Session):
             boto_session = OptmlBotoSession(self.control_plane.endpoint)
         elif not isinstance(boto_session, OptmlBotoSession):
             # The caller's profile, keys and region, with optml's services pointed at optml.
-            boto_session = OptmlBotoSession(
-                self.control_plane.endpoint, botocore_session=boto_session._session, region_name=boto_session.region_name
-            )
+            boto_session = OptmlBotoSession.like(self.control_plane.endpoint, boto_session)
         super().__init__(
             boto_session=boto_session,
             sagemaker_client=sagemaker_client,
