@@ -100,7 +100,7 @@ class Session(sagemaker.Session):
     # -- training ---------------------------------------------------------------------------
 
     def wait_for_job(self, job, poll=5):
-        """Wait for a training job to end, polling at most 0.2 s apart; the SDK's progress output."""
+        """Wait for a training job to end, polling at most 0.1 s apart; the SDK's progress output."""
         last = {"desc": None}
 
         def done():
@@ -130,7 +130,7 @@ class Session(sagemaker.Session):
     # -- processing -------------------------------------------------------------------------
 
     def wait_for_processing_job(self, job, poll=5):
-        """Wait for a processing job to end, polling at most 0.2 s apart."""
+        """Wait for a processing job to end, polling at most 0.1 s apart."""
         desc = wait_until(lambda: sdk_session._processing_job_status(self.sagemaker_client, job), poll)
         sdk_session._check_job_status(job, desc, "ProcessingJobStatus")
         return desc
@@ -142,7 +142,7 @@ class Session(sagemaker.Session):
     # -- tuning -----------------------------------------------------------------------------
 
     def wait_for_tuning_job(self, job, poll=5):
-        """Wait for a hyperparameter tuning job to end, polling at most 0.2 s apart."""
+        """Wait for a hyperparameter tuning job to end, polling at most 0.1 s apart."""
         desc = wait_until(lambda: sdk_session._tuning_job_status(self.sagemaker_client, job), poll)
         sdk_session._check_job_status(job, desc, "HyperParameterTuningJobStatus")
         return desc

@@ -14,7 +14,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 from botocore.exceptions import ClientError
 
 #: The longest pause between two polls.
-MAX_POLL_SECONDS = 0.2
+MAX_POLL_SECONDS = 0.1
 #: The first pause: a job that ends quickly is seen ending quickly.
 FIRST_POLL_SECONDS = 0.02
 
