@@ -109,6 +109,8 @@ class SdkSession(unittest.TestCase):
             self.assertEqual(client.meta.endpoint_url, s.control_plane.endpoint)
         self.assertTrue(s.local_code and s.local_mode)
         self.assertEqual(s.expand_role("SageMakerRole"), "arn:aws:iam::000000000000:role/SageMakerRole")
+        with self.assertRaisesRegex(ValueError, r"The default bucket needs S3, and this optml_sagemaker.Session has none .*local_code=False"):
+            s.default_bucket()
 
     def test_a_given_boto_session_keeps_its_keys_and_region_and_optml_gets_its_services(self):
         mine = boto3.Session(aws_access_key_id="AKIDMINE", aws_secret_access_key="s", region_name="eu-west-1")

@@ -91,6 +91,26 @@ class Session(sagemaker.Session):
     def _localize_training_request(self, params, **_kwargs):
         return localize_training_request(params, self.output_uri) if self.local_code else params
 
+    def _require_s3(self, what: str) -> None:
+        if not self.boto_session.has_own_credentials:
+            raise ValueError(
+                f"{what} needs S3, and this optml_sagemaker.Session has none (no AWS credentials were found): "
+                "give the estimator local paths instead (source_dir, file:// inputs, a file:// output_path), "
+                "or configure S3 the standard way (credentials, and AWS_ENDPOINT_URL_S3 for MinIO or moto) "
+                "and create the Session with local_code=False"
+            )
+
+    def default_bucket(self):
+        """The SDK's default bucket, where S3 is configured; else a ValueError saying what to do
+        (rather than requests to AWS signed with placeholder keys)."""
+        self._require_s3("The default bucket")
+        return super().default_bucket()
+
+    def account_id(self) -> str:
+        """The account of the AWS credentials (STS), where there are some; else a ValueError."""
+        self._require_s3("The AWS account id")
+        return super().account_id()
+
     def expand_role(self, role):
         """A role name as an IAM role ARN in optml's account (no IAM call: optml keeps no roles)."""
         if role is None or "/" in role:
