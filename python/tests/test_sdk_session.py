@@ -58,7 +58,7 @@ if os.environ.get("SM_HP_FAIL") == "true":
 WAIT_FOR_GO = """
 import os, time
 print("waiting for go", flush=True)
-go = os.path.join(os.environ["SM_CHANNEL_TRAIN"], "..", "go")
+go = os.environ["OPTML_TEST_GO_FILE"]
 for _ in range(600):
     if os.path.exists(go):
         print("got go", flush=True)
@@ -166,9 +166,9 @@ class SdkSession(unittest.TestCase):
         self.assertTrue(os.path.exists(est.model_data[len("file://"):]))
 
     def test_log_lines_are_printed_while_the_job_runs(self):
-        est, _ = self.estimator(WAIT_FOR_GO)
+        go = os.path.join(self.dirs.root, job_name("go"))
+        est, _ = self.estimator(WAIT_FOR_GO, environment={"OPTML_TEST_GO_FILE": go})
         data = self.data()
-        go = os.path.join(data, "..", "go")
 
         class Watch(io.StringIO):
             def write(self, s):
