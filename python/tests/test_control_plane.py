@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
+import threading
 import unittest
 from unittest import mock
 
@@ -41,8 +41,11 @@ class FindControlPlane(unittest.TestCase):
         self.dirs.close()
 
     def lease(self, record):
-        with open(os.path.join(self.home, "control-plane.json"), "w", encoding="utf-8") as f:
+        """Written as the CLI writes it: whole, by a rename."""
+        tmp = os.path.join(self.home, "control-plane.json.tmp")
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(record if isinstance(record, str) else json.dumps(record))
+        os.replace(tmp, os.path.join(self.home, "control-plane.json"))
 
     def test_optml_endpoint_comes_first(self):
         self.lease({"pid": os.getpid(), "endpoint": "http://127.0.0.1:1111", "by": "optml serve"})
@@ -66,10 +69,21 @@ class FindControlPlane(unittest.TestCase):
         self.assertEqual(find_control_plane({"OPTML_HOME": self.home}), optml_sagemaker.ControlPlane(DEFAULT_ENDPOINT, "default"))
         self.lease({"pid": dead_pid(), "endpoint": "http://127.0.0.1:1111"})
         self.assertEqual(find_control_plane({"OPTML_HOME": self.home}).endpoint, DEFAULT_ENDPOINT)
-        self.lease({"pid": os.getpid(), "endpoint": None, "by": "optml train"})
-        self.assertEqual(find_control_plane({"OPTML_HOME": self.home}).endpoint, DEFAULT_ENDPOINT)
         self.lease("{not json")
         self.assertEqual(find_control_plane({"OPTML_HOME": self.home}).endpoint, DEFAULT_ENDPOINT)
+
+
+    def test_a_starting_holder_is_waited_for_then_named(self):
+        self.lease({"pid": os.getpid(), "endpoint": None, "by": "optml train"})
+        publish = threading.Timer(0.3, self.lease, [{"pid": os.getpid(), "endpoint": "http://127.0.0.1:6666", "by": "optml train"}])
+        publish.start()
+        try:
+            self.assertEqual(find_control_plane({"OPTML_HOME": self.home}, wait_seconds=30).endpoint, "http://127.0.0.1:6666")
+        finally:
+            publish.join()
+        self.lease({"pid": os.getpid(), "endpoint": None, "by": "optml train"})
+        with self.assertRaisesRegex(RuntimeError, f"process {os.getpid()} \\(optml train\\) holds .* has not started listening"):
+            find_control_plane({"OPTML_HOME": self.home}, wait_seconds=0.2)
 
 
 class BotoSession(unittest.TestCase):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Tuple
 
 import boto3
 import botocore.config
@@ -27,6 +28,8 @@ OPTML_SERVICES = ("sagemaker", "logs", "cloudwatch")
 #: Keys that sign requests when the standard chain finds none: a control plane started without
 #: ``--auth`` accepts any.
 PLACEHOLDER_KEYS = ("optml", "optml")
+#: How long a control plane that is starting is waited for (the CLI's wait).
+STARTING_WAIT_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -50,32 +53,46 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _leased_endpoint(lease_file: str) -> Optional[str]:
-    """The endpoint a live holder published in the lease file, or None."""
+def _read_lease(lease_file: str) -> Optional[Tuple[int, Optional[str], str]]:
+    """(pid, endpoint or None while starting, holder) of a live holder, or None."""
     try:
         with open(lease_file, encoding="utf-8") as f:
             record = json.load(f)
     except (OSError, ValueError):
         return None
-    if not isinstance(record, dict):
+    if not isinstance(record, dict) or not isinstance(record.get("pid"), int) or not _alive(record["pid"]):
         return None
-    pid, endpoint = record.get("pid"), record.get("endpoint")
-    if not isinstance(pid, int) or not isinstance(endpoint, str) or not endpoint:
-        return None
-    return endpoint if _alive(pid) else None
+    endpoint = record.get("endpoint")
+    return record["pid"], endpoint if isinstance(endpoint, str) and endpoint else None, str(record.get("by", "optml"))
 
 
-def find_control_plane(env: Optional[Mapping[str, str]] = None, home: Optional[str] = None) -> ControlPlane:
-    """The control plane the optml CLI would talk to, from ``env`` (default: ``os.environ``)."""
+def find_control_plane(
+    env: Optional[Mapping[str, str]] = None, home: Optional[str] = None, wait_seconds: float = STARTING_WAIT_SECONDS
+) -> ControlPlane:
+    """The control plane the optml CLI would talk to, from ``env`` (default: ``os.environ``).
+
+    A holder that is still starting (its lease has no endpoint yet) is waited for up to
+    ``wait_seconds``, as the CLI waits; then a RuntimeError says so.
+    """
     env = os.environ if env is None else env
     explicit = env.get("OPTML_ENDPOINT")
     if explicit:
         return ControlPlane(explicit.rstrip("/"), "OPTML_ENDPOINT")
     lease_file = os.path.join(home or default_home(env), LEASE_FILE)
-    leased = _leased_endpoint(lease_file)
-    if leased:
-        return ControlPlane(leased.rstrip("/"), lease_file)
-    return ControlPlane(DEFAULT_ENDPOINT, "default")
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        lease = _read_lease(lease_file)
+        if lease is None:
+            return ControlPlane(DEFAULT_ENDPOINT, "default")
+        pid, endpoint, by = lease
+        if endpoint:
+            return ControlPlane(endpoint.rstrip("/"), lease_file)
+        if time.monotonic() >= deadline:
+            raise RuntimeError(
+                f"the optml control plane of process {pid} ({by}) holds {os.path.dirname(lease_file)} but has not "
+                "started listening; wait for it, or stop that process"
+            )
+        time.sleep(0.05)
 
 
 class OptmlBotoSession(boto3.session.Session):
