@@ -238,5 +238,20 @@ class SdkSessionWithS3(unittest.TestCase):
             self.assertEqual(tar.extractfile("model.txt").read(), b"rows=2")
 
 
+@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+class StatusMarks(unittest.TestCase):
+    """The wait of processing and tuning jobs (whose APIs the control plane does not serve yet)."""
+
+    def test_the_wait_ends_on_the_first_final_status_with_the_sdks_marks_at_most_one_a_second(self):
+        from optml_sagemaker.session import _wait_marking
+
+        answers = iter([{"S": "InProgress"}] * 5 + [{"S": "Failed", "FailureReason": "r"}])
+        printed = io.StringIO()
+        with contextlib.redirect_stdout(printed):
+            desc = _wait_marking(lambda: next(answers), "S", ("InProgress", "Stopping"), 0.01)
+        self.assertEqual(desc, {"S": "Failed", "FailureReason": "r"})
+        self.assertEqual(printed.getvalue(), ".*\n")
+
+
 if __name__ == "__main__":
     unittest.main()

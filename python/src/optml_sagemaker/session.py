@@ -26,7 +26,7 @@ from .tailing import (
 
 #: The account in the ARNs optml makes.
 OPTML_ACCOUNT = "000000000000"
-#: A progress dot at most this often while a job has written nothing yet.
+#: A progress mark (dot) at most this often while a job has written nothing yet.
 DOT_SECONDS = 1.0
 
 
@@ -151,7 +151,8 @@ class Session(sagemaker.Session):
 
     def wait_for_processing_job(self, job, poll=5):
         """Wait for a processing job to end, polling at most 0.1 s apart."""
-        desc = wait_until(lambda: sdk_session._processing_job_status(self.sagemaker_client, job), poll)
+        describe = lambda: self.sagemaker_client.describe_processing_job(ProcessingJobName=job)  # noqa: E731
+        desc = _wait_marking(describe, "ProcessingJobStatus", ("InProgress", "Stopping", "Starting"), poll)
         sdk_session._check_job_status(job, desc, "ProcessingJobStatus")
         return desc
 
@@ -163,9 +164,32 @@ class Session(sagemaker.Session):
 
     def wait_for_tuning_job(self, job, poll=5):
         """Wait for a hyperparameter tuning job to end, polling at most 0.1 s apart."""
-        desc = wait_until(lambda: sdk_session._tuning_job_status(self.sagemaker_client, job), poll)
+        describe = lambda: self.sagemaker_client.describe_hyper_parameter_tuning_job(HyperParameterTuningJobName=job)  # noqa: E731
+        desc = _wait_marking(describe, "HyperParameterTuningJobStatus", ("InProgress", "Stopping"), poll)
         sdk_session._check_job_status(job, desc, "HyperParameterTuningJobStatus")
         return desc
+
+
+#: The SDK's one-character marks of a job's status while it waits for processing and tuning jobs.
+STATUS_MARKS = {"Completed": "!", "InProgress": ".", "Failed": "*", "Stopped": "s", "Stopping": "_"}
+
+
+def _wait_marking(describe, status_key, in_progress, poll):
+    """Describe until the status leaves ``in_progress``, printing the SDK's status marks (at most
+    one a second while it waits, however fast it polls); the last description."""
+    out = _Output()
+
+    def done():
+        desc = describe()
+        status = desc[status_key]
+        if status in in_progress:
+            out.mark(STATUS_MARKS.get(status, "?"))
+            return None
+        out.partial(STATUS_MARKS.get(status, "?"))
+        out.end_line()
+        return desc
+
+    return wait_until(done, poll)
 
 
 def _send_telemetry_unless_optml(status, feature_list, session, *args, **kwargs):
@@ -229,7 +253,7 @@ def _follow(session: Session, kind: str, job_name: str, wait: bool, poll: float,
                 out.end_line()
                 color_wrap(index, event["message"])
         else:
-            out.dot()
+            out.mark()
         if kind == "Training":
             if sdk_session.secondary_training_status_changed(description, last_description):
                 out.end_line()
@@ -261,17 +285,18 @@ class _Output:
 
     def __init__(self):
         self.open = False
-        self.last_dot = 0.0
+        self.last_mark = 0.0
 
     def partial(self, text: str) -> None:
         print(text, end="")
         sys.stdout.flush()
         self.open = True
 
-    def dot(self) -> None:
-        if time.monotonic() - self.last_dot >= DOT_SECONDS:
-            self.last_dot = time.monotonic()
-            self.partial(".")
+    def mark(self, text: str = ".") -> None:
+        """A progress mark, at most one every DOT_SECONDS."""
+        if time.monotonic() - self.last_mark >= DOT_SECONDS:
+            self.last_mark = time.monotonic()
+            self.partial(text)
 
     def end_line(self) -> None:
         if self.open:
