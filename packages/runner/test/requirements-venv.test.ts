@@ -84,6 +84,17 @@ describe("requirements.txt in a virtual environment (OPTML_VENVS)", () => {
     expect({ entries: readdirSync(venvs).sort(), inode: statSync(dir).ino, mtime: statSync(join(dir, "optml-venv.json")).mtimeMs }).toEqual(before);
   }, 120_000);
 
+  it("two jobs building the same environment at once both run, and one environment is kept", async () => {
+    const race = join(root, "race");
+    const exits = await Promise.all([job("train.py", code), job("train.py", code)].map((j) => j.run({ ...pipEnv, OPTML_VENVS: race })));
+    expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    const entries = readdirSync(race);
+    expect(entries).toHaveLength(2);
+    const link = entries.find((n) => lstatSync(join(race, n)).isSymbolicLink())!;
+    const dir = join(race, readlinkSync(join(race, link)));
+    for (const e of exits) expect(e.stdout).toContain(`prefix ${dir}\nvalue from the venv\n`);
+  }, 120_000);
+
   it("installs a setup.py package for the job alone, beside the shared environment", async () => {
     const j = job("train.py", {
       "setup.py": "raise SystemExit('not used: pyproject.toml names the build backend')\n",
