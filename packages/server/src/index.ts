@@ -6,3 +6,4 @@ export type { Executor, HostHandle } from "./executors/types.js";
 export { ProcessExecutor } from "./executors/process/index.js";
 export { cacheInfo, clearCache, cacheDirOf, DEFAULT_CACHE_LIMIT_BYTES, type CacheInfo } from "./data/cache.js";
 export type { DataOptions } from "./data/context.js";
+export { choosePython, resolvePython, type JobPython, type PythonChoice } from "./jobs/python.js";

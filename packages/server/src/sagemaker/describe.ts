@@ -41,5 +41,6 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
     response.FinalMetricDataList = finalMetrics.slice(0, 40).map((m) => ({ MetricName: m.name, Value: m.value, Timestamp: date(m.timestamp) }));
   }
   if (job.warnings.length) response.OptmlWarnings = [...job.warnings];
+  if (job.python !== null) response.OptmlPython = { Path: job.python.path, Version: job.python.version };
   return response;
 }

@@ -67,6 +67,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // The Python a job's hosts run ({"path", "version"} as JSON), chosen when it is created.
+    version: 2,
+    sql: "ALTER TABLE jobs ADD COLUMN python TEXT;",
+  },
 ];
 
 export function migrate(db: Database.Database): void {
