@@ -13,7 +13,14 @@ import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
 import type { JobRequest } from "./job-request.js";
 
-export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata">;
+/** Members optml adds to DescribeTrainingJob (top level, prefixed Optml), which the SDK does not know. */
+export interface OptmlExtensions {
+  /** The Python the job's hosts run. */
+  readonly OptmlPython?: { readonly Path: string; readonly Version: string };
+  readonly OptmlWarnings?: readonly string[];
+}
+
+export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & OptmlExtensions;
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 
@@ -59,6 +66,7 @@ async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Cli
     requestHandler: { connectionTimeout: 5_000 },
   };
   const sagemaker = new SageMakerClient(config);
+  keepOptmlExtensions(sagemaker);
   let logs: Promise<CloudWatchLogsClient> | undefined;
   let made: CloudWatchLogsClient | undefined;
   return {
@@ -73,6 +81,47 @@ async function sdkClients(endpoint: string, env: NodeJS.ProcessEnv): Promise<Cli
       made?.destroy();
     },
   };
+}
+
+interface RawResponse {
+  body?: AsyncIterable<Uint8Array> | Uint8Array;
+}
+type Middleware = (next: (args: unknown) => Promise<{ response: unknown; output?: unknown }>, context: Record<string, unknown>) => (args: unknown) => Promise<{ response: unknown; output?: unknown }>;
+
+/**
+ * DescribeTrainingJob's Optml* members into the SDK's output: read off the raw body before the
+ * SDK's deserializer (which drops members its model lacks), put back once it has made the output.
+ */
+function keepOptmlExtensions(client: SageMakerClient): void {
+  const stack = client.middlewareStack as unknown as { add(m: Middleware, o: { step: string; name: string; priority?: string }): void };
+  const KEY = "optmlExtensions";
+  stack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const response = result.response as RawResponse;
+      if (context.commandName !== "DescribeTrainingJobCommand" || response.body === undefined || response.body instanceof Uint8Array) return result;
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of response.body) chunks.push(chunk);
+      const bytes = new Uint8Array(Buffer.concat(chunks));
+      response.body = bytes;
+      try {
+        const parsed = JSON.parse(Buffer.from(bytes).toString("utf8")) as Record<string, unknown>;
+        context[KEY] = Object.fromEntries(Object.entries(parsed).filter(([k]) => k.startsWith("Optml")));
+      } catch {
+        // not JSON: the deserializer says so
+      }
+      return result;
+    },
+    { step: "deserialize", name: "optmlReadExtensions", priority: "low" },
+  );
+  stack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      if (context[KEY] !== undefined && typeof result.output === "object" && result.output !== null) Object.assign(result.output, context[KEY]);
+      return result;
+    },
+    { step: "initialize", name: "optmlKeepExtensions" },
+  );
 }
 
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND", "EAI_AGAIN", "ECONNABORTED"]);

@@ -87,7 +87,7 @@ describe("the job's Python", () => {
 
   it("refuses a job whose Python does not exist, is not executable or is no Python, naming it", async () => {
     const cases: [string, RegExp][] = [
-      ["/nonexistent/bin/python", /OPTML_PYTHON \/nonexistent\/bin\/python \(the job's Environment OPTML_PYTHON\) does not exist: set OPTML_PYTHON/],
+      ["/nonexistent/bin/python", /\/nonexistent\/bin\/python \(the job's Environment OPTML_PYTHON\) does not exist: set OPTML_PYTHON/],
       [join(h.root, "home"), /is not an executable file/],
       ["/bin/false", /\/bin\/false \(the job's Environment OPTML_PYTHON\) does not run as Python/],
       ["venv/bin/python", /is a relative path: give an absolute path or a command name on PATH/],

@@ -35,6 +35,7 @@ export function describeText(s: Style, job: TrainingJob): string {
   const rc = job.ResourceConfig;
   if (rc) field("Resources", `${rc.InstanceCount ?? "?"} x ${rc.InstanceType ?? "?"}`);
   field("Image", job.AlgorithmSpecification?.TrainingImage ?? job.AlgorithmSpecification?.AlgorithmName);
+  if (job.OptmlPython) field("Python", `${job.OptmlPython.Path} ${job.OptmlPython.Version}`);
   const hps = job.HyperParameters ?? {};
   field("Program", hps.sagemaker_program !== undefined ? decoded(hps.sagemaker_program) : undefined);
   field("Code", hps.sagemaker_submit_directory !== undefined ? shownLocation(decoded(hps.sagemaker_submit_directory)) : undefined);

@@ -52,23 +52,30 @@ async function onPath(name: string, path: string | undefined): Promise<string | 
  * The interpreter for a choice, or a problem that names it and says what to do. `path` is the PATH
  * a command name is looked up on (the control plane's; the CLI's for `optml run`).
  */
-export async function resolvePython(choice: PythonChoice, path: string | undefined): Promise<JobPython | { readonly problem: string }> {
+export async function resolvePython(
+  choice: PythonChoice,
+  path: string | undefined,
+  words: { readonly pathOwner: string; readonly fix: string } = {
+    pathOwner: "the control plane",
+    fix: "set OPTML_PYTHON (in the job's Environment, or optml serve --python) to a Python interpreter on this machine",
+  },
+): Promise<JobPython | { readonly problem: string }> {
   const { requested, source } = choice;
-  const fix = "set OPTML_PYTHON (in the job's Environment, or optml serve --python) to a Python interpreter on this machine";
+  const { fix } = words;
   const named = !requested.includes("/");
   let file: string;
   if (named) {
     const found = await onPath(requested, path);
-    if (found === undefined) return { problem: `${requested} (${source}) is not found on the PATH of the control plane (${path ?? ""}): ${fix}` };
+    if (found === undefined) return { problem: `${requested} (${source}) is not found on the PATH of ${words.pathOwner} (${path ?? ""}): ${fix}` };
     file = found;
   } else if (!isAbsolute(requested)) {
-    return { problem: `OPTML_PYTHON ${requested} (${source}) is a relative path: give an absolute path or a command name on PATH` };
+    return { problem: `${requested} (${source}) is a relative path: give an absolute path or a command name on PATH` };
   } else {
     file = requested;
     const info = await stat(file).catch(() => undefined);
-    if (info === undefined) return { problem: `OPTML_PYTHON ${file} (${source}) does not exist: ${fix}` };
+    if (info === undefined) return { problem: `${file} (${source}) does not exist: ${fix}` };
     if (!info.isFile() || !(await access(file, constants.X_OK).then(() => true, () => false))) {
-      return { problem: `OPTML_PYTHON ${file} (${source}) is not an executable file: ${fix}` };
+      return { problem: `${file} (${source}) is not an executable file: ${fix}` };
     }
   }
   try {
