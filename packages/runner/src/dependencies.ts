@@ -34,6 +34,8 @@ export interface InstallStep {
   readonly args: readonly string[];
   /** What pip installs, for the failure message ("requirements.txt", "the package in the code dir"). */
   readonly pip?: string;
+  /** What the failure file's ErrorMessage says for this step, from the end of its stderr. */
+  readonly failureMessage?: (stderr: string) => string;
 }
 
 export interface InstallTools {

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { planInstalls, readDependencyFacts, type InstallStep } from "./dependencies.js";
-import { processFailureReport } from "./failure.js";
+import { processFailureReport, stoppedReport } from "./failure.js";
 import { launch, type LaunchOptions } from "./launch.js";
 import type { Log } from "./log.js";
 import type { ByteSink } from "./output-stream.js";
@@ -19,7 +19,6 @@ import { requirementsVenv } from "./requirements-venv.js";
 import type { TrainingOutcome } from "./run.js";
 import type { RunnerSettings } from "./settings.js";
 import { commandLine } from "./shell-quote.js";
-import { stoppedReport } from "./failure.js";
 
 const run = promisify(execFile);
 
@@ -100,7 +99,7 @@ async function runInstallStep(step: InstallStep, c: InstallContext): Promise<Tra
   if (result.stopped) return { status: "Stopped", signal: result.stopped.signal, report: stoppedReport({ signal: result.stopped.signal }) };
   if (result.exitCode === 0) return undefined;
   const { exitCode, signal, stderrTail: stderr } = result;
-  const message = step.pip === undefined ? undefined : pipFailureMessage([...notes, stderr].join("\n"), step.pip);
+  const message = step.pip !== undefined ? pipFailureMessage([...notes, stderr].join("\n"), step.pip) : step.failureMessage?.(stderr);
   if (message !== undefined) c.log(message);
   return {
     status: "Failed",

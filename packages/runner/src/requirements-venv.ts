@@ -22,6 +22,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { ProcessEnv } from "@optml/contract";
 import { pipInstallRequirements, type InstallStep } from "./dependencies.js";
+import { errorMessageFromStderr } from "./failure.js";
 import type { Log } from "./log.js";
 import type { PythonFacts } from "./python-interpreter.js";
 
@@ -87,7 +88,14 @@ export async function requirementsVenv<F>(input: RequirementsVenvInput<F>): Prom
   log(`python environment: creating ${dir} (${what}; with the packages of ${python.path} ${python.version}; later jobs with the same requirements.txt and python reuse it)`);
   let published = false;
   try {
-    let failed = await input.runStep({ errorClass: "InstallRequirementsError", command: python.path, args: ["-m", "venv", "--system-site-packages", dir] });
+    let failed = await input.runStep({
+      errorClass: "InstallRequirementsError",
+      command: python.path,
+      args: ["-m", "venv", "--system-site-packages", dir],
+      failureMessage: (stderr) =>
+        `could not create a virtual environment for requirements.txt with ${python.path} ${python.version}` +
+        `${stderr.trim() ? `: ${errorMessageFromStderr(stderr)}` : ""} (on Debian/Ubuntu the python3-venv package provides venv; or set OPTML_PYTHON to another Python)`,
+    });
     if (failed === undefined) {
       await seeInterpreterPackages(dir, python, input.env);
       if (requirements !== undefined) failed = await input.runStep(pipInstallRequirements(join(dir, "bin", "python"), input.env));

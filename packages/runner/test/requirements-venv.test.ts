@@ -155,6 +155,24 @@ describe("requirements.txt in a virtual environment (OPTML_VENVS)", () => {
   }, 120_000);
 });
 
+describe("a Python that cannot make virtual environments", () => {
+  it("fails the job saying so, and what to do", async () => {
+    // A Python whose venv module is missing, as Debian's without python3-venv.
+    const python = join(root, "python-without-venv");
+    writeFileSync(python, '#!/bin/sh\nif [ "$1" = -m ] && [ "$2" = venv ]; then echo "No module named venv" >&2; exit 1; fi\nexec python3 "$@"\n', { mode: 0o755 });
+    const j = job("train.py", { "requirements.txt": "./localpkg\n", ...localPythonPackage("localpkg", "optml_venvpkg", "x"), "train.py": "open('ran', 'w')\n" });
+    const exit = await j.run({ ...pipEnv, OPTML_PYTHON: python, OPTML_VENVS: join(root, "no-venv") });
+    expect(exit.code).toBe(1);
+    expect(j.read("code/ran")).toBeUndefined();
+    expect(j.failure).toMatch(
+      new RegExp(
+        `^InstallRequirementsError:\\nExitCode 1\\nErrorMessage "\\ncould not create a virtual environment for requirements\\.txt with ${python} 3\\.\\d+\\.\\d+: No module named venv \\(on Debian/Ubuntu the python3-venv package provides venv; or set OPTML_PYTHON to another Python\\)"\\nCommand "${python} -m venv --system-site-packages `,
+      ),
+    );
+    expect(readdirSync(join(root, "no-venv"))).toEqual([]);
+  }, 60_000);
+});
+
 /** A loopback port nobody listens on. */
 async function closedPort(): Promise<number> {
   const server = createServer();
