@@ -20,11 +20,15 @@ export interface PythonFacts {
   readonly prefix: string;
   /** Its own site-packages dirs when it is a virtual environment's Python; else empty (the system ones). */
   readonly venvSitePackages: readonly string[];
+  /** Whether it has pip (a virtual environment made from it then needs none of its own). */
+  readonly hasPip: boolean;
 }
 
 const PROBE = [
-  "import json, os, site, sys",
-  "print(json.dumps([sys.version.split()[0], os.path.realpath(sys.executable), sys.prefix, site.getsitepackages() if sys.prefix != sys.base_prefix else []]))",
+  "import importlib.util, json, os, site, sys",
+  "venv = sys.prefix != sys.base_prefix",
+  "pip = importlib.util.find_spec('pip') is not None",
+  "print(json.dumps([sys.version.split()[0], os.path.realpath(sys.executable), sys.prefix, site.getsitepackages() if venv else [], pip]))",
 ].join("\n");
 
 /** How long an interpreter may take to say its version. */
@@ -34,14 +38,14 @@ const PROBE_TIMEOUT_MS = 30_000;
 export async function probePython(path: string, env: Readonly<Record<string, string>>): Promise<PythonFacts> {
   try {
     const { stdout } = await run(path, ["-c", PROBE], { env, timeout: PROBE_TIMEOUT_MS, encoding: "utf8" });
-    let facts: [string, string, string, string[]];
+    let facts: [string, string, string, string[], boolean];
     try {
       facts = JSON.parse(stdout.trim().split("\n").pop() ?? "") as typeof facts;
     } catch {
       throw new Error(`it printed ${JSON.stringify(stdout)} when asked for its version`);
     }
-    const [version, realPath, prefix, venvSitePackages] = facts;
-    return { path, realPath, version, prefix, venvSitePackages };
+    const [version, realPath, prefix, venvSitePackages, hasPip] = facts;
+    return { path, realPath, version, prefix, venvSitePackages, hasPip };
   } catch (e) {
     const err = e as NodeJS.ErrnoException & { stderr?: string };
     const cause = err.code === "ENOENT" ? "no such file" : err.stderr?.trim() || err.message;
