@@ -190,7 +190,14 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
     await waitForHosts(te.hosts, { timeoutSeconds: settings.hostWaitSeconds, log, signal: stop.abortSignal });
   }
 
-  const interpreters = { python: installed.python, node: settings.node, get typescriptLoader() { return settings.typescriptLoader; } };
+  const interpreters = {
+    python: installed.python,
+    node: settings.node,
+    // Looked up on first use, as settings does: only TypeScript entry points need it.
+    get typescriptLoader() {
+      return settings.typescriptLoader;
+    },
+  };
   const plan = await prepareProgram({ trainingEnvironment: te, cmdArgs: contract.cmdArgs, codeDir: paths.code, interpreters });
   if (plan.command === installed.python) await python();
   const argv = planArgv(plan);

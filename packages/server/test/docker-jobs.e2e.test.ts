@@ -69,6 +69,14 @@ describe.skipIf(unavailable !== undefined)(`image jobs through the API${unavaila
     expect(lines).toContain("hostname algo-1");
     expect(lines).toContain("done on algo-1");
     expect(existsSync(join(out, "image-ok/output/model.tar.gz"))).toBe(true);
+    // The image's own Python runs: the control plane chooses none for it, and describes none.
+    expect(lines).toContain("optml python [] venvs []");
+    const wire = await fetch(h.server.endpoint, {
+      method: "POST",
+      headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "SageMaker.DescribeTrainingJob" },
+      body: JSON.stringify({ TrainingJobName: "image-ok" }),
+    });
+    expect(((await wire.json()) as Record<string, unknown>).OptmlPython).toBeUndefined();
   });
 
   it("a failing image fails the job with its output/failure", async () => {
