@@ -3,10 +3,11 @@
  * when its bin is first on PATH), whether the job runs on an embedded control plane or on an
  * `optml serve` started with another PATH; `optml describe` shows it.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { localPythonPackage } from "../../runner/test/python-package.js";
 import { optml, startOptml, tempDir, tree } from "./run-optml.js";
 
 const root = tempDir("optml-cli-python-");
@@ -54,6 +55,30 @@ describe("the job's Python with a virtual environment active", () => {
     } finally {
       serve.child.kill("SIGTERM");
       await serve.exited;
+    }
+  });
+
+  it("installs requirements.txt into a virtual environment under OPTML_HOME, reused by the next run, not into that python", () => {
+    const home = join(root, "requirements-home");
+    const code = tree(join(root, "with-requirements"), {
+      "requirements.txt": "./localpkg\n",
+      ...localPythonPackage("localpkg", "optml_clipkg", "installed"),
+      "train.py": "import sys, optml_clipkg\nprint('prefix', sys.prefix)\nprint('value', optml_clipkg.VALUE)\n",
+    });
+    const env = { OPTML_HOME: home, ...activated, PIP_CONFIG_FILE: "/dev/null", PIP_NO_INDEX: "1", PIP_DISABLE_PIP_VERSION_CHECK: "1" };
+    const first = optml(["run", "--", "python", "train.py"], env, code);
+    expect(first.code).toBe(0);
+    const prefix = /\[algo-1\] prefix (.+)\n/.exec(first.stdout)![1]!;
+    expect(prefix.startsWith(join(home, "venvs") + "/")).toBe(true);
+    expect(first.stdout).toContain("[algo-1] value installed\n");
+    expect(first.stdout).toContain(`python environment: creating ${prefix} (requirements.txt sha256 `);
+    const second = optml(["run", "--", "python", "train.py"], env, code);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain(`python environment: reusing ${prefix} `);
+    expect(second.stdout).toContain(`[algo-1] prefix ${prefix}\n`);
+    // Neither the active environment's python nor the machine's has the package.
+    for (const python of [join(venv, "bin", "python"), "python3"]) {
+      expect(spawnSync(python, ["-c", "import optml_clipkg"]).status).not.toBe(0);
     }
   });
 
