@@ -18,7 +18,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { ProcessEnv } from "@optml/contract";
@@ -137,9 +137,7 @@ async function seeInterpreterPackages(dir: string, python: PythonFacts, env: Pro
   if (python.venvSitePackages.length === 0) return;
   const clean = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   const { stdout } = await run(join(dir, "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], { env: clean, encoding: "utf8" });
-  const sitePackages = stdout.trim();
-  const existing = await readFile(join(sitePackages, PTH), "utf8").catch(() => "");
-  await writeFile(join(sitePackages, PTH), existing + python.venvSitePackages.map((p) => `${p}\n`).join(""));
+  await writeFile(join(stdout.trim(), PTH), python.venvSitePackages.map((p) => `${p}\n`).join(""));
 }
 
 /** Lists the site-packages of the virtual environment whose Python made this one. */
