@@ -5,11 +5,12 @@
  * stays importable and is not installed again; and `--without-pip` when the interpreter has pip,
  * which then installs into the environment (run by the environment's Python, pip installs into it).
  *
- * `<venvs>/<key>` is a link to the environment's dir `<venvs>/<key>.<random>`. A job that finds
+ * `<venvs>/<key>` is a link to the environment's dir `<venvs>/<key>.<pid>-<random>`. A job that finds
  * the link uses the environment; one that does not builds a new one in a dir of its own and
  * publishes it by creating the link, which only one job can do: a job that loses the race drops
  * what it built and uses the winner's. A failed or stopped build removes its dir, so nothing
- * half-built is ever used. (The environment is built where it stays, not renamed into place:
+ * half-built is ever used; the dir of a runner killed mid-build goes with the next build of the
+ * same environment (its pid, in the dir's name, is no process's any more). (The environment is built where it stays, not renamed into place:
  * a virtual environment is not relocatable, its console scripts name its path.)
  *
  * When the interpreter is itself a virtual environment's Python (a user's active venv), a `.pth`
@@ -18,7 +19,7 @@
  */
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, realpath, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import type { ProcessEnv } from "@optml/contract";
@@ -73,6 +74,29 @@ async function builtVenv(link: string): Promise<string | undefined> {
 
 /** Written last: a dir without it is not a finished environment. */
 const MANIFEST = "optml-venv.json";
+/**
+ * Remove the dirs of builds of `key` whose runner is gone (killed mid-build): unfinished, and no
+ * process has the pid in their name (`<key>.<pid>-<random>`). Builds in progress and finished
+ * environments stay.
+ */
+async function removeAbandonedBuilds(venvsDir: string, key: string): Promise<void> {
+  for (const name of await readdir(venvsDir)) {
+    const pid = name.startsWith(`${key}.`) ? /^(\d+)-[^.]+$/.exec(name.slice(key.length + 1))?.[1] : undefined;
+    if (pid === undefined || processExists(Number(pid))) continue;
+    const dir = join(venvsDir, name);
+    if (await stat(join(dir, MANIFEST)).then(() => true, () => false)) continue;
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
 
 export async function requirementsVenv<F>(input: RequirementsVenvInput<F>): Promise<RequirementsVenv<F>> {
   const { python, venvsDir, requirements, log } = input;
@@ -85,7 +109,9 @@ export async function requirementsVenv<F>(input: RequirementsVenvInput<F>): Prom
     return { dir: found, python: join(found, "bin", "python"), created: false };
   }
   await mkdir(venvsDir, { recursive: true });
-  const dir = await mkdtemp(join(venvsDir, `${key}.`));
+  await removeAbandonedBuilds(venvsDir, key);
+  // The builder's pid is in the name from the start, so that an abandoned build is known as such.
+  const dir = await mkdtemp(join(venvsDir, `${key}.${process.pid}-`));
   log(`python environment: creating ${dir} (${what}; with the packages of ${python.path} ${python.version}; later jobs with the same requirements.txt and python reuse it)`);
   let published = false;
   try {

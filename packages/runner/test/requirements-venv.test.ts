@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -152,6 +152,30 @@ describe("requirements.txt in a virtual environment (OPTML_VENVS)", () => {
     expect(exit.stdout.concat(exit.stderr).match(/WARNING: Retrying/g)?.length ?? 0).toBeLessThanOrEqual(1);
     expect(published()).toEqual(links);
     expect(readdirSync(venvs).filter((n) => !links.includes(n) && !links.some((l) => readlinkSync(join(venvs, l)) === n))).toEqual([]);
+  }, 120_000);
+});
+
+describe("a build whose runner was killed", () => {
+  it("is removed by the next job that builds the same environment", async () => {
+    const dir = join(root, "abandoned");
+    const requirements = { "requirements.txt": "optml-hangpkg==1.0\n", "train.py": "" };
+    // An index that accepts connections and never answers: pip waits on it while the runner is killed.
+    const sockets = new Set<Socket>();
+    const hanging = createServer((s) => sockets.add(s));
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const hangingUrl = `http://127.0.0.1:${(hanging.address() as { port: number }).port}/simple`;
+    const a = job("train.py", requirements).start({ ...pipEnv, OPTML_VENVS: dir, PIP_NO_INDEX: undefined, PIP_INDEX_URL: hangingUrl, PIP_TIMEOUT: "60" });
+    await a.waitFor(/installing dependencies: \S+ -m pip install/);
+    a.child.kill("SIGKILL");
+    const exited = await a.exit;
+    const abandoned = /python environment: creating (\S+) /.exec(exited.stderr)![1]!;
+    for (const s of sockets) s.destroy();
+    hanging.close();
+    expect(readdirSync(dir)).toContain(abandoned.slice(dir.length + 1));
+
+    const b = await job("train.py", requirements).run({ ...pipEnv, OPTML_VENVS: dir, PIP_NO_INDEX: undefined, PIP_INDEX_URL: `http://127.0.0.1:${await closedPort()}/simple` });
+    expect(b.code).toBe(1);
+    expect(readdirSync(dir)).toEqual([]);
   }, 120_000);
 });
 
