@@ -1,5 +1,6 @@
 /**
- * optml's extension members of DescribeTrainingJob (`OptmlExecutor`, `OptmlWarnings`): the AWS SDK
+ * optml's extension members of DescribeTrainingJob (top level, prefixed `Optml`: `OptmlExecutor`,
+ * `OptmlPython`, `OptmlWarnings`): the AWS SDK
  * drops the members its model does not know, so two middlewares keep them. One, just inside the
  * SDK's deserializer, reads them from the raw response body (and hands the SDK the same bytes);
  * the other, outermost, adds them to the command's output.
@@ -10,11 +11,12 @@ import type { SageMakerClient } from "@aws-sdk/client-sagemaker";
 export interface OptmlMembers {
   /** What ran the job: "local processes", "Docker image X", ... (once its hosts were launched). */
   readonly OptmlExecutor?: { readonly Name: string; readonly Description: string };
+  /** The Python the job's hosts run (process and netns jobs). */
+  readonly OptmlPython?: { readonly Path: string; readonly Version: string };
   /** What the job could not have as asked, and what it did without. */
   readonly OptmlWarnings?: readonly string[];
 }
 
-const MEMBERS = ["OptmlExecutor", "OptmlWarnings"] as const;
 const CONTEXT_KEY = "optmlMembers";
 
 type Context = Record<string, unknown> & { commandName?: string };
@@ -35,7 +37,7 @@ export function keepOptmlMembers(client: SageMakerClient): void {
         const members: Record<string, unknown> = {};
         try {
           const body = JSON.parse(bytes.toString("utf8")) as Record<string, unknown>;
-          for (const name of MEMBERS) if (body[name] !== undefined) members[name] = body[name];
+          for (const [name, value] of Object.entries(body)) if (name.startsWith("Optml")) members[name] = value;
         } catch {
           // Not JSON: the SDK's deserializer says what is wrong with it.
         }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SAGEMAKER_MODEL } from "@optml/server";
 import { pythonView, validateParameters } from "./param-validation.js";
-import { argsAsHyperparameters, buildRunRequest, codeWithout, planProgram } from "./run-request.js";
+import { argsAsHyperparameters, buildRunRequest, codeWithout, planProgram, withJobPython } from "./run-request.js";
 
 const root = mkdtempSync(join(tmpdir(), "optml-run-request-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -18,16 +18,18 @@ describe("planProgram", () => {
   it("takes the script after its interpreter", () => {
     expect(planProgram("python", ["src/train.py", "--epochs", "3"], project)).toEqual({
       script: join(project, "src/train.py"),
-      environment: {},
+      python: { requested: "python", typed: true },
       args: ["--epochs", "3"],
     });
     expect(planProgram("npx", ["tsx", "train.ts"], project).script).toBe(join(project, "train.ts"));
     expect(planProgram("train.ts", [], project).script).toBe(join(project, "train.ts"));
   });
 
-  it("keeps a Python other than the runner's default", () => {
-    expect(planProgram("python3.12", ["src/train.py"], project).environment).toEqual({ OPTML_PYTHON: "python3.12" });
-    expect(planProgram(".venv/bin/python", ["src/train.py"], project).environment).toEqual({ OPTML_PYTHON: join(project, ".venv/bin/python") });
+  it("asks for the typed Python, else python3 for a .py script, and none for other programs", () => {
+    expect(planProgram("python3.12", ["src/train.py"], project).python).toEqual({ requested: "python3.12", typed: true });
+    expect(planProgram(".venv/bin/python", ["src/train.py"], project).python).toEqual({ requested: join(project, ".venv/bin/python"), typed: true });
+    expect(planProgram("src/train.py", [], project).python).toEqual({ requested: "python3", typed: false });
+    expect(planProgram("node", ["train.ts"], project).python).toBeUndefined();
   });
 
   it("says what is wrong with PROGRAM", () => {
@@ -100,6 +102,29 @@ describe("buildRunRequest", () => {
     expect(() => buildRunRequest({ program: "train.ts", args: [], cwd: project, channels: [["train", "missing"]] })).toThrow(
       `--channel train=missing: ${project}/missing does not exist`,
     );
+  });
+});
+
+describe("withJobPython", () => {
+  const bin = join(root, "bin");
+  mkdirSync(bin, { recursive: true });
+  // A stand-in for an interpreter on this shell's PATH: answers the version question as Python does.
+  writeFileSync(join(bin, "python"), `#!/bin/sh\nprintf '3.99.1\\n${bin}/python\\n'\n`, { mode: 0o755 });
+  const job = (program: string, args: string[], environment: [string, string][] = []) =>
+    buildRunRequest({ program, args, cwd: project, name: "n", environment });
+
+  it("puts the interpreter this shell resolves into the job's OPTML_PYTHON, --env winning", async () => {
+    expect((await withJobPython(job("python", ["src/train.py"]), bin)).Environment).toEqual({ OPTML_PYTHON: join(bin, "python") });
+    const own = await withJobPython(job("python", ["src/train.py"], [["OPTML_PYTHON", "/opt/py/bin/python"]]), bin);
+    expect(own.Environment).toEqual({ OPTML_PYTHON: "/opt/py/bin/python" });
+    expect((await withJobPython(job("train.ts", []), bin)).Environment).toBeUndefined();
+  });
+
+  it("refuses a typed interpreter this shell does not have, and leaves a bare .py script to the control plane", async () => {
+    await expect(withJobPython(job("python3.99", ["src/train.py"]), bin)).rejects.toThrow(
+      `python3.99 (the interpreter before the script) is not found on the PATH of this shell (${bin})`,
+    );
+    expect((await withJobPython(job("src/train.py", []), bin)).Environment).toBeUndefined();
   });
 });
 

@@ -10,7 +10,7 @@
 import { copyFileSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { RECORDED_ONLY_IMAGE } from "@optml/server";
+import { RECORDED_ONLY_IMAGE, resolvePython } from "@optml/server";
 import { usageError } from "./cli-error.js";
 import { channelEntry, generatedJobName, locationUri, type JobRequest } from "./job-request.js";
 
@@ -35,11 +35,19 @@ export interface RunInput {
   readonly now?: Date | undefined;
 }
 
+/** The Python a job runs, as `optml run` was asked for it. */
+export interface RequestedPython {
+  /** The interpreter typed before the script (a command name, or a path made absolute), else python3. */
+  readonly requested: string;
+  /** Whether it was typed (`python train.py`) rather than implied by a `.py` script. */
+  readonly typed: boolean;
+}
+
 export interface ProgramPlan {
   /** The script's absolute path. */
   readonly script: string;
-  /** Extra job environment for the interpreter (OPTML_PYTHON for a chosen Python). */
-  readonly environment: Record<string, string>;
+  /** The Python to resolve on this shell's PATH: for a Python interpreter or a `.py` script. */
+  readonly python: RequestedPython | undefined;
   /** Arguments after the script. */
   readonly args: readonly string[];
 }
@@ -50,7 +58,7 @@ const INTERPRETERS = new Set(["node", "tsx", "sh", "bash"]);
 /** Which file is the entry point, from PROGRAM and ARGS. */
 export function planProgram(program: string, args: readonly string[], cwd: string): ProgramPlan {
   let words = [program, ...args];
-  const environment: Record<string, string> = {};
+  let python: RequestedPython | undefined;
   if (words[0] === "npx" && words[1] === "tsx") words = words.slice(1);
   const first = basename(words[0]!);
   const isPython = PYTHON.test(first);
@@ -59,17 +67,16 @@ export function planProgram(program: string, args: readonly string[], cwd: strin
     if (script === undefined || script.startsWith("-")) {
       throw usageError(`optml run needs a script file after ${words[0]} (like '${words[0]} train.py'), got ${script === undefined ? "nothing" : `'${script}'`}`);
     }
-    // `python`/`python3` are the runner's default; another Python (python3.12, .venv/bin/python) is kept.
-    if (isPython && words[0] !== "python" && words[0] !== "python3") {
-      environment.OPTML_PYTHON = words[0]!.includes("/") ? resolve(cwd, words[0]!) : words[0]!;
-    }
+    // The interpreter this shell would run: a name is looked up on PATH when the job is submitted.
+    if (isPython) python = { requested: words[0]!.includes("/") ? resolve(cwd, words[0]!) : words[0]!, typed: true };
     words = words.slice(1);
   }
   const script = resolve(cwd, words[0]!);
   const info = statSync(script, { throwIfNoEntry: false });
   if (!info) throw usageError(`${words[0]}: no such file; optml run takes a script file (train.py, train.ts, ...), optionally after its interpreter`);
   if (!info.isFile()) throw usageError(`${words[0]}: not a file; optml run takes a script file (train.py, train.ts, ...)`);
-  return { script, environment, args: words.slice(1) };
+  if (python === undefined && script.endsWith(".py")) python = { requested: "python3", typed: false };
+  return { script, python, args: words.slice(1) };
 }
 
 /** `--name value` and `--name=value` pairs as hyperparameters, in order. */
@@ -108,6 +115,8 @@ export interface RunJob {
   readonly sourceDir: string;
   /** Where the artifacts go, when that is a local directory. */
   readonly outputDir: string | undefined;
+  /** The Python to resolve into the job's OPTML_PYTHON (see jobPython). */
+  readonly python: RequestedPython | undefined;
 }
 
 /** The CreateTrainingJob request for `optml run`. */
@@ -129,7 +138,7 @@ export function buildRunRequest(input: RunInput): RunJob {
     sagemaker_container_log_level: "20",
     sagemaker_job_name: JSON.stringify(name),
   };
-  const environment = { ...plan.environment, ...Object.fromEntries(input.environment ?? []) };
+  const environment = Object.fromEntries(input.environment ?? []);
   const output = locationUri(input.output ?? "optml-out", input.cwd, false, `--output ${input.output ?? "optml-out"}`);
   const channels = (input.channels ?? []).map(([channel, where]) => channelEntry(channel, locationUri(where, input.cwd, true, `--channel ${channel}=${where}`)));
   const metrics = (input.metrics ?? []).map(([Name, Regex]) => ({ Name, Regex }));
@@ -148,7 +157,29 @@ export function buildRunRequest(input: RunInput): RunJob {
     StoppingCondition: { MaxRuntimeInSeconds: input.maxRuntimeSeconds ?? 86_400 },
     ...(Object.keys(environment).length ? { Environment: environment } : {}),
   };
-  return { request, sourceDir, outputDir: output.startsWith("file://") ? fileURLToPath(output) : undefined };
+  return { request, sourceDir, outputDir: output.startsWith("file://") ? fileURLToPath(output) : undefined, python: plan.python };
+}
+
+/**
+ * The request with the job's Python: the interpreter this shell resolves (`python` on its PATH, a
+ * virtual environment's bin/python when one is active), as an absolute path in the job's
+ * Environment OPTML_PYTHON, so that the job runs it whichever control plane runs the job. An
+ * OPTML_PYTHON given with --env wins. A typed interpreter that does not run is refused; a `.py`
+ * script without one, with no python3 here, is left to the control plane's default.
+ */
+export async function withJobPython(job: RunJob, path: string | undefined): Promise<JobRequest> {
+  const environment = (job.request.Environment ?? {}) as Record<string, string>;
+  if (job.python === undefined || environment.OPTML_PYTHON !== undefined) return job.request;
+  const source = job.python.typed ? "the interpreter before the script" : "python3, for a .py script";
+  const resolved = await resolvePython({ requested: job.python.requested, source }, path, {
+    pathOwner: "this shell",
+    fix: "give the interpreter as a path (optml run -- .venv/bin/python train.py), or --env OPTML_PYTHON=/path/to/python",
+  });
+  if ("problem" in resolved) {
+    if (job.python.typed) throw usageError(resolved.problem);
+    return job.request;
+  }
+  return { ...job.request, Environment: { OPTML_PYTHON: resolved.path, ...environment } };
 }
 
 /**

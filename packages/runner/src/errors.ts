@@ -14,6 +14,7 @@ export type RunnerErrorCode =
   | "ArchiveEntryUnsafe"
   | "S3DownloadFailed"
   | "ProgramNotStarted"
+  | "PythonUnusable"
   | "HostsUnresolved";
 
 export class RunnerError extends Error {
@@ -89,5 +90,12 @@ export function hostsUnresolved(hosts: readonly string[], seconds: number): Runn
   return new RunnerError(
     "HostsUnresolved",
     `host${hosts.length === 1 ? "" : "s"} ${hosts.join(", ")} did not resolve within ${seconds} s (OPTML_HOST_WAIT_SECONDS)`,
+  );
+}
+
+export function pythonUnusable(python: string, cause: string): RunnerError {
+  return new RunnerError(
+    "PythonUnusable",
+    `the job's Python ${python} cannot run: ${cause} (set OPTML_PYTHON to a working interpreter, or install python3 on PATH)`,
   );
 }

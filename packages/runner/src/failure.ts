@@ -47,6 +47,8 @@ export interface ProcessFailure {
   /** The end of what the process wrote to stderr. */
   readonly stderr: string;
   readonly command: readonly string[];
+  /** What ErrorMessage says instead of the end of stderr (a failed pip run's summary). */
+  readonly message?: string;
 }
 
 export interface StopReport {
@@ -77,7 +79,7 @@ export function extraInfoFor(exitCode: number, signal: NodeJS.Signals | null): s
 
 export function processFailureReport(failure: ProcessFailure): string {
   const extra = extraInfoFor(failure.exitCode, failure.signal);
-  const message = errorMessageFromStderr(failure.stderr);
+  const message = failure.message ?? errorMessageFromStderr(failure.stderr);
   return assemble(
     `${failure.errorClass}:\nExitCode ${failure.exitCode}\n`,
     { name: "ErrorMessage", text: message, keep: "end" },

@@ -4,18 +4,20 @@
  * `output/success` or `output/failure` and the exit code.
  */
 import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import {
   baseDirFromEnv,
   computeContract,
   contractPaths,
   decodeHyperparameters,
   detectHostFacts,
+  pyStr,
   readConfigFiles,
   type HostFacts,
   type ProcessEnv,
 } from "@optml/contract";
 import { acquireCode } from "./code.js";
-import { planInstalls, readDependencyFacts } from "./dependencies.js";
+import { installDependencies } from "./dependency-installs.js";
 import { planArgv } from "./entry-point.js";
 import { RunnerError } from "./errors.js";
 import { frameworkErrorReport, normalisedExitCode, processFailureReport, processFailureSummary, stoppedReport, type ProcessFailure } from "./failure.js";
@@ -23,6 +25,7 @@ import { launch } from "./launch.js";
 import { streamLog, type Log } from "./log.js";
 import type { ByteSink } from "./output-stream.js";
 import { prepareProgram } from "./program.js";
+import { probePython, pythonLogLine, type PythonFacts } from "./python-interpreter.js";
 import { writeFailureFile, writeSuccessFile } from "./result-files.js";
 import { runnerSettings } from "./settings.js";
 import { commandLine } from "./shell-quote.js";
@@ -94,6 +97,10 @@ export async function runTraining(options: RunTrainingOptions = {}): Promise<num
   return exitCodeFor(outcome);
 }
 
+function definedOnly(env: ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
 function describeError(e: unknown): string {
   if (e instanceof RunnerError || (e instanceof Error && e.name === "ContractError")) return e.message;
   if (e instanceof Error) return e.stack ?? `${e.name}: ${e.message}`;
@@ -139,6 +146,15 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
   const contract = computeContract(config, { baseDir, env, host: ctx.hostFacts ?? detectHostFacts(env) });
   const te = contract.trainingEnvironment;
   const hyperparameters = decodeHyperparameters(config.hyperparameters);
+  // The job's Python, named in the log before anything runs in it.
+  let pythonFacts: Promise<PythonFacts> | undefined;
+  const python = () =>
+    (pythonFacts ??= probePython(settings.python, definedOnly(env)).then((facts) => {
+      log(pythonLogLine(facts));
+      return facts;
+    }));
+  const entryPoint = te.userEntryPoint === null ? "" : pyStr(te.userEntryPoint);
+  if (te.frameworkModule === null && entryPoint.endsWith(".py")) await python();
 
   await Promise.all([paths.model, paths.outputData, paths.outputIntermediate].map((dir) => mkdir(dir, { recursive: true })));
   await acquireCode({
@@ -158,28 +174,38 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
     log,
   };
 
-  const installEnv = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
-  for (const step of planInstalls(await readDependencyFacts(paths.code), settings)) {
-    if (stop.signal !== undefined) return stoppedEarly(stop.signal);
-    const argv = [step.command, ...step.args];
-    log(`installing dependencies: ${commandLine(argv)}`);
-    const result = await launch(step.command, step.args, { ...launchOptions, env: installEnv });
-    if (result.stopped) return stoppedEarly(result.stopped.signal);
-    if (result.exitCode !== 0) {
-      const { exitCode, signal, stderrTail: stderr } = result;
-      return processFailed({ errorClass: step.errorClass, exitCode, signal, stderr, command: argv });
-    }
-  }
+  const installEnv = definedOnly(env);
+  const installed = await installDependencies({
+    codeDir: paths.code,
+    packagePrefix: join(baseDir, ".optml", "python-packages"),
+    settings,
+    env: installEnv,
+    log,
+    launch: launchOptions,
+    stdout: ctx.stdout ?? process.stdout,
+    python,
+  });
+  if ("failed" in installed) return installed.failed;
 
   if (te.hosts.length > 1) {
     const { waitForHosts } = await import("./wait-for-hosts.js");
     await waitForHosts(te.hosts, { timeoutSeconds: settings.hostWaitSeconds, log, signal: stop.abortSignal });
   }
 
-  const plan = await prepareProgram({ trainingEnvironment: te, cmdArgs: contract.cmdArgs, codeDir: paths.code, interpreters: settings });
+  const interpreters = {
+    python: installed.python,
+    node: settings.node,
+    // Looked up on first use, as settings does: only TypeScript entry points need it.
+    get typescriptLoader() {
+      return settings.typescriptLoader;
+    },
+  };
+  const plan = await prepareProgram({ trainingEnvironment: te, cmdArgs: contract.cmdArgs, codeDir: paths.code, interpreters });
+  if (plan.command === installed.python) await python();
   const argv = planArgv(plan);
   const programEnv = userEnvironment({
-    processEnv: env,
+    processEnv: { ...env, ...installed.environment },
+    packageDirs: installed.pythonPath,
     contractVars: contract.envVars,
     currentHost: te.currentHost,
     hyperparameters,

@@ -17,7 +17,9 @@ describe("runnerSettings", () => {
       typescriptLoader: "/opt/tsx/loader.mjs",
       stopGraceSeconds: 120,
       hostWaitSeconds: 900,
+      venvs: undefined,
     });
+    expect("venvs" in s).toBe(true);
   });
 
   it("takes every OPTML_* override", () => {
@@ -30,6 +32,7 @@ describe("runnerSettings", () => {
         OPTML_TS_LOADER: "ts-node/esm",
         OPTML_STOP_GRACE_SECONDS: "2.5",
         OPTML_HOST_WAIT_SECONDS: "0",
+        OPTML_VENVS: "/home/u/.optml/venvs",
       },
       defaults,
     );
@@ -40,6 +43,7 @@ describe("runnerSettings", () => {
       typescriptLoader: "ts-node/esm",
       stopGraceSeconds: 2.5,
       hostWaitSeconds: 0,
+      venvs: "/home/u/.optml/venvs",
     });
   });
 
@@ -48,6 +52,7 @@ describe("runnerSettings", () => {
     expect(() => runnerSettings({ OPTML_HOST_WAIT_SECONDS: "-1" }, defaults)).toThrow(
       'environment variable OPTML_HOST_WAIT_SECONDS must be a number of seconds (0 or more), found "-1"',
     );
+    expect(() => runnerSettings({ OPTML_VENVS: "venvs" }, defaults)).toThrow('environment variable OPTML_VENVS must be an absolute path, found "venvs"');
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * The runner's own settings, all from `OPTML_*` environment variables (documented in README.md):
  * which Python, Node and npm run the user's code, which loader runs TypeScript, how long a stopped
- * program gets before SIGKILL, and how long a multi-host job waits for its hosts to resolve.
+ * program gets before SIGKILL, how long a multi-host job waits for its hosts to resolve, and where
+ * Python dependencies go.
  */
 import { accessSync, constants } from "node:fs";
 import { createRequire } from "node:module";
@@ -22,6 +23,11 @@ export interface RunnerSettings {
   readonly stopGraceSeconds: number;
   /** `OPTML_HOST_WAIT_SECONDS`, default 900. */
   readonly hostWaitSeconds: number;
+  /**
+   * `OPTML_VENVS`: the dir of the virtual environments Python dependencies go into (the control
+   * plane sets it); unset, they go into the job's Python itself, as the reference does in an image.
+   */
+  readonly venvs: string | undefined;
 }
 
 export const DEFAULT_STOP_GRACE_SECONDS = 120;
@@ -49,7 +55,14 @@ export function runnerSettings(env: ProcessEnv, defaults: SettingDefaults = mach
     },
     stopGraceSeconds,
     hostWaitSeconds,
+    venvs: absolutePath(env, "OPTML_VENVS"),
   };
+}
+
+function absolutePath(env: ProcessEnv, name: string): string | undefined {
+  const value = nonEmpty(env[name]);
+  if (value !== undefined && !isAbsolute(value)) throw settingInvalid(name, "an absolute path", value);
+  return value;
 }
 
 /** This Node, and tsx's ESM loader as installed next to the runner. */

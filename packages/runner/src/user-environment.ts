@@ -14,6 +14,8 @@ export interface UserEnvironmentInput {
   readonly hyperparameters: PyDict;
   /** `<base>/code`: first on PYTHONPATH. */
   readonly codeDir: string;
+  /** Dirs on PYTHONPATH after the code dir (a setup.py package installed for this job alone). */
+  readonly packageDirs?: readonly string[];
 }
 
 /** A hyperparameter as a string, or undefined when it is absent, null or empty. */
@@ -34,7 +36,7 @@ export function userEnvironment(input: UserEnvironmentInput): Record<string, str
   env.SAGEMAKER_REGION =
     platformValue(hyperparameters, "sagemaker_region") ?? nonEmpty(processEnv.AWS_REGION) ?? nonEmpty(processEnv.AWS_DEFAULT_REGION) ?? "";
   const pythonPath = processEnv.PYTHONPATH;
-  env.PYTHONPATH = pythonPath ? `${input.codeDir}:${pythonPath}` : input.codeDir;
+  env.PYTHONPATH = [input.codeDir, ...(input.packageDirs ?? []), ...(pythonPath ? [pythonPath] : [])].join(":");
   // Output reaches the log as it is written, not when Python's pipe buffer fills. A value the
   // job sets (even empty) is kept.
   if (!("PYTHONUNBUFFERED" in env)) env.PYTHONUNBUFFERED = "1";

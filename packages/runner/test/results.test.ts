@@ -131,8 +131,16 @@ describe("result files", () => {
 
   it("writes a Framework Error when the interpreter cannot be started", async () => {
     const j = job("train.py", { "train.py": "print('never')\n" });
-    expect((await j.run({ OPTML_PYTHON: "/nonexistent/python" })).code).toBe(1);
-    expect(j.failure).toMatch(/^Framework Error: cannot start \/nonexistent\/python: spawn \/nonexistent\/python ENOENT/);
+    const exit = await j.run({ OPTML_PYTHON: "/nonexistent/python" });
+    expect(exit.code).toBe(1);
+    // The job's Python is asked for its version first: a missing one fails before anything else runs.
+    expect(exit.stderr).not.toContain("[optml-train] python:");
+    expect(j.failure).toBe(
+      "Framework Error: the job's Python /nonexistent/python cannot run: no such file (set OPTML_PYTHON to a working interpreter, or install python3 on PATH)",
+    );
+    const node = job("train.mjs", { "train.mjs": "console.log('never')\n" });
+    expect((await node.run({ OPTML_NODE: "/nonexistent/node" })).code).toBe(1);
+    expect(node.failure).toMatch(/^Framework Error: cannot start \/nonexistent\/node: spawn \/nonexistent\/node ENOENT/);
   });
 
   it("writes a Framework Error for a malformed setting", async () => {

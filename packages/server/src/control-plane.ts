@@ -14,7 +14,8 @@ import { ProcessExecutor } from "./executors/process/index.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
 import { JobRun } from "./jobs/lifecycle.js";
-import { planJob, type JobPlan, type PlanSettings } from "./jobs/plan.js";
+import { planJob, withPython, type JobPlan, type PlanSettings } from "./jobs/plan.js";
+import { choosePython, resolvePython, type JobPython } from "./jobs/python.js";
 import { defaultRunnerCommand } from "./jobs/runner-command.js";
 import { Scheduler } from "./jobs/scheduler.js";
 import {
@@ -55,6 +56,11 @@ export interface ControlPlaneOptions {
   readonly log?: (message: string) => void;
   /** S3 settings (over this process's environment), the content cache's limit, the sync interval. */
   readonly data?: DataOptions;
+  /**
+   * The Python of jobs whose Environment has no OPTML_PYTHON (`optml serve --python`): a path or a
+   * command name on this process's PATH; default $OPTML_PYTHON, else python3 on PATH.
+   */
+  readonly python?: string;
 }
 
 export type ExecutorMode = "auto" | "process" | "docker";
@@ -97,6 +103,10 @@ export class ControlPlane {
   private readonly log: (message: string) => void;
   /** S3 access and the content cache, shared by every job. */
   readonly data: DataContext;
+  /** The Python of jobs that do not name one (see jobs/python.ts). */
+  private readonly python: string | undefined;
+  /** Where the runner keeps the virtual environments of jobs' requirements.txt. */
+  readonly venvsDir: string;
 
   private constructor(options: ControlPlaneOptions) {
     const env = process.env;
@@ -114,6 +124,8 @@ export class ControlPlane {
     const capacity = options.capacity ?? positiveNumber(env.OPTML_MAX_CONCURRENT_JOBS, "OPTML_MAX_CONCURRENT_JOBS") ?? availableParallelism();
     this.scheduler = new Scheduler(Math.floor(capacity));
     this.executorMode = options.executorMode ?? "auto";
+    this.python = options.python ?? (env.OPTML_PYTHON || undefined);
+    this.venvsDir = join(this.home, "venvs");
     if (options.executor) {
       this.executors = { process: options.executor, netns: undefined, docker: undefined };
     } else {
@@ -215,7 +227,8 @@ export class ControlPlane {
     const active: JobPlan[] = [];
     for (const record of this.store.jobs.unfinished()) {
       const settings = this.settingsIn(regionOfArn(record.arn) ?? this.settings.region);
-      const plan = { ...planJob(record.request as CreateTrainingJobRequest, settings, record.creationTime), workDir: record.workDir };
+      const planned = { ...planJob(record.request as CreateTrainingJobRequest, settings, record.creationTime), workDir: record.workDir };
+      const plan = record.python ? withPython(planned, record.python, this.venvsDir) : planned;
       const recorded = (record.executorState as { executor?: string } | null)?.executor;
       const run = new JobRun(this.deps(this.executorNamed(recorded ?? (plan.hosts.length > 1 ? "netns" : "process"))), plan);
       run.resume(record);
@@ -250,10 +263,17 @@ export class ControlPlane {
   async createTrainingJob(request: CreateTrainingJobRequest, region: string = this.settings.region): Promise<{ TrainingJobArn: string }> {
     const problems = admissionProblems(request);
     const now = Date.now() / 1000;
-    const plan = planJob(request, this.settingsIn(region), now);
+    let plan = planJob(request, this.settingsIn(region), now);
     const { executor, refusal, warnings } = await this.executorFor(plan, request);
     if (refusal) problems.push(refusal);
+    let python: JobPython | null = null;
+    if (!refusal && executor.name !== "docker") {
+      const resolved = await resolvePython(choosePython(request.Environment, this.python), process.env.PATH);
+      if ("problem" in resolved) problems.push(resolved.problem);
+      else python = resolved;
+    }
     if (problems.length) throw validationErrors(problems);
+    if (python) plan = withPython(plan, python, this.venvsDir);
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,
@@ -271,6 +291,7 @@ export class ControlPlane {
         executorState: null,
         stopRequested: null,
         warnings,
+        python,
       },
       { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );

@@ -16,3 +16,4 @@ export {
   type ServiceModel,
 } from "./sagemaker/model/service-model.js";
 export { RECORDED_ONLY_IMAGE, type OptmlExecutor } from "./executors/description.js";
+export { choosePython, resolvePython, type JobPython, type PythonChoice } from "./jobs/python.js";

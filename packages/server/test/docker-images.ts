@@ -65,6 +65,7 @@ const TRAIN_SH = `#!/bin/sh
 echo "hostname $(hostname)"
 echo "program $0 args $*"
 echo "job $TRAINING_JOB_NAME region $AWS_REGION"
+echo "optml python [\${OPTML_PYTHON:-}] venvs [\${OPTML_VENVS:-}]"
 echo "resourceconfig $(cat /opt/ml/input/config/resourceconfig.json)"
 echo "hyperparameters $(cat /opt/ml/input/config/hyperparameters.json)"
 echo "to stderr" >&2

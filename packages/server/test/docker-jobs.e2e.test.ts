@@ -69,9 +69,12 @@ describe.skipIf(unavailable !== undefined)(`image jobs through the API${unavaila
     expect(lines).toContain("hostname algo-1");
     expect(lines).toContain("done on algo-1");
     expect(existsSync(join(out, "image-ok/output/model.tar.gz"))).toBe(true);
+    // The image's own Python runs: the control plane chooses none for it, and describes none.
+    expect(lines).toContain("optml python [] venvs []");
     const wire = await h.describedOnTheWire("image-ok");
     expect(wire.OptmlExecutor).toEqual({ Name: "docker", Description: `Docker image ${BUSYBOX_IMAGE}` });
     expect(wire.OptmlWarnings).toBeUndefined();
+    expect(wire.OptmlPython).toBeUndefined();
   });
 
   it("a failing image fails the job with its output/failure", async () => {

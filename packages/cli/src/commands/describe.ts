@@ -43,6 +43,7 @@ export function describeText(s: Style, job: TrainingJob): string {
   if (rc) field("Resources", `${rc.InstanceCount ?? "?"} x ${rc.InstanceType ?? "?"}`);
   field("Image", job.AlgorithmSpecification?.TrainingImage ?? job.AlgorithmSpecification?.AlgorithmName);
   field("Executor", job.OptmlExecutor?.Description);
+  if (job.OptmlPython) field("Python", `${job.OptmlPython.Path} ${job.OptmlPython.Version}`);
   const hps = job.HyperParameters ?? {};
   field("Program", hps.sagemaker_program !== undefined ? decoded(hps.sagemaker_program) : undefined);
   field("Code", hps.sagemaker_submit_directory !== undefined ? shownLocation(decoded(hps.sagemaker_submit_directory)) : undefined);

@@ -5,7 +5,7 @@ import { Command, Option } from "commander";
 import { defaultHome } from "@optml/server";
 import { CliError, EXIT, keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { uniqueNames } from "../job-request.js";
-import { buildRunRequest, codeWithout } from "../run-request.js";
+import { buildRunRequest, codeWithout, withJobPython } from "../run-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
 
 interface RunOptions {
@@ -51,6 +51,11 @@ export function runCommand(outcome: Outcome): Command {
       `
 The program's directory becomes the job's code (sagemaker_submit_directory) and the program its
 entry point (sagemaker_program); the runner starts it as SageMaker does, by the file's kind.
+A Python program runs the interpreter this shell resolves ('python' or, for a bare .py script,
+'python3' on PATH: an active virtual environment's), passed to the job as OPTML_PYTHON, on an
+embedded control plane and on 'optml serve' alike (--env OPTML_PYTHON=... chooses another).
+requirements.txt next to the program goes into a virtual environment kept for later runs, never
+into that Python.
 ARGS become hyperparameters, so the program gets them back as SageMaker passes them: --name value
 (-n value for a one-letter name), sorted by name. Artifacts go to ./optml-out/<job>/output/ unless
 --output says otherwise. Display, Ctrl-C and exit codes as for 'optml train': 0 Completed,
@@ -80,10 +85,11 @@ Examples:
       });
       const home = defaultHome();
       const name = String(job.request.TrainingJobName);
+      const withPython = await withJobPython(job, process.env.PATH);
       const copy = codeWithout(job.sourceDir, [...(job.outputDir ? [job.outputDir] : []), home], join(home, "code", name));
       const request = copy
-        ? { ...job.request, HyperParameters: { ...(job.request.HyperParameters as object), sagemaker_submit_directory: JSON.stringify(pathToFileURL(copy).href) } }
-        : job.request;
+        ? { ...withPython, HyperParameters: { ...(withPython.HyperParameters as object), sagemaker_submit_directory: JSON.stringify(pathToFileURL(copy).href) } }
+        : withPython;
       // The copy goes once the job has its own (kept for a job not followed to its end).
       const drop = () => copy && rmSync(copy, { recursive: true, force: true });
       try {

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, startServer, type ExecutorMode } from "@optml/server";
+import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, resolvePython, startServer, type ExecutorMode } from "@optml/server";
 import { CliError, wholeNumber } from "../cli-error.js";
 import { claimHome } from "../home-lease.js";
 
@@ -10,6 +10,7 @@ interface ServeOptions {
   maxConcurrentJobs?: number;
   stopGraceSeconds?: number;
   executor: string;
+  python?: string;
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -41,9 +42,14 @@ export function serveCommand(): Command {
       "auto: a job's TrainingImage runs in Docker when the engine has it, else script-mode jobs run as processes; process or docker force one (a job overrides it with the tag optml:executor or OPTML_EXECUTOR in its Environment)",
       "auto",
     )
+    .option("--python <path>", "the Python of jobs whose Environment sets no OPTML_PYTHON: a path, or a command on this PATH (default: $OPTML_PYTHON, else python3)")
     .addHelpText(
       "after",
       `
+A job's Python is its Environment's OPTML_PYTHON, else --python, else python3 on this PATH;
+DescribeTrainingJob shows it as OptmlPython ('optml describe' as Python). A job's
+requirements.txt goes into a virtual environment under <home>/venvs, never into that Python.
+
 Point any SageMaker client at it:
   export AWS_ENDPOINT_URL_SAGEMAKER=http://127.0.0.1:${DEFAULT_PORT}
   export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:${DEFAULT_PORT}
@@ -57,6 +63,13 @@ Examples:
       if (options.maxConcurrentJobs === 0) throw new CliError("--max-concurrent-jobs must be at least 1", 2);
       if (!EXECUTOR_MODES.includes(options.executor as ExecutorMode)) {
         throw new CliError(`--executor takes one of ${EXECUTOR_MODES.join(", ")}, got '${options.executor}'`, 2);
+      }
+      if (options.python !== undefined) {
+        const python = await resolvePython({ requested: options.python, source: "optml serve --python" }, process.env.PATH, {
+          pathOwner: "this shell",
+          fix: "give --python the path of a Python interpreter",
+        });
+        if ("problem" in python) throw new CliError(python.problem, 2);
       }
       const home = options.home ?? defaultHome();
       // One control plane per home: other optml commands find this one through the lease.
@@ -73,6 +86,7 @@ Examples:
         ...(options.maxConcurrentJobs !== undefined ? { capacity: options.maxConcurrentJobs } : {}),
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
         executorMode: options.executor as ExecutorMode,
+        ...(options.python !== undefined ? { python: options.python } : {}),
       }).catch((e: NodeJS.ErrnoException) => {
         lease.release();
         if (e.code === "EADDRINUSE") throw new CliError(`port ${options.port} is in use: is another optml serve running? Pick another with --port`);

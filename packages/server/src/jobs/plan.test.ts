@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scriptModeRequest } from "../../test/requests.js";
 import { admissionProblems } from "./admission.js";
-import { checkpointDirIn, planJob } from "./plan.js";
+import { checkpointDirIn, planJob, withPython } from "./plan.js";
 
 const settings = { region: "eu-west-1", accountId: "123456789012", jobsDir: "/state/jobs", stopGraceSeconds: 120 };
 
@@ -38,6 +38,15 @@ describe("planJob", () => {
       TRAINING_JOB_ARN: plan.arn,
       AWS_REGION: "eu-west-1",
     });
+  });
+
+  it("gives every host the job's resolved Python and the control plane's venvs dir, the job's OPTML_VENVS winning", () => {
+    const python = { path: "/home/u/.venv/bin/python", version: "3.11.7" };
+    const withIt = withPython(plan, python, "/state/venvs");
+    expect(withIt.python).toEqual(python);
+    expect(withIt.hosts[0]!.env).toEqual({ ...plan.hosts[0]!.env, OPTML_PYTHON: python.path, OPTML_VENVS: "/state/venvs" });
+    const own = planJob({ ...req, Environment: { OPTML_PYTHON: "python3", OPTML_VENVS: "/mine" } }, settings, 1);
+    expect(withPython(own, python, "/state/venvs").hosts[0]!.env).toMatchObject({ OPTML_PYTHON: python.path, OPTML_VENVS: "/mine" });
   });
 
   it("places channels and artifacts", () => {

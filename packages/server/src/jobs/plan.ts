@@ -8,6 +8,7 @@ import { clusterLayout, configFilesFor, contractPaths, type ChannelDescription, 
 import { joinUri, parseLocation, type Location } from "../data/location.js";
 import { hostIndex, type Shard } from "../data/sharding.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
+import type { JobPython } from "./python.js";
 
 export interface PlanSettings {
   readonly region: string;
@@ -75,6 +76,8 @@ export interface JobPlan {
   readonly containerEntrypoint?: readonly string[];
   readonly containerArguments?: readonly string[];
   readonly enableNetworkIsolation: boolean;
+  /** The Python the hosts run (process executors; a Docker job runs its image's). */
+  readonly python?: JobPython;
 }
 
 export const DEFAULT_MAX_RUNTIME_SECONDS = 86400;
@@ -188,5 +191,17 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
     ...(req.AlgorithmSpecification.ContainerEntrypoint ? { containerEntrypoint: req.AlgorithmSpecification.ContainerEntrypoint } : {}),
     ...(req.AlgorithmSpecification.ContainerArguments ? { containerArguments: req.AlgorithmSpecification.ContainerArguments } : {}),
     enableNetworkIsolation: req.EnableNetworkIsolation === true,
+  };
+}
+
+/**
+ * The plan with the job's Python: every host gets it as OPTML_PYTHON, and OPTML_VENVS, where the
+ * runner keeps the virtual environments of requirements.txt (unless the job sets its own).
+ */
+export function withPython(plan: JobPlan, python: JobPython, venvsDir: string): JobPlan {
+  return {
+    ...plan,
+    python,
+    hosts: plan.hosts.map((host) => ({ ...host, env: { OPTML_VENVS: venvsDir, ...host.env, OPTML_PYTHON: python.path } })),
   };
 }

@@ -68,6 +68,7 @@ function view(request: Record<string, unknown>, patch: Partial<JobRecord> = {}, 
     executorState: null,
     stopRequested: null,
     warnings: [],
+    python: null,
     ...patch,
   };
   return {

@@ -165,6 +165,7 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
   if (job.warnings.length) response.OptmlWarnings = [...job.warnings];
   const executor = optmlExecutor(job.executorState, job.request);
   if (executor) response.OptmlExecutor = executor;
+  if (job.python !== null) response.OptmlPython = { Path: job.python.path, Version: job.python.version };
   return response;
 }
 

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { JobPython } from "../jobs/python.js";
 
 export type TrainingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export type SecondaryStatus =
@@ -38,6 +39,8 @@ export interface JobRecord {
   readonly stopRequested: StopCause | null;
   /** Things the job could not do as asked (e.g. isolation an executor cannot enforce). */
   readonly warnings: readonly string[];
+  /** The Python its hosts run; null for a Docker job (its image's) and for jobs from before it was recorded. */
+  readonly python: JobPython | null;
 }
 
 export interface Transition {
@@ -70,6 +73,7 @@ interface JobRow {
   executor_state: string | null;
   stop_requested: string | null;
   warnings: string | null;
+  python: string | null;
 }
 
 function fromRow(r: JobRow): JobRecord {
@@ -89,6 +93,7 @@ function fromRow(r: JobRow): JobRecord {
     executorState: r.executor_state === null ? null : (JSON.parse(r.executor_state) as unknown),
     stopRequested: r.stop_requested as StopCause | null,
     warnings: r.warnings === null ? [] : (JSON.parse(r.warnings) as string[]),
+    python: r.python === null ? null : (JSON.parse(r.python) as JobPython),
   };
 }
 
@@ -119,8 +124,8 @@ export class JobStore {
       this.db
         .prepare(
           `INSERT INTO jobs (name, arn, request, status, secondary_status, failure_reason, creation_time, last_modified_time,
-             training_start_time, training_end_time, model_artifacts, work_dir, executor_state, stop_requested, warnings)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             training_start_time, training_end_time, model_artifacts, work_dir, executor_state, stop_requested, warnings, python)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           job.name,
@@ -138,6 +143,7 @@ export class JobStore {
           job.executorState === null ? null : JSON.stringify(job.executorState),
           job.stopRequested,
           JSON.stringify(job.warnings),
+          job.python === null ? null : JSON.stringify(job.python),
         );
       this.db
         .prepare("INSERT INTO transitions (job, seq, status, start_time, end_time, message) VALUES (?, 0, ?, ?, NULL, ?)")

@@ -86,6 +86,11 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX jobs_arn ON jobs (arn);
     `,
   },
+  {
+    // The Python a job's hosts run ({"path", "version"} as JSON), chosen when it is created.
+    version: 3,
+    sql: "ALTER TABLE jobs ADD COLUMN python TEXT;",
+  },
 ];
 
 export function migrate(db: Database.Database): void {

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import Database from "better-sqlite3";
 import { Store, type JobRecord } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "optml-store-"));
@@ -24,6 +25,7 @@ function job(name: string, creationTime: number, status: JobRecord["status"] = "
     executorState: null,
     stopRequested: null,
     warnings: [],
+    python: name === "one" ? { path: "/opt/venv/bin/python", version: "3.11.7" } : null,
   };
 }
 
@@ -48,6 +50,7 @@ describe("Store", () => {
       { pid: 5 },
       { TrainingJobName: "one", HyperParameters: { a: "1" } },
     ]);
+    expect(j.python).toEqual({ path: "/opt/venv/bin/python", version: "3.11.7" });
     expect(store.jobs.transitions("one")).toEqual([
       { status: "Starting", startTime: 100, endTime: 110, message: "Launching" },
       { status: "Downloading", startTime: 110, endTime: 120, message: "Downloading input data" },
@@ -62,6 +65,21 @@ describe("Store", () => {
     store.jobs.delete("one");
     expect(store.logs.streamByName("one/algo-1-120")).toBeUndefined();
     expect(store.metrics.final("one")).toEqual([]);
+    store.close();
+  });
+
+  it("adds the python column to a database of schema 2, its jobs without a recorded Python", () => {
+    const file = join(dir, "v1.db");
+    let store = Store.open(file);
+    store.jobs.insert({ ...job("old", 100), python: null }, { status: "Starting", message: "Launching" });
+    store.close();
+    const db = new Database(file);
+    db.exec("ALTER TABLE jobs DROP COLUMN python; DELETE FROM schema_migrations WHERE version = 3;");
+    db.close();
+    store = Store.open(file);
+    expect(store.jobs.get("old")!.python).toBeNull();
+    store.jobs.insert(job("one", 101), { status: "Starting", message: "Launching" });
+    expect(store.jobs.get("one")!.python).toEqual({ path: "/opt/venv/bin/python", version: "3.11.7" });
     store.close();
   });
 
