@@ -102,7 +102,7 @@ describe("with optml serve running for OPTML_HOME", () => {
 describe("another command's embedded control plane", () => {
   it("serves the commands started while it runs, which do not open the state themselves", async () => {
     const shared = { OPTML_HOME: join(root, "shared-home") };
-    const running = startOptml(["run", "--name", "embedded-1", "--", "python", "src/train.py", "--sleep", "2"], shared, dir);
+    const running = startOptml(["run", "--name", "embedded-1", "--", "python", "src/train.py", "--sleep", "6"], shared, dir);
     await running.waitFor(/\[algo-1\] sleeping/);
     const lease = JSON.parse(readFileSync(join(shared.OPTML_HOME, "control-plane.json"), "utf8")) as { by: string; pid: number; endpoint: string };
     expect(lease).toMatchObject({ by: "optml run", pid: running.child.pid });
