@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { argsAsHyperparameters, buildRunRequest, codeWithout, planProgram } from "./run-request.js";
+import { argsAsHyperparameters, buildRunRequest, planProgram } from "./run-request.js";
 
 const root = mkdtempSync(join(tmpdir(), "optml-run-request-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -96,20 +96,5 @@ describe("buildRunRequest", () => {
     expect(() => buildRunRequest({ program: "train.ts", args: [], cwd: project, channels: [["train", "missing"]] })).toThrow(
       `--channel train=missing: ${project}/missing does not exist`,
     );
-  });
-});
-
-describe("codeWithout", () => {
-  it("copies the code without the output dir when it lies inside, and nothing otherwise", () => {
-    const dir = join(root, "code");
-    mkdirSync(join(dir, "optml-out", "old-job"), { recursive: true });
-    mkdirSync(join(dir, "lib"), { recursive: true });
-    writeFileSync(join(dir, "train.py"), "");
-    writeFileSync(join(dir, "lib", "util.py"), "");
-    const copy = codeWithout(dir, [join(dir, "optml-out"), join(root, "elsewhere")], join(dir, "optml-out", "copy"));
-    expect(copy).toBe(join(dir, "optml-out", "copy"));
-    expect(readdirSync(copy!).sort()).toEqual(["lib", "train.py"]);
-    expect(existsSync(join(copy!, "lib", "util.py"))).toBe(true);
-    expect(codeWithout(dir, [join(root, "elsewhere")], join(root, "unused"))).toBeUndefined();
   });
 });

@@ -5,7 +5,8 @@ import { Command, Option } from "commander";
 import { defaultHome } from "@optml/server";
 import { CliError, EXIT, keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { uniqueNames } from "../job-request.js";
-import { buildRunRequest, codeWithout } from "../run-request.js";
+import { codeSizeWarning, codeWithout, excludedInside } from "../code-dir.js";
+import { buildRunRequest } from "../run-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
 
 interface RunOptions {
@@ -51,7 +52,9 @@ export function runCommand(outcome: Outcome): Command {
       `
 The program's directory becomes the job's code (sagemaker_submit_directory) and the program its
 entry point (sagemaker_program); the runner starts it as SageMaker does, by the file's kind.
-ARGS become hyperparameters, so the program gets them back as SageMaker passes them: --name value
+The code directory goes into the job without .git, .venv, venv, __pycache__, node_modules,
+optml-out and what its .optmlignore lists (gitignore syntax); above 100 MiB, a warning says what is
+big. ARGS become hyperparameters, so the program gets them back as SageMaker passes them: --name value
 (-n value for a one-letter name), sorted by name. Artifacts go to ./optml-out/<job>/output/ unless
 --output says otherwise. Display, Ctrl-C and exit codes as for 'optml train': 0 Completed,
 1 Failed, 3 Stopped, 2 bad input, 130 Ctrl-C.
@@ -80,7 +83,10 @@ Examples:
       });
       const home = defaultHome();
       const name = String(job.request.TrainingJobName);
-      const copy = codeWithout(job.sourceDir, [...(job.outputDir ? [job.outputDir] : []), home], join(home, "code", name));
+      const extra = excludedInside(job.sourceDir, [...(job.outputDir ? [job.outputDir] : []), home]);
+      const warning = await codeSizeWarning(job.sourceDir, extra);
+      if (warning) process.stderr.write(`optml: warning: ${warning}\n`);
+      const copy = await codeWithout(job.sourceDir, extra, join(home, "code", name));
       const request = copy
         ? { ...job.request, HyperParameters: { ...(job.request.HyperParameters as object), sagemaker_submit_directory: JSON.stringify(pathToFileURL(copy).href) } }
         : job.request;
