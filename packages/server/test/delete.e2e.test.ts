@@ -46,7 +46,8 @@ describe("disk: ListTrainingJobs' OptmlDiskBytes, DeleteTrainingJob's OptmlFreed
     mkdirSync(join(home(), "code", "disk-1"), { recursive: true });
     writeFileSync(join(home(), "code", "disk-1", "train.py"), TRAIN);
 
-    const listed = await sendKeepingBody(h.sagemaker, new ListTrainingJobsCommand({ NameContains: "disk-" }));
+    const list = new ListTrainingJobsCommand({ NameContains: "disk-" });
+    const listed = await sendKeepingBody(list, () => h.sagemaker.send(list));
     const summaries = listed.body.TrainingJobSummaries as Record<string, unknown>[];
     expect(summaries.map((s) => s.TrainingJobName)).toEqual(["disk-1"]);
     expect(summaries[0]!.OptmlDiskBytes).toBe(du(workDir));
@@ -61,7 +62,8 @@ describe("disk: ListTrainingJobs' OptmlDiskBytes, DeleteTrainingJob's OptmlFreed
     expect((await streams()).length).toBe(1);
 
     const expectedFreed = du(workDir) + du(join(home(), "code", "disk-1"));
-    const deleted = await sendKeepingBody(h.sagemaker, new DeleteTrainingJobCommand({ TrainingJobName: "disk-1" }));
+    const remove = new DeleteTrainingJobCommand({ TrainingJobName: "disk-1" });
+    const deleted = await sendKeepingBody(remove, () => h.sagemaker.send(remove));
     expect(deleted.body).toEqual({ OptmlFreedBytes: expectedFreed });
     await expect(h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "disk-1" }))).rejects.toThrow("Requested resource not found.");
     expect(existsSync(workDir)).toBe(false);

@@ -4,16 +4,12 @@
  */
 import { Readable } from "node:stream";
 
-interface Client<I, O> {
-  send(command: I): Promise<O>;
-}
-
 interface Command {
   middlewareStack: { addRelativeTo(middleware: unknown, options: { relation: "after"; toMiddleware: string; name: string }): void };
 }
 
-/** Send `command`, and return its parsed output and the JSON body as the server sent it. */
-export async function sendKeepingBody<I extends Command, O>(client: Client<I, O>, command: I): Promise<{ output: O; body: Record<string, unknown> }> {
+/** Send `command` (by `send`), and return its parsed output and the JSON body as the server sent it. */
+export async function sendKeepingBody<O>(command: Command, send: () => Promise<O>): Promise<{ output: O; body: Record<string, unknown> }> {
   let body: Record<string, unknown> = {};
   command.middlewareStack.addRelativeTo(
     (next: (args: unknown) => Promise<{ response: { body: Readable } }>) => async (args: unknown) => {
@@ -27,6 +23,6 @@ export async function sendKeepingBody<I extends Command, O>(client: Client<I, O>
     },
     { relation: "after", toMiddleware: "deserializerMiddleware", name: "keepBody" },
   );
-  const output = await client.send(command);
+  const output = await send();
   return { output, body };
 }
