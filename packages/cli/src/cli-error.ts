@@ -92,3 +92,7 @@ export function apiError(operation: string, code: string, message: string, hint?
 export function noSuchJob(name: string): CliError {
   return new CliError(`no training job named '${name}' in this control plane; list them with 'optml jobs'`);
 }
+
+export function jobStillRunning(name: string, status: string): CliError {
+  return new CliError(`${name} is ${status}: stop it first ('optml stop ${name} --wait'), then remove it`);
+}

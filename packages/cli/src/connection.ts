@@ -9,11 +9,14 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSummary } from "@aws-sdk/client-sagemaker";
 import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
-import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./cli-error.js";
+import { apiError, CliError, controlPlaneUnreachable, EXIT, jobStillRunning, noSuchJob } from "./cli-error.js";
+import { bytesMember, keepBody } from "./extension-members.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
 import type { JobRequest } from "./job-request.js";
 
 export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata">;
+/** A ListTrainingJobs summary, with the bytes the job's files take when the control plane says. */
+export type JobSummary = TrainingJobSummary & { OptmlDiskBytes?: number };
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 
@@ -185,28 +188,49 @@ export class Connection {
     }
   }
 
-  /** Newest first, up to `limit`. */
-  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<TrainingJobSummary[]> {
+  /** Newest first, up to `limit`; with optml's OptmlDiskBytes where the control plane gives it. */
+  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<JobSummary[]> {
     const { ListTrainingJobsCommand } = await import("@aws-sdk/client-sagemaker");
-    const found: TrainingJobSummary[] = [];
+    const found: JobSummary[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call("ListTrainingJobs", (c) =>
-        c.sagemaker.send(
-          new ListTrainingJobsCommand({
-            SortBy: "CreationTime",
-            SortOrder: "Descending",
-            MaxResults: Math.min(100, query.limit - found.length),
-            ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
-            ...(query.nameContains ? { NameContains: query.nameContains } : {}),
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      );
-      found.push(...(page.TrainingJobSummaries ?? []));
+      const command = new ListTrainingJobsCommand({
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: Math.min(100, query.limit - found.length),
+        ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
+        ...(query.nameContains ? { NameContains: query.nameContains } : {}),
+        ...(token ? { NextToken: token } : {}),
+      });
+      const kept = keepBody(command);
+      const page = await this.call("ListTrainingJobs", (c) => c.sagemaker.send(command));
+      const raw = (kept.body().TrainingJobSummaries ?? []) as Record<string, unknown>[];
+      const bytes = new Map(raw.map((r) => [r.TrainingJobName, bytesMember(r.OptmlDiskBytes)]));
+      for (const summary of page.TrainingJobSummaries ?? []) {
+        const disk = bytes.get(summary.TrainingJobName);
+        found.push(disk !== undefined ? { ...summary, OptmlDiskBytes: disk } : summary);
+      }
       token = page.NextToken;
     } while (token && found.length < query.limit);
     return found;
+  }
+
+  /**
+   * DeleteTrainingJob: the job's record, logs, metrics and files under the control plane's home.
+   * Returns the bytes its files took (undefined from a control plane that does not say).
+   */
+  async deleteTrainingJob(name: string): Promise<number | undefined> {
+    const { DeleteTrainingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    const command = new DeleteTrainingJobCommand({ TrainingJobName: name });
+    const kept = keepBody(command);
+    try {
+      await this.call("DeleteTrainingJob", (c) => c.sagemaker.send(command));
+    } catch (e) {
+      const running = e instanceof CliError && /training job is in status (InProgress|Stopping)/.exec(e.message);
+      if (running) throw jobStillRunning(name, running[1]!);
+      throw notFound(e, name);
+    }
+    return bytesMember(kept.body().OptmlFreedBytes);
   }
 
   async stopTrainingJob(name: string): Promise<void> {
