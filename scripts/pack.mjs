@@ -55,7 +55,7 @@ export function packAll(out, log = (m) => process.stderr.write(`${m}\n`), only =
     const all = new Set();
     const visit = (n) => optmlDeps(n).forEach((d) => (all.has(d) ? undefined : (all.add(d), visit(d))));
     visit(name);
-    return [...all];
+    return [...all].sort();
   };
   const wanted = new Set(only ? only.flatMap((n) => [n, ...closure(n)]) : manifests.keys());
   mkdirSync(out, { recursive: true });

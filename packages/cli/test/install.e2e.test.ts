@@ -60,7 +60,7 @@ describe("npm ci && npm run install-cli in a clone", () => {
     // One tarball per package; each carries the @optml packages it needs, the CLI's the init tarballs.
     const pack = join(clone, "pack");
     expect(readdirSync(pack).sort()).toEqual(["optml-0.1.0.tgz", "optml-contract-0.1.0.tgz", "optml-runner-0.1.0.tgz", "optml-server-0.1.0.tgz"]);
-    expect(await tarballManifest(join(pack, "optml-0.1.0.tgz"))).toMatchObject({ bundleDependencies: ["@optml/contract", "@optml/server", "@optml/runner"] });
+    expect(await tarballManifest(join(pack, "optml-0.1.0.tgz"))).toMatchObject({ bundleDependencies: ["@optml/contract", "@optml/runner", "@optml/server"] });
     expect(await tarballManifest(join(pack, "optml-server-0.1.0.tgz"))).toMatchObject({ bundleDependencies: ["@optml/contract", "@optml/runner"] });
     // The library packages install into a project of their own, from the registry for the rest
     // (without install scripts: better-sqlite3's native build is the global install's, above).
