@@ -6,7 +6,8 @@
  * workspace, npm asking the registry for none of the @optml packages.
  *
  * Real npm against the npm registry (reachable in CI): slow (better-sqlite3 builds its native module
- * twice, in npm ci and in the global install), so this is one test with a generous timeout.
+ * twice, in npm ci and in the global install: 5 to 15 minutes), so this is one test with a generous
+ * timeout.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
@@ -101,5 +102,5 @@ describe("npm ci && npm run install-cli in a clone", () => {
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/^\[algo-1\] model y = [\d.]+ \* x \+ [\d.]+ saved to /m);
     expect(trained.stdout).toMatch(/^\d\d:\d\d:\d\d Completed /m);
-  }, 1_200_000);
+  }, 1_800_000);
 });
