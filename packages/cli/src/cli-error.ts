@@ -100,3 +100,7 @@ export function noSuchJob(name: string): CliError {
 export function parametersInvalid(file: string, lines: readonly string[]): CliError {
   return new CliError(`${file}: Parameter validation failed:\n${lines.join("\n")}`, EXIT.usage);
 }
+
+export function jobStillRunning(name: string, status: string): CliError {
+  return new CliError(`${name} is ${status}: stop it first ('optml stop ${name} --wait'), then remove it`);
+}

@@ -9,13 +9,15 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSummary } from "@aws-sdk/client-sagemaker";
 import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
-import { apiError, CliError, controlPlaneUnreachable, EXIT, noSuchJob } from "./cli-error.js";
+import { apiError, CliError, controlPlaneUnreachable, EXIT, jobStillRunning, noSuchJob } from "./cli-error.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
-import { keepOptmlMembers, type OptmlMembers } from "./extension-members.js";
+import { bytesMember, keepOptmlMembers, type OptmlMembers } from "./extension-members.js";
 import type { JobRequest } from "./job-request.js";
 
 /** DescribeTrainingJob's answer, with optml's extension members (see extension-members.ts). */
 export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & OptmlMembers;
+/** A ListTrainingJobs summary, with the bytes the job's files take when the control plane says. */
+export type JobSummary = TrainingJobSummary & { OptmlDiskBytes?: number };
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 
@@ -186,28 +188,49 @@ export class Connection {
     }
   }
 
-  /** Newest first, up to `limit`. */
-  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<TrainingJobSummary[]> {
+  /** Newest first, up to `limit`; with optml's OptmlDiskBytes where the control plane gives it. */
+  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<JobSummary[]> {
     const { ListTrainingJobsCommand } = await import("@aws-sdk/client-sagemaker");
-    const found: TrainingJobSummary[] = [];
+    const found: JobSummary[] = [];
     let token: string | undefined;
     do {
-      const page = await this.call("ListTrainingJobs", (c) =>
-        c.sagemaker.send(
-          new ListTrainingJobsCommand({
-            SortBy: "CreationTime",
-            SortOrder: "Descending",
-            MaxResults: Math.min(100, query.limit - found.length),
-            ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
-            ...(query.nameContains ? { NameContains: query.nameContains } : {}),
-            ...(token ? { NextToken: token } : {}),
-          }),
-        ),
-      );
-      found.push(...(page.TrainingJobSummaries ?? []));
+      const command = new ListTrainingJobsCommand({
+        SortBy: "CreationTime",
+        SortOrder: "Descending",
+        MaxResults: Math.min(100, query.limit - found.length),
+        ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
+        ...(query.nameContains ? { NameContains: query.nameContains } : {}),
+        ...(token ? { NextToken: token } : {}),
+      });
+      const page = await this.call("ListTrainingJobs", (c) => c.sagemaker.send(command));
+      for (const summary of (page.TrainingJobSummaries ?? []) as JobSummary[]) {
+        const { OptmlDiskBytes: disk, ...rest } = summary;
+        const bytes = bytesMember(disk);
+        found.push(bytes !== undefined ? { ...rest, OptmlDiskBytes: bytes } : rest);
+      }
       token = page.NextToken;
     } while (token && found.length < query.limit);
     return found;
+  }
+
+  /**
+   * DeleteTrainingJob: the job's record, logs, metrics and files under the control plane's home.
+   * Returns the bytes its files took (undefined from a control plane that does not say).
+   */
+  async deleteTrainingJob(name: string): Promise<number | undefined> {
+    const { DeleteTrainingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    let answer: { OptmlFreedBytes?: unknown };
+    try {
+      // OptmlFreedBytes: kept by keepOptmlMembers (extension-members.ts).
+      answer = (await this.call("DeleteTrainingJob", (c) => c.sagemaker.send(new DeleteTrainingJobCommand({ TrainingJobName: name })))) as {
+        OptmlFreedBytes?: unknown;
+      };
+    } catch (e) {
+      const running = e instanceof CliError && /training job is in status (InProgress|Stopping)/.exec(e.message);
+      if (running) throw jobStillRunning(name, running[1]!);
+      throw notFound(e, name);
+    }
+    return bytesMember(answer.OptmlFreedBytes);
   }
 
   async stopTrainingJob(name: string): Promise<void> {

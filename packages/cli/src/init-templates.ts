@@ -7,10 +7,15 @@
 export interface ScaffoldInput {
   /** The project's name (directory name), as npm and image names allow. */
   readonly name: string;
-  /** The version spec of @optml/contract: a registry range, or file:<dir> in a source checkout. */
-  readonly contractSpec: string;
-  /** The version of @optml/runner the Dockerfile installs. */
-  readonly runnerVersion: string;
+  /** The file name of the @optml/contract tarball in src/vendor/ (the code's dependency). */
+  readonly contractTarball: string;
+  /** The file name of the @optml/runner tarball in vendor/ (the Dockerfile installs it). */
+  readonly runnerTarball: string;
+}
+
+/** Where `optml init` puts the tarballs it copies (scaffoldFiles writes the text files only). */
+export function vendoredPaths(input: ScaffoldInput): { contract: string; runner: string } {
+  return { contract: `src/vendor/${input.contractTarball}`, runner: `vendor/${input.runnerTarball}` };
 }
 
 const TRAIN_TS = `/**
@@ -74,7 +79,8 @@ export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
     private: true,
     type: "module",
     description: "Training code: the job's code directory (sagemaker_submit_directory).",
-    dependencies: { "@optml/contract": input.contractSpec },
+    // None of the @optml packages is on the npm registry: the project carries the tarball.
+    dependencies: { "@optml/contract": `file:vendor/${input.contractTarball}` },
   };
   const job = {
     AlgorithmSpecification: {
@@ -104,11 +110,11 @@ export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
 # argument \`train\`; here \`train\` is @optml/runner, which gives src/train.ts the exact SageMaker
 # contract (/opt/ml, SM_* variables, hyperparameters as arguments, failure file, signals).
 #   docker build -t ${input.name} .      then push it and give its URI as TrainingImage
-# It installs @optml/runner and @optml/contract from the npm registry: src/package.json must name a
-# registry version of @optml/contract (optml init writes a file: path when optml runs from a source
-# checkout).
+# @optml/runner and @optml/contract come from the tarballs optml init copied in (vendor/ and
+# src/vendor/); they are not on the npm registry.
 FROM node:20-slim
-RUN npm install --global --no-audit --no-fund @optml/runner@${input.runnerVersion}
+COPY vendor/${input.runnerTarball} /tmp/
+RUN npm install --global --no-audit --no-fund /tmp/${input.runnerTarball} && rm /tmp/${input.runnerTarball}
 COPY src/ /opt/ml/code/
 WORKDIR /opt/ml/code
 RUN npm install --omit=dev --no-audit --no-fund
@@ -123,6 +129,8 @@ A TypeScript training job with SageMaker's contract, made by \`optml init\`.
   (an optml convenience: \`aws sagemaker create-training-job\` needs \`s3://\` URIs).
 - \`data/train/\`: the train channel.
 - \`Dockerfile\`: a SageMaker training image whose \`train\` is @optml/runner.
+- \`src/vendor/\`, \`vendor/\`: the @optml/contract and @optml/runner tarballs (they are not on
+  the npm registry); \`cd src && npm install\` gives an editor the types.
 
 \`\`\`sh
 optml train job.json                                   # run it, follow it, print metrics and the model

@@ -65,7 +65,7 @@ describe("parameter validation of CreateTrainingJob (the AWS CLI's checks)", () 
   });
 
   it("passes the job.json optml init writes", () => {
-    const job = scaffoldFiles({ name: "demo", contractSpec: "^0.1.0", runnerVersion: "0.1.0" })["job.json"]!;
+    const job = scaffoldFiles({ name: "demo", contractTarball: "optml-contract-0.1.0.tgz", runnerTarball: "optml-runner-0.1.0.tgz" })["job.json"]!;
     expect(problemsOfText(job.replace("{", '{"TrainingJobName": "demo-1",'))).toEqual([]);
   });
 

@@ -7,6 +7,8 @@ import { envCommand } from "./commands/env.js";
 import { initCommand } from "./commands/init.js";
 import { jobsCommand } from "./commands/jobs.js";
 import { logsCommand } from "./commands/logs.js";
+import { pruneCommand } from "./commands/prune.js";
+import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { stopCommand } from "./commands/stop.js";
@@ -29,6 +31,7 @@ Examples:
   optml train examples/tabular-ts/job.json
   optml run --channel train=./data -- python train.py --epochs 10
   optml jobs --status Failed
+  optml prune --older-than 7d
   optml init my-model`,
     );
   program.addCommand(trainCommand(outcome));
@@ -37,6 +40,8 @@ Examples:
   program.addCommand(describeCommand());
   program.addCommand(logsCommand(outcome));
   program.addCommand(stopCommand(outcome));
+  program.addCommand(rmCommand(outcome));
+  program.addCommand(pruneCommand());
   program.addCommand(serveCommand());
   program.addCommand(initCommand());
   program.addCommand(envCommand());

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SAGEMAKER_MODEL } from "@optml/server";
 import { pythonView, validateParameters } from "./param-validation.js";
-import { argsAsHyperparameters, buildRunRequest, codeWithout, planProgram, withJobPython } from "./run-request.js";
+import { argsAsHyperparameters, buildRunRequest, planProgram, withJobPython } from "./run-request.js";
 
 const root = mkdtempSync(join(tmpdir(), "optml-run-request-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -125,20 +125,5 @@ describe("withJobPython", () => {
       `python3.99 (the interpreter before the script) is not found on the PATH of this shell (${bin})`,
     );
     expect((await withJobPython(job("src/train.py", []), bin)).Environment).toBeUndefined();
-  });
-});
-
-describe("codeWithout", () => {
-  it("copies the code without the output dir when it lies inside, and nothing otherwise", () => {
-    const dir = join(root, "code");
-    mkdirSync(join(dir, "optml-out", "old-job"), { recursive: true });
-    mkdirSync(join(dir, "lib"), { recursive: true });
-    writeFileSync(join(dir, "train.py"), "");
-    writeFileSync(join(dir, "lib", "util.py"), "");
-    const copy = codeWithout(dir, [join(dir, "optml-out"), join(root, "elsewhere")], join(dir, "optml-out", "copy"));
-    expect(copy).toBe(join(dir, "optml-out", "copy"));
-    expect(readdirSync(copy!).sort()).toEqual(["lib", "train.py"]);
-    expect(existsSync(join(copy!, "lib", "util.py"))).toBe(true);
-    expect(codeWithout(dir, [join(root, "elsewhere")], join(root, "unused"))).toBeUndefined();
   });
 });

@@ -7,8 +7,8 @@
  * picks the interpreter from the file's kind, as in SageMaker. ARGS must be `--name value` pairs:
  * they become hyperparameters, which is how SageMaker hands a script its arguments.
  */
-import { copyFileSync, mkdirSync, readdirSync, readlinkSync, statSync, symlinkSync } from "node:fs";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { statSync } from "node:fs";
+import { basename, dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { RECORDED_ONLY_IMAGE, resolvePython } from "@optml/server";
 import { usageError } from "./cli-error.js";
@@ -180,26 +180,4 @@ export async function withJobPython(job: RunJob, path: string | undefined): Prom
     return job.request;
   }
   return { ...job.request, Environment: { OPTML_PYTHON: resolved.path, ...environment } };
-}
-
-/**
- * When the artifacts or optml's state would land inside the code directory (the default
- * ./optml-out under the program's directory), a copy of the code without them, at `into`, so that
- * each job does not carry the output of the jobs before it. Undefined when no copy is needed.
- */
-export function codeWithout(sourceDir: string, excluded: readonly string[], into: string): string | undefined {
-  const inside = excluded.filter((dir) => insideDir(sourceDir, dir));
-  if (inside.length === 0) return undefined;
-  const copy = (from: string, to: string) => {
-    mkdirSync(to, { recursive: true });
-    for (const entry of readdirSync(from, { withFileTypes: true })) {
-      const src = join(from, entry.name);
-      if (inside.includes(src)) continue;
-      if (entry.isDirectory()) copy(src, join(to, entry.name));
-      else if (entry.isSymbolicLink()) symlinkSync(readlinkSync(src), join(to, entry.name));
-      else if (entry.isFile()) copyFileSync(src, join(to, entry.name));
-    }
-  };
-  copy(sourceDir, into);
-  return into;
 }

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { list } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
 import { transitions } from "./fixtures.js";
 import { optml, tempDir } from "./run-optml.js";
@@ -9,21 +10,39 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 const env = { OPTML_HOME: join(root, "home") };
 const contractDir = resolve(import.meta.dirname, "../../contract");
 
+function tarballFiles(file: string): string[] {
+  const files: string[] = [];
+  list({ file, sync: true, onReadEntry: (entry) => void files.push(entry.path) });
+  return files;
+}
+
+function tarballManifest(file: string): Record<string, unknown> {
+  let text = "";
+  list({ file, sync: true, onReadEntry: (entry) => (entry.path === "package/package.json" ? void entry.on("data", (d: Buffer) => (text += d.toString())) : undefined) });
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
 describe("optml init", () => {
   it("scaffolds a project whose job trains with the typed reader", () => {
     const made = optml(["init", "My Model"], env, root);
     expect(made.stderr).toBe("");
     expect(made.code).toBe(0);
     expect(made.stdout).toBe(
-      "Created My Model: src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md\nNext:\n  cd My Model && optml train job.json\n",
+      "Created My Model: src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md, src/vendor/optml-contract-0.1.0.tgz, vendor/optml-runner-0.1.0.tgz\nNext:\n  cd My Model && optml train job.json\n",
     );
     const dir = join(root, "My Model");
     const pkg = JSON.parse(readFileSync(join(dir, "src/package.json"), "utf8")) as { name: string; type: string; dependencies: Record<string, string> };
-    // From a source checkout, the dependency is the checkout's package: jobs install it without a registry.
-    expect(pkg).toMatchObject({ name: "my-model", type: "module", dependencies: { "@optml/contract": `file:${contractDir}` } });
+    // The project carries the package's tarball: no registry has it, and no path leads into the checkout.
+    expect(pkg).toMatchObject({ name: "my-model", type: "module", dependencies: { "@optml/contract": "file:vendor/optml-contract-0.1.0.tgz" } });
+    expect(tarballManifest(join(dir, "src/vendor/optml-contract-0.1.0.tgz"))).toMatchObject({ name: "@optml/contract", version: "0.1.0" });
+    // The runner's tarball carries the contract it needs.
+    expect(tarballManifest(join(dir, "vendor/optml-runner-0.1.0.tgz"))).toMatchObject({ name: "@optml/runner", bundleDependencies: ["@optml/contract"] });
+    expect(tarballFiles(join(dir, "vendor/optml-runner-0.1.0.tgz"))).toContain("package/node_modules/@optml/contract/dist/index.js");
+    const texts = ["src/train.ts", "src/package.json", "job.json", "Dockerfile", "README.md"].map((f) => readFileSync(join(dir, f), "utf8"));
+    expect(texts.join("\n")).not.toContain(contractDir);
     expect(readFileSync(join(dir, "src/train.ts"), "utf8")).toContain('import { readTrainingEnvironment } from "@optml/contract";');
     const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
-    expect(dockerfile).toContain("RUN npm install --global --no-audit --no-fund @optml/runner@0.1.0\n");
+    expect(dockerfile).toContain("COPY vendor/optml-runner-0.1.0.tgz /tmp/\nRUN npm install --global --no-audit --no-fund /tmp/optml-runner-0.1.0.tgz && rm /tmp/optml-runner-0.1.0.tgz\n");
     expect(dockerfile).toContain("COPY src/ /opt/ml/code/\n");
 
     const trained = optml(["train", join(dir, "job.json")], env);
@@ -46,7 +65,7 @@ describe("optml init", () => {
     const twice = optml(["init", dir], env);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toBe(
-      `optml: ${dir} already has src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md: optml init writes only new files; pick another directory, or give --force to overwrite them\n`,
+      `optml: ${dir} already has src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md, src/vendor/optml-contract-0.1.0.tgz, vendor/optml-runner-0.1.0.tgz: optml init writes only new files; pick another directory, or give --force to overwrite them\n`,
     );
     expect(optml(["init", dir, "--force"], env).code).toBe(0);
   });

@@ -44,8 +44,8 @@ describe("with optml serve running for OPTML_HOME", () => {
 
     const listed = optml(["jobs"], env);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^NAME +STATUS +SECONDARY +CREATED +DURATION\n/);
-    expect(listed.stdout).toMatch(/^sleeper-1 +InProgress +\w+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +[\d.]+ s$/m);
+    expect(listed.stdout).toMatch(/^NAME +STATUS +SECONDARY +CREATED +DURATION +SIZE\n/);
+    expect(listed.stdout).toMatch(/^sleeper-1 +InProgress +\w+ +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +[\d.]+ s +[\d.]+ (bytes|KiB|MiB)$/m);
     const json = JSON.parse(optml(["jobs", "--json", "--status", "in-progress"], env).stdout) as { TrainingJobName: string; TrainingJobStatus: string }[];
     expect(json.map((j) => [j.TrainingJobName, j.TrainingJobStatus])).toEqual([["sleeper-1", "InProgress"]]);
 

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, rmSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { TRAIN_PY, transitions } from "./fixtures.js";
@@ -27,11 +27,37 @@ describe("optml run -- PROGRAM", () => {
     expect(first.stdout).toContain(`  Model:  ${join(proj, "optml-out", name, "output", "model.tar.gz")}\n`);
     expect(existsSync(join(proj, "optml-out", name, "output", "model.tar.gz"))).toBe(true);
     expect(first.stdout).toContain("[algo-1] cwd ['data', 'train.mjs', 'train.py']\n");
-    // Once more, with optml-out there now: the job's code still leaves it out, and the copy is gone.
+    // Once more, with optml-out there now: the job's code still leaves it out (the runner's rule),
+    // without a copy made first.
     const second = optml(["run", "--channel", "train=data", "--", "python", "train.py"], env, proj);
     expect(second.code).toBe(0);
     expect(second.stdout).toContain("[algo-1] cwd ['data', 'train.mjs', 'train.py']\n");
-    expect(readdirSync(join(home, "code"))).toEqual([]);
+    expect(existsSync(join(home, "code"))).toBe(false);
+  });
+
+  it("leaves .git, .venv, venv, __pycache__, node_modules and what .optmlignore lists out of the job, and warns above 100 MiB", () => {
+    const dir = tree(join(root, "heavy"), {
+      "train.py": TRAIN_PY,
+      ".git/HEAD": "ref: refs/heads/main\n",
+      ".venv/bin/python": "#!",
+      "venv/pyvenv.cfg": "",
+      "__pycache__/train.cpython-312.pyc": "",
+      "node_modules/left-pad/index.js": "",
+      "scratch/notes.txt": "",
+      ".optmlignore": "scratch/\n",
+      "big.bin": "",
+    });
+    // A sparse file: 101 MiB to the copy, next to nothing on disk.
+    truncateSync(join(dir, "big.bin"), 101 * 1024 * 1024);
+    const r = optml(["run", "--", "python", "train.py"], env, dir);
+    expect(r.code).toBe(0);
+    const warning =
+      `warning: the code directory ${dir} holds 101.0 MiB in 3 file(s), copied into every job (largest: big.bin 101.0 MiB, train.py ${TRAIN_PY.length} bytes, .optmlignore 9 bytes); ` +
+      `list what the job does not need in ${dir}/.optmlignore (gitignore syntax, e.g. 'big.bin'), or give it as a channel instead`;
+    // In the CLI, before the job, and in the job's log, from the runner that copies the code.
+    expect(r.stderr).toBe(`optml: ${warning}\n`);
+    expect(r.stdout).toContain(`[algo-1] [optml-train] ${warning}\n`);
+    expect(r.stdout).toContain("[algo-1] cwd ['.optmlignore', 'big.bin', 'train.py']\n");
   });
 
   it("takes a program without its interpreter, with --hp, --metric, --env, --name and --output", () => {

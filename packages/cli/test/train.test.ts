@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { jobJson, project, transitions } from "./fixtures.js";
@@ -31,6 +31,19 @@ describe("optml train job.json", () => {
     expect(r.stdout).not.toMatch(ANSI);
     // The embedded control plane let go of the home.
     expect(existsSync(join(env.OPTML_HOME, "control-plane.json"))).toBe(false);
+  });
+
+  it("warns when the code directory holds more than 100 MiB for the job, and says what is big", () => {
+    const dir = project(root, "heavy");
+    writeFileSync(join(dir, "src", "weights.bin"), "");
+    // A sparse file: 120 MiB to the copy, next to nothing on disk.
+    truncateSync(join(dir, "src", "weights.bin"), 120 * 1024 * 1024);
+    const r = optml(["train", join(dir, "job.json")], env, root);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      new RegExp(`^optml: warning: the code directory ${join(dir, "src")} holds 120\\.0 MiB in 2 file\\(s\\), copied into every job \\(largest: weights\\.bin 120\\.0 MiB, train\\.py \\d+ bytes\\); list what the job does not need in ${join(dir, "src")}/\\.optmlignore \\(gitignore syntax, e\\.g\\. 'weights\\.bin'\\), or give it as a channel instead\n$`),
+    );
+    expect(r.stdout).toContain(`[algo-1] [optml-train] warning: the code directory ${join(dir, "src")} holds 120.0 MiB`);
   });
 
   it("applies --name, --hp, --channel and --output", () => {

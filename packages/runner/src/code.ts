@@ -2,13 +2,15 @@
  * Code acquisition: put the job's code (`sagemaker_submit_directory`) into `<base>/code`.
  * The source is `s3://bucket/key.tar.gz`, a local archive, a local directory, a single local file
  * (a plain path or a `file://` URI), or absent (the code is already in `<base>/code`). As in the
- * reference, the code dir is filled only when it is empty.
+ * reference, the code dir is filled only when it is empty. A local directory is copied without what
+ * code-copy.ts leaves out (.git, .venv, node_modules, ..., and what its .optmlignore lists).
  */
 import { cp, mkdir, mkdtemp, open, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessEnv } from "@optml/contract";
+import { byteSize, CODE_IGNORE_FILE, codeFilter, copyCode, DEFAULT_CODE_EXCLUDES, largeCodeWarning, measureCode } from "./code-copy.js";
 import { submitDirectoryNotFound, submitDirectoryUnsupported } from "./errors.js";
 import type { Log } from "./log.js";
 import { parseS3Uri, type S3Location } from "./s3-location.js";
@@ -79,8 +81,12 @@ export async function acquireCode(options: AcquireCodeOptions): Promise<void> {
   const info = await stat(source.path).catch(() => undefined);
   if (info === undefined) throw submitDirectoryNotFound(options.submitDirectory!);
   if (info.isDirectory()) {
-    log(`copying ${source.path} into ${codeDir}`);
-    await cp(source.path, codeDir, { recursive: true, verbatimSymlinks: true, preserveTimestamps: true });
+    const filter = await codeFilter(source.path);
+    const size = await measureCode(source.path, filter);
+    const warning = largeCodeWarning(source.path, size);
+    if (warning) log(`warning: ${warning}`);
+    log(`copying ${source.path} into ${codeDir}: ${size.files} file(s), ${byteSize(size.bytes)} (leaving out ${DEFAULT_CODE_EXCLUDES.join(", ")} and what ${CODE_IGNORE_FILE} lists)`);
+    await copyCode(source.path, codeDir, filter);
   } else if (looksLikeArchive(await readHead(source.path))) {
     log(`unpacking ${source.path} into ${codeDir}`);
     await extractArchive(source.path, codeDir, source.path);

@@ -33,3 +33,15 @@ export { userEnvironment, type UserEnvironmentInput } from "./user-environment.j
 export { RunnerError, type RunnerErrorCode } from "./errors.js";
 export { shellQuote, commandLine } from "./shell-quote.js";
 export { LOG_PREFIX, type Log } from "./log.js";
+export {
+  codeFilter,
+  copyCode,
+  measureCode,
+  largeCodeWarning,
+  byteSize,
+  DEFAULT_CODE_EXCLUDES,
+  CODE_IGNORE_FILE,
+  LARGE_CODE_BYTES,
+  type CodeFilter,
+  type CodeSize,
+} from "./code-copy.js";

@@ -5,7 +5,7 @@
  */
 import { availableParallelism, homedir } from "node:os";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
 import { imageNotRunWarning, type ImageNotRun } from "./executors/description.js";
@@ -13,6 +13,7 @@ import { NetnsExecutor } from "./executors/netns/index.js";
 import { ProcessExecutor } from "./executors/process/index.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
+import { diskBytes } from "./jobs/disk-usage.js";
 import { JobRun } from "./jobs/lifecycle.js";
 import { planJob, withPython, type JobPlan, type PlanSettings } from "./jobs/plan.js";
 import { choosePython, resolvePython, type JobPython } from "./jobs/python.js";
@@ -66,6 +67,12 @@ export interface ControlPlaneOptions {
 export type ExecutorMode = "auto" | "process" | "docker";
 export const EXECUTOR_MODES: readonly ExecutorMode[] = ["auto", "process", "docker"];
 
+/** Whether `path` lies strictly inside `dir`. */
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== "" && rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
   return env.OPTML_HOME ?? join(homedir(), ".optml");
 }
@@ -100,6 +107,8 @@ export class ControlPlane {
   private readonly executors: { readonly process: Executor; readonly netns: Executor | undefined; readonly docker: DockerExecutor | undefined };
   private readonly executorMode: ExecutorMode;
   private readonly runs = new Map<string, JobRun>();
+  /** Disk bytes of ended jobs, measured once (their files no longer change). */
+  private readonly diskUsage = new Map<string, { lastModifiedTime: number; bytes: number }>();
   private readonly log: (message: string) => void;
   /** S3 access and the content cache, shared by every job. */
   readonly data: DataContext;
@@ -329,15 +338,39 @@ export class ControlPlane {
     if (run) run.requestStop("user");
   }
 
-  async deleteTrainingJob(name: string): Promise<void> {
+  /**
+   * Delete an ended job: its record, transitions, log streams and events, metric samples (the
+   * store cascades), and its files: the work dir under `<home>/jobs/` and a code copy `optml run`
+   * left under `<home>/code/`. Artifacts delivered elsewhere (S3OutputPath, such as ./optml-out)
+   * are the user's and stay. Returns the bytes the files took.
+   */
+  async deleteTrainingJob(name: string): Promise<{ freedBytes: number }> {
     const record = this.store.jobs.get(name);
     if (!record) throw trainingJobNotFound();
     if (record.status === "InProgress" || record.status === "Stopping") throw trainingJobInStatus(record.status);
+    const files = [record.workDir, join(this.home, "code", name)].filter((dir) => isInside(this.home, dir));
+    if (!isInside(this.settings.jobsDir, record.workDir)) this.log(`not removing ${record.workDir} of ${name}: it is not under ${this.settings.jobsDir}`);
+    const freedBytes = (await Promise.all(files.map((dir) => diskBytes(dir)))).reduce((a, b) => a + b, 0);
     this.store.db.transaction(() => {
       this.store.jobs.delete(name);
       this.store.tags.clear(record.arn);
     })();
-    await rm(record.workDir, { recursive: true, force: true });
+    this.diskUsage.delete(name);
+    await Promise.all(files.map((dir) => rm(dir, { recursive: true, force: true })));
+    return { freedBytes };
+  }
+
+  /**
+   * The bytes a job's work dir takes on disk (jobs/disk-usage.ts). An ended job's is measured
+   * once; a running job's each time.
+   */
+  async diskBytes(record: JobRecord): Promise<number> {
+    const ended = record.status !== "InProgress" && record.status !== "Stopping";
+    const known = this.diskUsage.get(record.name);
+    if (ended && known && known.lastModifiedTime === record.lastModifiedTime) return known.bytes;
+    const bytes = isInside(this.home, record.workDir) ? await diskBytes(record.workDir) : 0;
+    if (ended) this.diskUsage.set(record.name, { lastModifiedTime: record.lastModifiedTime, bytes });
+    return bytes;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { byteSize } from "@optml/runner";
 import { cacheInfo, clearCache, defaultHome, type CacheInfo } from "@optml/server";
 
 interface CacheOptions {
@@ -6,17 +7,8 @@ interface CacheOptions {
   json?: boolean;
 }
 
-/** 1536 -> "1.5 KiB". */
-export function byteSize(bytes: number): string {
-  const units = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
-}
+/** 1536 -> "1.5 KiB" (the runner's, for one way of showing sizes). */
+export { byteSize };
 
 function describeCache(info: CacheInfo): string {
   const limit = info.limitBytes === 0 ? "off (OPTML_CACHE_LIMIT=0)" : `${byteSize(info.limitBytes)} (OPTML_CACHE_LIMIT)`;

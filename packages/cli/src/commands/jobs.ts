@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { usageError, wholeNumber } from "../cli-error.js";
-import type { TrainingJobSummary } from "@aws-sdk/client-sagemaker";
-import { openConnection, type JobStatus } from "../connection.js";
+import { byteSize } from "@optml/runner";
+import { openConnection, type JobStatus, type JobSummary } from "../connection.js";
 import { colourEnabled, dateTime, formatDuration, paintStatus, style } from "../display.js";
 import { endpointOption } from "../submit.js";
 
@@ -27,15 +27,18 @@ export function parseStatus(given: string): JobStatus {
 export function jobsCommand(): Command {
   return new Command("jobs")
     .summary("list training jobs")
-    .description("list training jobs, newest first, with their status")
+    .description("list training jobs, newest first, with their status and the disk their files take (SIZE)")
     .option("--status <status>", `only jobs in this status: ${STATUSES.join(", ")}`)
     .option("--name <text>", "only jobs whose name contains this text")
     .option("--limit <n>", "at most this many jobs", wholeNumber("--limit"), 50)
     .addOption(endpointOption())
-    .option("--json", "print ListTrainingJobs' TrainingJobSummaries as a JSON array")
+    .option("--json", "print ListTrainingJobs' TrainingJobSummaries as a JSON array (with optml's OptmlDiskBytes)")
     .addHelpText(
       "after",
       `
+SIZE: the bytes the job's files take under the control plane's home (its work dir: each host's
+/opt/ml, staged channels, logs), as du counts them; 'optml rm' and 'optml prune' free them.
+
 Examples:
   optml jobs
   optml jobs --status failed --name tabular
@@ -59,16 +62,17 @@ Examples:
     });
 }
 
-/** NAME, STATUS, SECONDARY, CREATED, DURATION, aligned; statuses in colour on a terminal. */
-function jobsTable(jobs: readonly TrainingJobSummary[]): string {
+/** NAME, STATUS, SECONDARY, CREATED, DURATION, SIZE, aligned; statuses in colour on a terminal. */
+function jobsTable(jobs: readonly JobSummary[]): string {
   const s = style(colourEnabled(process.stdout));
   const rows = jobs.map((j) => {
     const running = j.TrainingJobStatus === "InProgress" || j.TrainingJobStatus === "Stopping";
     const end = j.TrainingEndTime ?? (running ? undefined : j.LastModifiedTime);
     const seconds = j.CreationTime ? ((end?.getTime() ?? Date.now()) - j.CreationTime.getTime()) / 1000 : undefined;
-    return [j.TrainingJobName ?? "", j.TrainingJobStatus ?? "", j.SecondaryStatus ?? "", dateTime(j.CreationTime), seconds !== undefined ? formatDuration(seconds) : "-"];
+    const size = j.OptmlDiskBytes !== undefined ? byteSize(j.OptmlDiskBytes) : "-";
+    return [j.TrainingJobName ?? "", j.TrainingJobStatus ?? "", j.SecondaryStatus ?? "", dateTime(j.CreationTime), seconds !== undefined ? formatDuration(seconds) : "-", size];
   });
-  const header = ["NAME", "STATUS", "SECONDARY", "CREATED", "DURATION"];
+  const header = ["NAME", "STATUS", "SECONDARY", "CREATED", "DURATION", "SIZE"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const pad = (text: string, column: number) => (column === header.length - 1 ? text : text.padEnd(widths[column]!));
   const cell = (text: string, column: number) => (column === 1 || column === 2 ? paintStatus(s, text) + pad(text, column).slice(text.length) : pad(text, column));

@@ -5,7 +5,8 @@ import { Command, Option } from "commander";
 import { defaultHome } from "@optml/server";
 import { CliError, EXIT, keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { uniqueNames } from "../job-request.js";
-import { buildRunRequest, codeWithout, withJobPython } from "../run-request.js";
+import { codeSizeWarning, codeWithout, excludedInside } from "../code-dir.js";
+import { buildRunRequest, withJobPython } from "../run-request.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
 
 interface RunOptions {
@@ -56,6 +57,9 @@ A Python program runs the interpreter this shell resolves ('python' or, for a ba
 embedded control plane and on 'optml serve' alike (--env OPTML_PYTHON=... chooses another).
 requirements.txt next to the program goes into a virtual environment kept for later runs, never
 into that Python.
+The code directory goes into the job without .git, .venv, venv, __pycache__, node_modules,
+optml-out and what its .optmlignore lists (gitignore syntax); above 100 MiB, a warning says what is
+big.
 ARGS become hyperparameters, so the program gets them back as SageMaker passes them: --name value
 (-n value for a one-letter name), sorted by name. Artifacts go to ./optml-out/<job>/output/ unless
 --output says otherwise. Display, Ctrl-C and exit codes as for 'optml train': 0 Completed,
@@ -86,7 +90,10 @@ Examples:
       const home = defaultHome();
       const name = String(job.request.TrainingJobName);
       const withPython = await withJobPython(job, process.env.PATH);
-      const copy = codeWithout(job.sourceDir, [...(job.outputDir ? [job.outputDir] : []), home], join(home, "code", name));
+      const extra = excludedInside(job.sourceDir, [...(job.outputDir ? [job.outputDir] : []), home]);
+      const warning = await codeSizeWarning(job.sourceDir, extra);
+      if (warning) process.stderr.write(`optml: warning: ${warning}\n`);
+      const copy = await codeWithout(job.sourceDir, extra, join(home, "code", name));
       const request = copy
         ? { ...withPython, HyperParameters: { ...(withPython.HyperParameters as object), sagemaker_submit_directory: JSON.stringify(pathToFileURL(copy).href) } }
         : withPython;

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { EXECUTOR_MODES } from "@optml/server";
 import { keyValue, wholeNumber, type Outcome } from "../cli-error.js";
 import { applyOverrides, checkJobRequest, jobFileNameBase, loadJobFile, nameRequest, uniqueNames } from "../job-request.js";
+import { codeSizeWarning, localCodeDir } from "../code-dir.js";
 import { endpointOption, submitAndFollow } from "../submit.js";
 
 interface TrainOptions {
@@ -54,6 +55,10 @@ Without --endpoint or OPTML_ENDPOINT, the job runs on the control plane that ser
 (~/.optml) when one is running ('optml serve'), else on one inside this command for the job's
 duration. Ctrl-C then stops the job (twice: leaves it running for the next optml command).
 
+A local code directory (sagemaker_submit_directory file://...) goes into the job without .git,
+.venv, venv, __pycache__, node_modules, optml-out and what its .optmlignore lists (gitignore
+syntax); above 100 MiB, a warning says what is big.
+
 Examples:
   optml train examples/tabular-ts/job.json
   optml train job.json --hp epochs=50 --hp learning-rate=0.1 --channel train=./data/train
@@ -74,6 +79,9 @@ Examples:
       );
       checkJobRequest(file, request, asPython);
       if (options.executor !== undefined) request.Tags = withExecutorTag(request.Tags, options.executor);
+      const codeDir = localCodeDir(request);
+      const warning = codeDir !== undefined ? await codeSizeWarning(codeDir) : undefined;
+      if (warning) process.stderr.write(`optml: warning: ${warning}\n`);
       outcome.exitCode = await submitAndFollow(request, { endpoint: options.endpoint, json: options.json, wait: options.wait, by: "optml train" });
     });
 }

@@ -20,7 +20,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
       return cp.createTrainingJob(input as CreateTrainingJobRequest, ctx.region);
     },
     DescribeTrainingJob: (input) => describeTrainingJob(cp.view(validateTrainingJobName(input))),
-    ListTrainingJobs: (input) => {
+    ListTrainingJobs: async (input) => {
       validateListTrainingJobs(input);
       const limit = typeof input.MaxResults === "number" ? input.MaxResults : 10;
       const offset = decodePageToken(input.NextToken);
@@ -38,8 +38,9 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
       };
       const rows = cp.list(query);
       const page = rows.slice(0, limit);
-      return {
-        TrainingJobSummaries: page.map((j) => ({
+      const summaries = [];
+      for (const j of page) {
+        summaries.push({
           TrainingJobName: j.name,
           TrainingJobArn: j.arn,
           CreationTime: new Date(j.creationTime * 1000),
@@ -47,7 +48,12 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
           LastModifiedTime: new Date(j.lastModifiedTime * 1000),
           TrainingJobStatus: j.status,
           SecondaryStatus: j.secondaryStatus,
-        })),
+          // optml's extension: the bytes the job's files take on disk (`optml jobs` SIZE).
+          OptmlDiskBytes: await cp.diskBytes(j),
+        });
+      }
+      return {
+        TrainingJobSummaries: summaries,
         ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}),
       };
     },
@@ -56,8 +62,9 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
       return {};
     },
     DeleteTrainingJob: async (input) => {
-      await cp.deleteTrainingJob(validateTrainingJobName(input));
-      return {};
+      const { freedBytes } = await cp.deleteTrainingJob(validateTrainingJobName(input));
+      // optml's extension: the bytes the job's files took (`optml rm`, `optml prune`).
+      return { OptmlFreedBytes: freedBytes };
     },
     ...tagHandlers(cp),
   };
