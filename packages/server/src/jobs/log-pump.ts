@@ -32,7 +32,24 @@ export async function pumpLogs(o: LogPumpOptions): Promise<void> {
   const decoder = new TextDecoder("utf-8");
   let offsetOfBatchEnd = stream.sourceOffset;
 
+  // Lines that arrived within BATCH_MS of the last flush are stored when the next chunk comes, or
+  // by this timer when none comes: a program that prints a line and then works quietly for a
+  // minute has that line in the log at once, not a minute later.
+  let timer: NodeJS.Timeout | undefined;
+  let timerFailure: unknown;
+  const flushLater = () => {
+    timer = undefined;
+    try {
+      flush();
+    } catch (e) {
+      timerFailure ??= e; // thrown by the loop, as a flush there would be
+    }
+  };
   const flush = () => {
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     if (batch.length === 0 && offsetOfBatchEnd === stream.sourceOffset) return;
     stream = o.store.logs.append(stream, batch, offsetOfBatchEnd);
     const samples = [];
@@ -50,6 +67,7 @@ export async function pumpLogs(o: LogPumpOptions): Promise<void> {
   };
 
   for await (const chunk of o.host.output(stream.sourceOffset, o.signal)) {
+    if (timerFailure !== undefined) throw timerFailure;
     const now = Date.now();
     const text = pending + decoder.decode(chunk.data, { stream: true });
     const lines = text.split("\n");
@@ -60,10 +78,12 @@ export async function pumpLogs(o: LogPumpOptions): Promise<void> {
     offsetOfBatchEnd = chunk.offset - pendingBytes;
     pendingStart = offsetOfBatchEnd;
     if (batch.length >= BATCH_LINES || now - lastFlush >= BATCH_MS) flush();
+    else timer ??= setTimeout(flushLater, BATCH_MS - (now - lastFlush));
   }
   if (pending.length > 0 || decoder.decode().length > 0) {
     addLine(pending, Date.now());
     offsetOfBatchEnd = pendingStart + Buffer.byteLength(pending);
   }
+  if (timerFailure !== undefined) throw timerFailure;
   flush();
 }
