@@ -2,7 +2,7 @@
  * Install, as a user does: clone the repository (its committed HEAD) into a temporary directory,
  * `npm ci && npm run install-cli -- --prefix <temporary global prefix>`, remove the clone, and use
  * `optml` from an unrelated directory: `optml run -- python train.py` and
- * `optml init x && cd x && optml train job.json`. The package tarballs (./pack) install outside the
+ * `optml init my-model && cd my-model && optml train job.json`. The package tarballs (./pack) install outside the
  * workspace, npm asking the registry for none of the @optml packages.
  *
  * Real npm against the npm registry (reachable in CI): slow (better-sqlite3 builds its native module
@@ -53,8 +53,8 @@ describe("npm ci && npm run install-cli in a clone", () => {
     ok(sh("git", ["checkout", "--quiet", head], clone, cleanEnv()), "git checkout");
 
     const env = cleanEnv({ PATH: `${join(prefix, "bin")}:${process.env.PATH}`, OPTML_HOME: join(root, "optml-home") });
-    ok(sh("npm", ["ci", "--no-audit", "--no-fund"], clone, env), "npm ci");
-    const installed = ok(sh("npm", ["run", "--silent", "install-cli", "--", "--prefix", prefix], clone, env), "npm run install-cli");
+    // The README's command, as it is; npm's global prefix (where install-cli installs) is the temporary one.
+    const installed = ok(sh("sh", ["-c", "npm ci && npm run install-cli"], clone, { ...env, npm_config_prefix: prefix }), "npm ci && npm run install-cli");
     expect(installed.stderr).toContain(`install-cli: installed optml 0.1.0: ${join(prefix, "bin", "optml")}\n`);
     expect(installed.stderr).toContain(`install-cli: ${join(prefix, "bin")} is on PATH: run 'optml --help' from any directory\n`);
 
@@ -92,12 +92,12 @@ describe("npm ci && npm run install-cli in a clone", () => {
     expect(ran.stdout).toContain("[algo-1] trained with ['--epochs', '2'] ['train.py']\n");
     expect(readdirSync(join(elsewhere, "optml-out"))).toHaveLength(1);
 
-    const made = ok(sh("optml", ["init", "x"], elsewhere, env), "optml init x");
-    expect(made.stdout).toContain("Next:\n  cd x && optml train job.json\n");
-    const x = join(elsewhere, "x");
+    // The README's command, as it is.
+    const trained = sh("sh", ["-c", "optml init my-model && cd my-model && optml train job.json"], elsewhere, env);
+    expect(trained.stdout).toContain("Next:\n  cd my-model && optml train job.json\n");
+    const x = join(elsewhere, "my-model");
     expect(JSON.parse(readFileSync(join(x, "src", "package.json"), "utf8"))).toMatchObject({ dependencies: { "@optml/contract": "file:vendor/optml-contract-0.1.0.tgz" } });
     expect(existsSync(join(x, "vendor", "optml-runner-0.1.0.tgz"))).toBe(true);
-    const trained = sh("sh", ["-c", "cd x && optml train job.json"], elsewhere, env);
     expect(trained.stderr).toBe("");
     expect(trained.code).toBe(0);
     expect(trained.stdout).toMatch(/^\[algo-1\] model y = [\d.]+ \* x \+ [\d.]+ saved to /m);

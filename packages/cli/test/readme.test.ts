@@ -1,7 +1,7 @@
 /**
  * Every shell command in the README is run: the README's ```sh blocks, in order, as a new user
- * would type them after `npm run install-cli` (`optml` on PATH), in a fresh HOME and a scratch
- * directory holding a copy of examples/.
+ * would type them after `npm run install-cli` (`optml` on PATH) with a virtual environment active,
+ * in a fresh HOME and a scratch directory holding a copy of examples/ and python/.
  *
  * A comment just before a block says how it is covered, when it is not simply run:
  * - `<!-- readme: ci -->`: the quick start; every command in it is a line of .ci/run, which CI runs.
@@ -12,6 +12,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { OPTML_BIN, tempDir } from "./run-optml.js";
@@ -68,18 +69,28 @@ const background: ChildProcess[] = [];
 
 function setUp(): NodeJS.ProcessEnv {
   mkdirSync(home, { recursive: true });
+  // The machine's pip configuration (its package index) is the user's, as it would be.
+  for (const config of [".config/pip/pip.conf", ".pip/pip.conf"]) {
+    const mine = join(homedir(), config);
+    if (existsSync(mine)) cpSync(mine, join(home, config));
+  }
   mkdirSync(bin, { recursive: true });
-  cpSync(join(ROOT, "examples"), join(work, "examples"), {
-    recursive: true,
-    filter: (src) => !/[/\\](optml-out|node_modules)$/.test(src),
-  });
+  for (const dir of ["examples", "python"]) {
+    cpSync(join(ROOT, dir), join(work, dir), { recursive: true, filter: (src) => !/[/\\](optml-out|node_modules|build|__pycache__|[^/\\]*\.egg-info)$/.test(src) });
+  }
+  // The README's pip and python3 commands run in a virtual environment, as a user's would (never
+  // in the machine's Python); it sees the machine's packages (boto3).
+  const venv = join(sandbox, "venv");
+  const made = spawnSync("python3", ["-m", "venv", "--system-site-packages", venv], { encoding: "utf8" });
+  if (made.status !== 0) throw new Error(`python3 -m venv failed (Debian: apt-get install -y python3-venv): ${made.stderr}`);
   // `optml` on PATH, as `npm run install-cli` leaves it; the AWS CLI as Debian installs it.
   writeFileSync(join(bin, "optml"), `#!/bin/sh\nexec "${process.execPath}" "${OPTML_BIN}" "$@"\n`);
   chmodSync(join(bin, "optml"), 0o755);
   if (!existsSync("/usr/bin/aws")) throw new Error("the README's AWS CLI commands need /usr/bin/aws: apt-get install -y awscli");
   spawnSync("ln", ["-sf", "/usr/bin/aws", join(bin, "aws")]);
-  const env: NodeJS.ProcessEnv = { PATH: `${bin}:${process.env.PATH}`, HOME: home, LANG: "C.UTF-8", NO_COLOR: "1" };
-  for (const keep of ["PYENV_ROOT", "TMPDIR", "OPTML_RUNNER"]) if (process.env[keep]) env[keep] = process.env[keep];
+  const env: NodeJS.ProcessEnv = { PATH: `${bin}:${join(venv, "bin")}:${process.env.PATH}`, VIRTUAL_ENV: venv, HOME: home, LANG: "C.UTF-8", NO_COLOR: "1", PIP_RETRIES: "0" };
+  // The machine's own settings for pyenv and pip (its package index) are the user's, as they would be.
+  for (const [key, value] of Object.entries(process.env)) if (/^(PYENV_|PIP_)|^(TMPDIR|OPTML_RUNNER)$/.test(key) && key !== "PIP_RETRIES") env[key] = value;
   return env;
 }
 
