@@ -8,9 +8,10 @@
  */
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { CreateTrainingJobCommand, type CreateTrainingJobCommandInput } from "@aws-sdk/client-sagemaker";
-import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { processesIn } from "../../../test-support/processes.js";
 import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { DockerExecutor } from "../src/executors/docker/index.js";
 import { LoopbackServices } from "../src/executors/loopback/index.js";
@@ -22,20 +23,6 @@ import { sourceArchive } from "./s3-jobs.js";
 const root = process.getuid?.() === 0;
 const unavailable = dockerUnavailableReason();
 const BUSYBOX_IMAGE = "optml-test/busybox-train:loopback";
-
-/** Processes whose working directory is (or was) the dir: relays and netns forwarders run there. */
-function processesIn(dir: string): number[] {
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/cwd`).replace(/ \(deleted\)$/, "") === dir;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 /** Wait for a condition that becomes true shortly after a job ends (its release, processes exiting). */
 async function eventually(test: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<boolean> {

@@ -6,7 +6,7 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { connect, createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../../../test-support/s3-server.js";
 import { socketName } from "./endpoints.js";
 import { loopbackEndpoints, LoopbackServices, proxyScript } from "./index.js";
+import { processesIn } from "../../../../../test-support/processes.js";
 
 const run = promisify(execFile);
 const root = process.getuid?.() === 0;
@@ -46,19 +47,6 @@ async function echoServer(host: string): Promise<{ server: Server; port: number 
   return { server, port };
 }
 
-/** Processes whose working directory is (or was) the dir. */
-function processesIn(dir: string): number[] {
-  return readdirSync("/proc")
-    .filter((p) => /^\d+$/.test(p))
-    .filter((p) => {
-      try {
-        return readlinkSync(`/proc/${p}/cwd`).replace(/ \(deleted\)$/, "") === dir;
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
 
 async function until(test: () => boolean, timeoutMs = 5000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
