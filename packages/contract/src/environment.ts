@@ -183,7 +183,7 @@ function checkEnvironHyperparameter(platform: PyDict, name: string, variable: st
   const problem =
     typeof value === "string"
       ? environValueProblem(value)
-      : `must decode to a string (the SageMaker Python SDK writes it JSON-encoded, e.g. "\"value\""), found ${pythonTypeName(value)}: ${pyRepr(value)}`;
+      : `must hold a JSON-encoded string (as the SageMaker Python SDK writes it, e.g. ${JSON.stringify(JSON.stringify("my-value"))}), found ${pythonTypeName(value)}: ${pyRepr(value)}`;
   if (problem === undefined) return;
   throw configFieldInvalid(
     file,
