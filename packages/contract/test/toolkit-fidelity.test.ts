@@ -12,6 +12,7 @@ import {
   CONFIG_FILE_MAX_DEPTH,
   ContractError,
   contractForBaseDir,
+  checkTrainStart,
   HYPERPARAMETER_MAX_DEPTH,
   HYPERPARAMETERS_FILE_MAX_DEPTH,
   parseConfigTexts,
@@ -210,6 +211,39 @@ describe("4. what SageMaker's toolkit refuses is refused, naming file, field and
     const wrong = texts.filter((t, i) => pyIntAccepts(t) !== expected[i]).map((t) => JSON.stringify(t));
     expect(wrong).toEqual([]);
     expect(expected.filter(Boolean).length).toBeGreaterThan(300);
+  });
+});
+
+describe("4. (continued) what the toolkit's train fails on before the user program starts: checkTrainStart", () => {
+  const start = (values: Record<string, string>) => () => checkTrainStart(contract({ hyperparameters: hps(values) }));
+
+  it("a log level Python's logging refuses: the environment has it, the start refuses it", () => {
+    expect(contract({ hyperparameters: hps({ sagemaker_container_log_level: '"INFO"' }) }).envVars.SM_LOG_LEVEL).toBe("INFO");
+    for (const bad of ['"INFO"', '"20"', "10.0", "null", "[10]"]) {
+      expect(start({ sagemaker_container_log_level: bad })).toThrow(
+        /^hyperparameters\.json: field "sagemaker_container_log_level" must be an integer logging level .*configures Python's logging with it and fails$/,
+      );
+    }
+    for (const ok of ["10", "-5", "true", "1000000000000000000000000"]) expect(start({ sagemaker_container_log_level: ok })).not.toThrow();
+    expect(() => checkTrainStart(contract({}))).not.toThrow();
+  });
+
+  it("a hyperparameter whose SM_HP_ name or value the environment cannot hold", () => {
+    expect(start({ "a=b": "1" })).toThrow(
+      'hyperparameters.json: field "a=b" makes the environment variable name "SM_HP_A=B", which holds "=" (at index 7); SageMaker\'s toolkit cannot set it and fails',
+    );
+    expect(start({ x: '"a\\u0000b"' })).toThrow(
+      'hyperparameters.json: field "x" holds a NUL character (at index 1); SageMaker\'s toolkit cannot put it into the environment variable SM_HP_X and fails',
+    );
+    expect(start({ x: '"a\\ud800b"' })).toThrow(/field "x" holds a lone surrogate U\+D800/);
+    // Inside JSON (a list, an object) the value is escaped and harmless.
+    expect(start({ x: '["a\\u0000b"]', y: '"caf\\u00e9 \\ud83d\\ude00"' })).not.toThrow();
+  });
+
+  it("a platform value the environment cannot hold, named by its variable", () => {
+    expect(start({ sagemaker_submit_directory: '"/code\\u0000"' })).toThrow(
+      "SM_MODULE_DIR (computed from the job's configuration) holds a NUL character (at index 5); SageMaker's toolkit cannot put it into the user program's environment and fails",
+    );
   });
 });
 
