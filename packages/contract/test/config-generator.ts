@@ -5,7 +5,9 @@
  * hosts, instance groups, channels) and what they allow around it: nested JSON in many spellings,
  * unicode and lone surrogates (escaped), duplicate keys, names that collide once upper-cased,
  * reserved `sagemaker_*` keys, present keys whose value is null, fixed-accelerator instance types.
- * Every case is one SageMaker's toolkit accepts; the same seed gives the same cases.
+ * Nearly every case is one SageMaker's toolkit accepts; about 3% carry one flaw it fails on (a
+ * byte order mark, a job name that is no string, a NUL in current_host, ...), and those must fail
+ * in optml too. The same seed gives the same cases.
  */
 import { prng } from "./python-oracle.js";
 
@@ -255,13 +257,37 @@ function processEnv(d: Draw): Record<string, string> {
   return env;
 }
 
+/** One flaw SageMaker's toolkit fails on (SPEC.md and README: "Inputs the toolkit fails on"). */
+function withFlaw(d: Draw, c: ContractCase): ContractCase {
+  const addHyperparameter = (key: string, value: string) =>
+    c.files.hyperparameters.replace(/^\{/, `{${JSON.stringify(key)}: ${JSON.stringify(value)}${c.files.hyperparameters === "{}" ? "" : ", "}`);
+  switch (d.int(7)) {
+    case 0:
+      return { ...c, files: { ...c.files, [d.pick(["hyperparameters", "inputDataConfig", "resourceConfig"] as const)]: "\ufeff{}" } };
+    case 1:
+      return { ...c, files: { ...c.files, hyperparameters: addHyperparameter("sagemaker_job_name", d.pick(["null", "7", "[]", '"a\\u0000"'])) } };
+    case 2:
+      return { ...c, files: { ...c.files, hyperparameters: addHyperparameter("sagemaker_region", d.pick(["5", "true", '["us-east-1"]', '"\\ud800"'])) } };
+    case 3: {
+      const host = d.pick(["algo-\\u0000", "\\udbff-1", "x\\ud800"]);
+      return { ...c, files: { ...c.files, resourceConfig: `{"current_host": "${host}", "hosts": ["${host}"]}` } };
+    }
+    case 4:
+      return { ...c, env: { ...c.env, SAGEMAKER_CONTAINER_LOG_LEVEL: d.pick(["INFO", "1.5", "", "0x14", "1__0", "\u00b2"]) } };
+    case 5:
+      return { ...c, files: { ...c.files, hyperparameters: addHyperparameter("sagemaker_distribution_instance_groups", d.pick(["5", "null", "false", "1.5"])) } };
+    default:
+      return { ...c, files: { ...c.files, hyperparameters: d.pick(["[]", '"x"', "null", "5"]) } };
+  }
+}
+
 /** `count` cases from `seed`. */
 export function generateCases(seed: number, count: number): ContractCase[] {
   const d = new Draw(seed);
   const cases: ContractCase[] = [];
   for (let i = 0; i < count; i++) {
     const cluster = resourceConfigFile(d);
-    cases.push({
+    const valid: ContractCase = {
       baseDir: d.chance(0.9) ? "/opt/ml" : d.pick(["/tmp/job", "/data/ml/", "rel/base"]),
       files: {
         hyperparameters: hyperparametersFile(d, cluster.groupNames),
@@ -270,7 +296,8 @@ export function generateCases(seed: number, count: number): ContractCase[] {
       },
       env: processEnv(d),
       host: { numCpus: d.int(192) + 1, numGpus: d.chance(0.6) ? 0 : d.int(9), numNeurons: d.chance(0.7) ? 0 : d.pick([2, 8, 32, 64]) },
-    });
+    };
+    cases.push(d.chance(0.03) ? withFlaw(d, valid) : valid);
   }
   return cases;
 }

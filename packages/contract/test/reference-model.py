@@ -187,5 +187,5 @@ def environment(case):
 def run(case):
     try:
         return environment(case)
-    except (TypeError, ValueError, UnicodeError, KeyError, IndexError) as e:
+    except (TypeError, ValueError, UnicodeError, KeyError, IndexError, AttributeError) as e:
         return {"error": "%s: %s" % (type(e).__name__, e)}

@@ -17,6 +17,7 @@ import {
   HYPERPARAMETERS_FILE_MAX_DEPTH,
   parseConfigTexts,
   pyIntAccepts,
+  readTrainingEnvironment,
   type ContractEnvironment,
 } from "../src/index.js";
 import { prng, pythonMap } from "./python-oracle.js";
@@ -67,6 +68,8 @@ describe("1. a present key whose value is null is not a missing key (Python's di
     expect(c.envVars.SM_LOG_LEVEL).toBe("");
     expect(trainingEnv(c).log_level).toBeNull();
     expect(contract({}).envVars.SM_LOG_LEVEL).toBe("20");
+    // The typed reader keeps it too, rather than putting INFO in its place.
+    expect(readTrainingEnvironment({ env: { SM_TRAINING_ENV: c.envVars.SM_TRAINING_ENV! } }).logLevel).toBeNull();
   });
 
   it('gives SM_MODULE_DIR=None for sagemaker_submit_directory "null" (Python\'s str(None))', () => {
