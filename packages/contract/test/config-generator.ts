@@ -174,8 +174,10 @@ function hyperparametersFile(d: Draw, groupNames: readonly string[]): string {
     const key = d.chance(0.1) ? d.pick(["lr", "LR", "Lr", "a", "A", "ß", "SS", "", "learning-rate", "x.y"]) : d.chance(0.2) ? d.word(1) : d.word();
     entries.push([key, JSON.stringify(hyperparameterText(d))]);
   }
-  // A repeated key: the file's own duplicate, later value wins in the first position.
-  if (entries.length > 0 && d.chance(0.05)) entries.push([entries[0]![0], JSON.stringify(hyperparameterText(d))]);
+  // A repeated key: the file's own duplicate, later value wins in the first position. Not of the
+  // values that go into the environment (a random one may be what optml refuses on purpose).
+  const repeated = entries.find(([key]) => key !== "sagemaker_job_name" && key !== "sagemaker_region");
+  if (repeated !== undefined && d.chance(0.05)) entries.push([repeated[0], JSON.stringify(hyperparameterText(d))]);
   return objectText(d, shuffle(d, entries));
 }
 
