@@ -4,6 +4,8 @@
 Python's repr() escapes every character that str.isprintable() rejects, and SM_* names are made
 with str.upper(). Both answers depend on the Unicode version of the interpreter, so optml ships
 the tables instead of asking the JavaScript engine (whose Unicode version differs).
+int() of a string (SAGEMAKER_CONTAINER_LOG_LEVEL) maps non-ASCII whitespace and decimal digits of
+every script to ASCII first, so those two sets are shipped as well.
 Run: python3 scripts/gen-python-unicode.py
 """
 import json
@@ -17,6 +19,20 @@ for cp in range(0x80, 0x110000):
             ranges[-1][1] = cp
         else:
             ranges.append([cp, cp])
+
+def range_pairs(predicate):
+    pairs = []
+    for cp in range(0x80, 0x110000):
+        if predicate(chr(cp)):
+            if pairs and pairs[-1][1] == cp - 1:
+                pairs[-1][1] = cp
+            else:
+                pairs.append([cp, cp])
+    return ", ".join("0x%x, 0x%x" % (lo, hi) for lo, hi in pairs)
+
+
+decimal_pairs = range_pairs(lambda c: c.isdecimal())
+space_pairs = range_pairs(lambda c: c.isspace())
 
 flat = []
 for lo, hi in ranges:
@@ -45,6 +61,11 @@ export const NONPRINTABLE_RANGES: readonly number[] = [
 export const UPPER_CASE: ReadonlyMap<number, string> = new Map([
 {chr(10).join(upper_lines)}
 ]);
+
+// Pairs [first, last] of the code points >= 0x80 that int() reads as a decimal digit
+// (str.isdecimal()) and as whitespace (str.isspace()).
+export const DECIMAL_DIGIT_RANGES: readonly number[] = [{decimal_pairs}];
+export const WHITESPACE_RANGES: readonly number[] = [{space_pairs}];
 """
 open("packages/contract/src/pyjson/python-unicode.ts", "w").write(out)
 print(f"{len(ranges)} non-printable ranges, {len(upper)} upper-case mappings written")

@@ -89,7 +89,12 @@ describe("parseConfigTexts checks", () => {
     expect(parse(okRc, '{"train": "File"}').message).toMatch(/field "train" must be an object of channel settings/);
   });
 
-  it("requires each file to hold a JSON object", () => {
-    expect(parse(okRc, "[]").message).toBe("inputdataconfig.json: not valid JSON: expected a JSON object at the top level, found []");
+  it("requires each file to hold a JSON object, and says a list is valid JSON of the wrong type", () => {
+    const e = parse(okRc, "[]");
+    expect(e.message).toBe("inputdataconfig.json: must hold a JSON object ({...}) at the top level, found a list: []");
+    expect(e.message).not.toMatch(/not valid JSON/);
+    expect(parse(okRc, '"train"').message).toBe(
+      "inputdataconfig.json: must hold a JSON object ({...}) at the top level, found a string: 'train'",
+    );
   });
 });

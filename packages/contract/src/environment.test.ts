@@ -57,8 +57,9 @@ describe("training environment edge cases", () => {
     const te = contract({ sagemaker_distribution_instance_groups: '"g2"' }, {}, rc).trainingEnvironment;
     expect(te.distributionHosts).toEqual(["algo-2"]);
     expect(te.masterHostname).toBe("algo-2");
+    // A hyperparameter, named as one, in its file: not an "environment variable".
     expect(() => contract({ sagemaker_distribution_instance_groups: "3" }, {}, rc)).toThrow(
-      /sagemaker_distribution_instance_groups must be a list of instance group names, found 3/,
+      'hyperparameters.json: field "sagemaker_distribution_instance_groups" must be a list of instance group names (e.g. ["train-group"]), found 3',
     );
   });
 

@@ -1,7 +1,20 @@
-import type { ContractConfig } from "./config-files.js";
-import { environmentInvalid } from "./errors.js";
+import { BARE_CONFIG_FILE_NAMES, pythonTypeName, type ContractConfig } from "./config-files.js";
+import { configFieldInvalid, environmentInvalid } from "./errors.js";
+import { fixedNeuronCores } from "./host-facts.js";
+import { environValueProblem } from "./os-environ.js";
 import { channelPath, contractPaths } from "./paths.js";
-import { isPyDict, isPyList, pyStr, pyTruthy, tryLoads, type PyDict, type PyValue } from "./pyjson/index.js";
+import {
+  isPyDict,
+  isPyList,
+  pyIntAccepts,
+  PyJsonRecursionError,
+  pyRepr,
+  pyStr,
+  pyTruthy,
+  tryLoads,
+  type PyDict,
+  type PyValue,
+} from "./pyjson/index.js";
 
 /** What the machine offers the job (SPEC.md section 6: SM_NUM_CPUS, SM_NUM_GPUS, ...). */
 export interface HostFacts {
@@ -46,6 +59,13 @@ export const DISTRIBUTION_FLAGS: readonly string[] = [
 const DEFAULT_LOG_LEVEL = 20n;
 
 /**
+ * The deepest hyperparameter value (decoded from its JSON string) SageMaker's toolkit handles in
+ * its `train` (Python 3.11): 988 levels and more fail with RecursionError, when the value is
+ * written into SM_TRAINING_ENV two levels further down. Measured with the toolkit itself (README).
+ */
+export const HYPERPARAMETER_MAX_DEPTH = 987;
+
+/**
  * The training environment, property for property as the reference toolkit's `Environment`
  * (SPEC.md section 6). Values that come from files or hyperparameters keep their Python type.
  */
@@ -53,7 +73,8 @@ export interface TrainingEnvironment {
   readonly additionalFrameworkParameters: PyDict;
   readonly channelInputDirs: ReadonlyMap<string, string>;
   readonly currentHost: string;
-  readonly currentInstanceGroup: string;
+  /** `current_group_name`; null when the file says null (Python's `.get()` keeps None). */
+  readonly currentInstanceGroup: string | null;
   readonly currentInstanceGroupHosts: readonly string[];
   readonly currentInstanceType: string;
   readonly distributionHosts: readonly string[];
@@ -78,7 +99,7 @@ export interface TrainingEnvironment {
   readonly modelDir: string;
   readonly moduleDir: string;
   readonly moduleName: string;
-  readonly networkInterfaceName: string;
+  readonly networkInterfaceName: string | null;
   readonly numCpus: number;
   readonly numGpus: number;
   readonly numNeurons: number;
@@ -92,16 +113,27 @@ export interface TrainingEnvironment {
 
 /**
  * Decode hyperparameter values as the reference does: each string value through `json.loads`,
- * kept raw when that fails; a non-string value (hand-written file) as it is.
+ * kept raw when that fails; a non-string value (hand-written file) as it is. A value nested
+ * deeper than SageMaker's toolkit can handle is an error, as it is there (RecursionError).
  */
-export function decodeHyperparameters(raw: PyDict): PyDict {
+export function decodeHyperparameters(raw: PyDict, file: string = BARE_CONFIG_FILE_NAMES.hyperparameters): PyDict {
   const decoded: PyDict = new Map();
   for (const [key, value] of raw) {
     if (typeof value !== "string") {
       decoded.set(key, value);
       continue;
     }
-    const parsed = tryLoads(value);
+    let parsed: PyValue | undefined;
+    try {
+      parsed = tryLoads(value, { maxDepth: HYPERPARAMETER_MAX_DEPTH });
+    } catch (e) {
+      if (!(e instanceof PyJsonRecursionError)) throw e;
+      throw configFieldInvalid(
+        file,
+        key,
+        `is nested more than ${HYPERPARAMETER_MAX_DEPTH} levels deep; SageMaker's toolkit fails on it (Python's RecursionError): flatten it, or pass the structure in a file of a channel`,
+      );
+    }
     decoded.set(key, parsed === undefined ? value : parsed);
   }
   return decoded;
@@ -111,14 +143,52 @@ function isPlatformKey(key: string): boolean {
   return RESERVED_HYPERPARAMETERS.has(key) || key.startsWith(SAGEMAKER_PREFIX);
 }
 
-/** Python's `x in container` for the containers a framework parameter can hold. */
-function pyContains(container: PyValue, item: string): boolean {
-  if (typeof container === "string") return container.includes(item);
+/**
+ * Python's `item in container` for what `sagemaker_distribution_instance_groups` can hold, or
+ * undefined where Python raises TypeError (a number, a bool, None; None in a string).
+ */
+function pyContains(container: PyValue, item: string | null): boolean | undefined {
+  if (typeof container === "string") return item === null ? undefined : container.includes(item);
   if (isPyList(container)) return container.some((v) => v === item);
-  if (isPyDict(container)) return container.has(item);
+  if (isPyDict(container)) return item !== null && container.has(item);
+  return undefined;
+}
+
+/** Python's `dict.get(key, default)`: a present null stays null. */
+function pyGet(dict: PyDict, key: string, fallback: PyValue): PyValue {
+  return dict.has(key) ? dict.get(key)! : fallback;
+}
+
+/**
+ * The reference reads SAGEMAKER_CONTAINER_LOG_LEVEL with Python's `int()` before anything else
+ * (the hyperparameter then overrides the value): text `int()` refuses makes it fail.
+ */
+function checkLogLevelVariable(env: ProcessEnv): void {
+  const value = env.SAGEMAKER_CONTAINER_LOG_LEVEL;
+  if (value === undefined || pyIntAccepts(value)) return;
   throw environmentInvalid(
-    "sagemaker_distribution_instance_groups",
-    `must be a list of instance group names, found ${pyStr(container)}`,
+    "SAGEMAKER_CONTAINER_LOG_LEVEL",
+    `must be an integer logging level (e.g. 20 for INFO), found ${JSON.stringify(value)}: SageMaker's toolkit reads it with Python's int() and fails`,
+  );
+}
+
+/**
+ * The reference puts `sagemaker_job_name` (default "") and `sagemaker_region` (when true in
+ * Python's sense) into its own environment: each must then be a string the environment can hold.
+ */
+function checkEnvironHyperparameter(platform: PyDict, name: string, variable: string, file: string): void {
+  if (!platform.has(name)) return;
+  const value = platform.get(name)!;
+  if (name === "sagemaker_region" && !pyTruthy(value)) return; // `region or ""`
+  const problem =
+    typeof value === "string"
+      ? environValueProblem(value)
+      : `must hold a JSON-encoded string (as the SageMaker Python SDK writes it, e.g. ${JSON.stringify(JSON.stringify("my-value"))}), found ${pythonTypeName(value)}: ${pyRepr(value)}`;
+  if (problem === undefined) return;
+  throw configFieldInvalid(
+    file,
+    name,
+    `${problem}; SageMaker's toolkit puts it into the environment variable ${variable}, which cannot hold it, and fails`,
   );
 }
 
@@ -128,9 +198,11 @@ export function trainingEnvironment(
   options: { baseDir: string; env: ProcessEnv; host: HostFacts },
 ): TrainingEnvironment {
   const { env, host } = options;
+  checkLogLevelVariable(env);
   const paths = contractPaths(options.baseDir);
   const rc = config.resourceConfig;
-  const all = decodeHyperparameters(config.hyperparameters);
+  const hyperparametersFile = (config.fileNames ?? BARE_CONFIG_FILE_NAMES).hyperparameters;
+  const all = decodeHyperparameters(config.hyperparameters, hyperparametersFile);
 
   const platform: PyDict = new Map();
   const hyperparameters: PyDict = new Map();
@@ -138,12 +210,14 @@ export function trainingEnvironment(
   const additionalFrameworkParameters: PyDict = new Map();
   for (const [k, v] of platform) if (!RESERVED_HYPERPARAMETERS.has(k)) additionalFrameworkParameters.set(k, v);
 
-  // Shapes are checked by readConfigFiles/parseConfigTexts.
+  // Shapes are checked by readConfigFiles/parseConfigTexts. Defaults apply to missing keys only.
   const hosts = rc.get("hosts") as string[];
   const currentHost = rc.get("current_host") as string;
-  const currentInstanceType = (rc.get("current_instance_type") as string | undefined) ?? "local";
-  const currentInstanceGroup = (rc.get("current_group_name") as string | undefined) ?? "homogeneousCluster";
-  const networkInterfaceName = (rc.get("network_interface_name") as string | undefined) ?? "eth0";
+  const currentInstanceType = pyGet(rc, "current_instance_type", "local") as string;
+  const currentInstanceGroup = pyGet(rc, "current_group_name", "homogeneousCluster") as string | null;
+  const networkInterfaceName = pyGet(rc, "network_interface_name", "eth0") as string | null;
+  checkEnvironHyperparameter(platform, "sagemaker_job_name", "SAGEMAKER_JOB_NAME", hyperparametersFile);
+  checkEnvironHyperparameter(platform, "sagemaker_region", "SAGEMAKER_REGION", hyperparametersFile);
   const groups = ((rc.get("instance_groups") as PyDict[] | undefined) ?? []).map((g) => ({
     name: g.get("instance_group_name") as string,
     hosts: g.get("hosts") as string[],
@@ -160,6 +234,14 @@ export function trainingEnvironment(
     distributionInstanceGroups = enabled ? [currentInstanceGroup] : [];
   }
   const dig = distributionInstanceGroups;
+  // The reference asks `current group in distribution groups` whatever the cluster.
+  if ([currentInstanceGroup, ...groups.map((g) => g.name)].some((name) => pyContains(dig, name) === undefined)) {
+    throw configFieldInvalid(
+      hyperparametersFile,
+      "sagemaker_distribution_instance_groups",
+      `must be a list of instance group names (e.g. ["train-group"]), found ${pyRepr(dig)}; SageMaker's toolkit fails on it (TypeError)`,
+    );
+  }
   const distributionHosts =
     groups.length > 0 ? groups.filter((g) => pyContains(dig, g.name)).flatMap((g) => g.hosts) : [...hosts];
   const masterHostname = distributionHosts[0] ?? hosts[0]!;
@@ -199,20 +281,20 @@ export function trainingEnvironment(
     isSmddpmprunInstalled: host.smddpmprunInstalled,
     isSmddprunInstalled: host.smddprunInstalled,
     jobName: env.TRAINING_JOB_NAME ?? null,
-    logLevel: platform.get("sagemaker_container_log_level") ?? DEFAULT_LOG_LEVEL,
+    logLevel: pyGet(platform, "sagemaker_container_log_level", DEFAULT_LOG_LEVEL),
     masterHostname,
     modelDir: paths.model,
-    moduleDir: pyStr(platform.get("sagemaker_submit_directory") ?? paths.code),
+    moduleDir: pyStr(pyGet(platform, "sagemaker_submit_directory", paths.code)),
     moduleName,
     networkInterfaceName,
     numCpus: host.numCpus,
     numGpus: host.numGpus,
-    numNeurons: host.numNeurons,
+    numNeurons: fixedNeuronCores(currentInstanceType) ?? host.numNeurons,
     outputDataDir: paths.outputData,
     outputDir: paths.output,
     outputIntermediateDir: paths.outputIntermediate,
     resourceConfig: rc,
-    topology: rc.get("topology") ?? [],
+    topology: pyGet(rc, "topology", []),
     userEntryPoint,
   };
 }

@@ -39,6 +39,24 @@ export function configFileMalformed(file: string, detail: string): ContractError
   return new ContractError("ConfigFileMalformed", `${file}: not valid JSON: ${detail}`, file);
 }
 
+/** Valid JSON, of the wrong type: a config file holds one JSON object. */
+export function configFileNotObject(file: string, found: string): ContractError {
+  return new ContractError(
+    "ConfigFileMalformed",
+    `${file}: must hold a JSON object ({...}) at the top level, found ${found}`,
+    file,
+  );
+}
+
+/** Nested deeper than SageMaker's toolkit can read (Python's RecursionError). */
+export function configFileTooDeep(file: string, maxDepth: number): ContractError {
+  return new ContractError(
+    "ConfigFileMalformed",
+    `${file}: nested more than ${maxDepth} levels deep; SageMaker's toolkit fails on it (Python's json raises RecursionError): flatten the structure`,
+    file,
+  );
+}
+
 export function configFieldInvalid(file: string, field: string, problem: string): ContractError {
   return new ContractError("ConfigFieldInvalid", `${file}: field "${field}" ${problem}`, file, field);
 }

@@ -64,3 +64,16 @@ export function detectHostFacts(env: ProcessEnv = process.env): HostFacts {
     smddpmprunInstalled: onPath("smddpmprun", env),
   };
 }
+
+/**
+ * Instance types whose Neuron core count the reference takes from its own table instead of
+ * asking `neuron-ls` (SPEC.md section 6). A key matches anywhere in the instance type, as the
+ * reference matches it.
+ */
+export const FIXED_NEURON_CORES: ReadonlyMap<string, number> = new Map([["trn2.48xlarge", 64]]);
+
+/** The Neuron core count the instance type fixes, or undefined when it is detected. */
+export function fixedNeuronCores(instanceType: string): number | undefined {
+  for (const [key, cores] of FIXED_NEURON_CORES) if (instanceType.includes(key)) return cores;
+  return undefined;
+}

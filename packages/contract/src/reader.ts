@@ -235,7 +235,7 @@ export function trainingEnvFromDict(d: PyDict, source: TrainingEnv["source"], ba
     numNeurons: num(d, "num_neurons"),
     userEntryPoint: entry === null || entry === undefined ? null : typeof entry === "string" ? entry : pyRepr(entry),
     moduleDir: str(d, "module_dir"),
-    logLevel: toJs(d.get("log_level") ?? 20n),
+    logLevel: toJs(d.has("log_level") ? d.get("log_level")! : 20n),
     raw: d,
   };
 }

@@ -4,7 +4,16 @@
  * `json.dumps(sort_keys=True, separators=(",", ":"), ensure_ascii=True)`, and `pyStr`/`pyRepr`
  * render values as Python's `str()`/`repr()`.
  */
-export { loads, tryLoads, PyJsonDecodeError, INT_MAX_STR_DIGITS } from "./parse.js";
+export {
+  loads,
+  tryLoads,
+  PyJsonDecodeError,
+  PyJsonRecursionError,
+  INT_MAX_STR_DIGITS,
+  PYTHON_MAX_JSON_DEPTH,
+  type LoadsOptions,
+} from "./parse.js";
+export { pyIntAccepts } from "./python-int.js";
 export { dumps, encodeString } from "./dumps.js";
 export { pyStr, pyRepr, pyUpper, stringRepr, isPrintable } from "./repr.js";
 export { floatRepr } from "./float-repr.js";

@@ -35,8 +35,33 @@ function lineColumn(text: string, pos: number): { line: number; column: number }
 /** Python's limit on the digits of an int parsed from a string (sys.get_int_max_str_digits()). */
 export const INT_MAX_STR_DIGITS = 4300;
 
-/** Nesting deeper than this is refused (Python fails with RecursionError near 1000). */
-const MAX_DEPTH = 900;
+/**
+ * The deepest nesting (lists and dicts, one level each) that Python 3.11's `json.loads` decodes
+ * when called near the bottom of the stack: past it Python raises RecursionError, which is not a
+ * decoding error (`except ValueError` does not catch it). Callers deeper in a program reach the
+ * limit sooner; the contract passes its own, measured limits.
+ */
+export const PYTHON_MAX_JSON_DEPTH = 994;
+
+/**
+ * A document nested deeper than the caller's limit: where Python's json raises RecursionError.
+ * Deliberately not a PyJsonDecodeError, so that `tryLoads` does not turn it into "not JSON".
+ */
+export class PyJsonRecursionError extends Error {
+  override readonly name = "PyJsonRecursionError";
+  constructor(
+    /** The deepest nesting accepted. */
+    readonly maxDepth: number,
+    readonly pos: number,
+  ) {
+    super(`nested more than ${maxDepth} levels deep (Python's json fails there with RecursionError)`);
+  }
+}
+
+export interface LoadsOptions {
+  /** The deepest nesting to decode; deeper throws PyJsonRecursionError. Default PYTHON_MAX_JSON_DEPTH. */
+  readonly maxDepth?: number;
+}
 
 /**
  * Parse JSON text with Python `json.loads` semantics: ints versus floats by lexeme, ints exact at
@@ -44,8 +69,8 @@ const MAX_DEPTH = 900;
  * first position and takes the last value, as a Python dict does), JSON whitespace around the value
  * allowed, control characters inside strings rejected.
  */
-export function loads(text: string): PyValue {
-  const p = new Parser(text);
+export function loads(text: string, options: LoadsOptions = {}): PyValue {
+  const p = new Parser(text, options.maxDepth ?? PYTHON_MAX_JSON_DEPTH);
   if (text.charCodeAt(0) === 0xfeff) p.fail("Unexpected UTF-8 BOM (decode using utf-8-sig)", 0);
   p.skipWs();
   const value = p.value(0);
@@ -54,10 +79,14 @@ export function loads(text: string): PyValue {
   return value;
 }
 
-/** `loads`, or `undefined` when the text is not a JSON document Python would accept. */
-export function tryLoads(text: string): PyValue | undefined {
+/**
+ * `loads`, or `undefined` when the text is not a JSON document Python would accept (Python's
+ * ValueError). Nesting past the limit still throws PyJsonRecursionError, as Python's RecursionError
+ * escapes `except ValueError`.
+ */
+export function tryLoads(text: string, options: LoadsOptions = {}): PyValue | undefined {
   try {
-    return loads(text);
+    return loads(text, options);
   } catch (e) {
     if (e instanceof PyJsonDecodeError) return undefined;
     throw e;
@@ -68,7 +97,10 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?/y;
 
 class Parser {
   pos = 0;
-  constructor(readonly text: string) {}
+  constructor(
+    readonly text: string,
+    readonly maxDepth: number,
+  ) {}
 
   fail(reason: string, pos: number): never {
     throw new PyJsonDecodeError(reason, this.text, pos);
@@ -219,7 +251,7 @@ class Parser {
   }
 
   object(depth: number): PyDict {
-    if (depth > MAX_DEPTH) this.fail("Nesting too deep", this.pos);
+    if (depth > this.maxDepth) throw new PyJsonRecursionError(this.maxDepth, this.pos);
     const t = this.text;
     const result: PyDict = new Map();
     this.pos++; // {
@@ -251,7 +283,7 @@ class Parser {
   }
 
   array(depth: number): PyValue[] {
-    if (depth > MAX_DEPTH) this.fail("Nesting too deep", this.pos);
+    if (depth > this.maxDepth) throw new PyJsonRecursionError(this.maxDepth, this.pos);
     const t = this.text;
     const result: PyValue[] = [];
     this.pos++; // [

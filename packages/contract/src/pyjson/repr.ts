@@ -1,5 +1,6 @@
 import { floatRepr } from "./float-repr.js";
 import { NONPRINTABLE_RANGES, UPPER_CASE } from "./python-unicode.js";
+import { inRanges } from "./ranges.js";
 import type { PyValue } from "./values.js";
 
 /** Python `str(value)`: strings as they are, everything else as `repr`. */
@@ -27,18 +28,7 @@ export function pyRepr(value: PyValue): string {
 /** Python's `str.isprintable()` for one code point, as the generating interpreter answers it. */
 export function isPrintable(cp: number): boolean {
   if (cp < 0x80) return cp >= 0x20 && cp < 0x7f;
-  // Binary search over the sorted [first, last] pairs of non-printable code points.
-  let lo = 0;
-  let hi = NONPRINTABLE_RANGES.length / 2 - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    const first = NONPRINTABLE_RANGES[2 * mid]!;
-    const last = NONPRINTABLE_RANGES[2 * mid + 1]!;
-    if (cp < first) hi = mid - 1;
-    else if (cp > last) lo = mid + 1;
-    else return false;
-  }
-  return true;
+  return !inRanges(NONPRINTABLE_RANGES, cp);
 }
 
 function hex(cp: number, width: number): string {
