@@ -7,6 +7,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
   baseDirFromEnv,
+  checkTrainStart,
   computeContract,
   contractPaths,
   decodeHyperparameters,
@@ -144,6 +145,8 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
   const settings = runnerSettings(env);
   const config = readConfigFiles(baseDir);
   const contract = computeContract(config, { baseDir, env, host: ctx.hostFacts ?? detectHostFacts(env) });
+  // What SageMaker's toolkit fails on once the environment is computed fails here too, named.
+  checkTrainStart(contract, config.fileNames);
   const te = contract.trainingEnvironment;
   const hyperparameters = decodeHyperparameters(config.hyperparameters);
   // The job's Python, named in the log before anything runs in it.

@@ -120,6 +120,13 @@ describe("result files", () => {
     expect(j.failure).toMatch(/^Framework Error: .*hyperparameters\.json: not valid JSON/);
   });
 
+  it("writes a Framework Error, before anything runs, for a job SageMaker's toolkit fails to start", async () => {
+    const j = job("train.py", { "train.py": "print('never')\n" }, { sagemaker_container_log_level: '"INFO"' });
+    expect((await j.run()).code).toBe(1);
+    expect(j.failure).toMatch(/^Framework Error: .*hyperparameters\.json: field "sagemaker_container_log_level" must be an integer logging level/);
+    expect(j.failure).not.toContain("never");
+  });
+
   it("writes a Framework Error when there is no entry point, or it is not in the code dir", async () => {
     const none = job(undefined, {});
     expect((await none.run()).code).toBe(1);
