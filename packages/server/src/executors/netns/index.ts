@@ -46,6 +46,7 @@ export class NetnsExecutor implements Executor {
   constructor(private readonly options: NetnsExecutorOptions) {
     this.processes = new ProcessExecutor({
       ...options,
+      namesProvided: true,
       commandPrefix: (job, host) => {
         const ns = this.job(job).net.hosts.find((h) => h.host === host.host)!.namespace;
         return ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "/bin/sh", "-c", SET_HOSTNAME, "optml-hostname", host.host];
