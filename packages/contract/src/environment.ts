@@ -112,7 +112,7 @@ function isPlatformKey(key: string): boolean {
 }
 
 /** Python's `x in container` for the containers a framework parameter can hold. */
-function pyContains(container: PyValue, item: string): boolean {
+export function pyContains(container: PyValue, item: string): boolean {
   if (typeof container === "string") return container.includes(item);
   if (isPyList(container)) return container.some((v) => v === item);
   if (isPyDict(container)) return container.has(item);

@@ -14,3 +14,4 @@ export * from "./host-facts.js";
 export * from "./platform.js";
 export * from "./reader.js";
 export * from "./s3-settings.js";
+export * from "./distribution.js";

@@ -88,6 +88,8 @@ export class NetnsExecutor implements Executor {
   async release(job: JobPlan): Promise<void> {
     const { net } = this.job(job);
     await destroyNetwork(net);
+    // The job's SSH key pair (MPI jobs) is of no use once its hosts are gone.
+    await rm(`${job.workDir}/ssh`, { recursive: true, force: true });
     await rm(this.record(net.id), { force: true });
     this.jobs.delete(job.workDir);
   }

@@ -127,6 +127,8 @@ export class ProcessExecutor implements Executor {
         ...host.env,
         SAGEMAKER_BASE_DIR: host.baseDir,
         [HOST_BASE_DIR_VARIABLE]: host.baseDir,
+        // Shared by the job's hosts: where an MPI job's launcher keeps the job's SSH key pair.
+        OPTML_SSH_DIR: `${job.workDir}/ssh`,
         // train gives the program the same grace as the control plane before it kills it.
         OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
       } as NodeJS.ProcessEnv,
