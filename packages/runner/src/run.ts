@@ -197,7 +197,7 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
   const argv = planArgv(prepared.plan);
   if (stop.signal !== undefined) return stoppedEarly(stop.signal);
   log(`invoking the user program (${plan.kind}${prepared.launcher === "process" ? "" : `, launcher ${prepared.launcher}`}) in ${paths.code}:\n${commandLine(argv)}`);
-  const result = await launch(prepared.plan.command, prepared.plan.args, { ...launchOptions, env: { ...programEnv, ...prepared.env } }).finally(
+  const result = await launch(prepared.plan.command, prepared.plan.args, { ...launchOptions, env: prepared.env }).finally(
     () => prepared.finish?.(),
   );
   const { exitCode, signal, stderrTail: stderr } = result;

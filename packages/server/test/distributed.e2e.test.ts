@@ -139,11 +139,13 @@ describe.skipIf(!root)("distributed training launchers (root: network namespaces
 
   it("mpi: the master's mpirun runs 2 ranks on each of 2 hosts over SSH; the worker waits for them", async () => {
     const program = `
-import os, socket
+import os, socket, sys
 from mpi4py import MPI
 comm = MPI.COMM_WORLD
 total = comm.allreduce(comm.Get_rank() + 1)
-print("MPI rank", comm.Get_rank(), "of", comm.Get_size(), "on", socket.gethostname(), "sum", total, "master env", os.environ["SM_CURRENT_HOST"], flush=True)
+# One write per line: Open MPI tags each chunk a rank writes.
+sys.stdout.write(f"MPI rank {comm.Get_rank()} of {comm.Get_size()} on {socket.gethostname()} sum {total} master env {os.environ['SM_CURRENT_HOST']}\\n")
+sys.stdout.flush()
 `;
     const { req } = job("dist-mpi", program, 2, {
       sagemaker_mpi_enabled: "true",
@@ -167,6 +169,23 @@ print("MPI rank", comm.Get_rank(), "of", comm.Get_size(), "on", socket.gethostna
     expect(logLines("dist-mpi", "algo-2").join("\n")).toContain("MPI worker: serving SSH for algo-1 until its mpirun ends");
     expectNothingRunning("dist-mpi");
   }, 200_000);
+
+  it("pytorchddp on a single host: mpirun with the host's 2 ranks, no SSH", async () => {
+    const program = `
+import os, sys
+from mpi4py import MPI
+comm = MPI.COMM_WORLD
+sys.stdout.write(f"DDP rank {comm.Get_rank()} of {comm.Get_size()} {os.environ['SMDATAPARALLEL_USE_SINGLENODE']}\\n")
+`;
+    const { req } = job("dist-pytorchddp-1", program, 1, { sagemaker_pytorch_ddp_enabled: "true", sagemaker_mpi_num_of_processes_per_host: "2" });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const d = await h.waitForEnd("dist-pytorchddp-1", 120_000);
+    expect(d.FailureReason).toBeUndefined();
+    const lines = logLines("dist-pytorchddp-1", "algo-1");
+    expect(lines.join("\n")).toMatch(/mpirun --host algo-1 -np 2 --allow-run-as-root --tag-output --oversubscribe/);
+    expect(lines.filter((l) => l.includes("DDP rank")).map((l) => l.replace(/^\[1,\d+\]<stdout>:/, "")).sort()).toEqual(["DDP rank 0 of 2 1", "DDP rank 1 of 2 1"]);
+    expectNothingRunning("dist-pytorchddp-1");
+  }, 150_000);
 
   it("a launcher that cannot start fails the job, naming what is missing, before any user code runs", async () => {
     const program = `print("USER CODE RAN", flush=True)\n`;

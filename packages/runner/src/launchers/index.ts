@@ -46,7 +46,7 @@ export interface LaunchInput {
 export interface PreparedLaunch {
   readonly launcher: LauncherKind;
   readonly plan: LaunchPlan;
-  /** Added to the program's environment. */
+  /** The program's environment (the user program's, with what the launcher adds). */
   readonly env: Readonly<Record<string, string>>;
   /** Run once the program has ended, whatever its outcome (the MPI master tells the workers). */
   readonly finish?: () => Promise<void>;
@@ -61,7 +61,7 @@ const EXPORTED = [
 export async function prepareLaunch(input: LaunchInput): Promise<PreparedLaunch> {
   const te = input.trainingEnvironment;
   const launcher = selectLauncher(te);
-  if (launcher === "process") return { launcher, plan: input.program, env: {} };
+  if (launcher === "process") return { launcher, plan: input.program, env: input.programEnv };
   const smdistributed = smdistributedRequested(input.hyperparameters);
   if (launcher === "smdistributed" || smdistributed !== undefined) throw smdistributedUnavailable(smdistributed ?? "smdistributed data parallel");
 
@@ -80,7 +80,7 @@ export async function prepareLaunch(input: LaunchInput): Promise<PreparedLaunch>
   if (launcher === "torch_distributed") {
     const plan = planTorchrun({ program: input.program, hosts, rank, processesPerHost: perHost });
     await requirePythonModule(input, "torch_distributed", "torch", "install PyTorch into the job's Python (pip install torch, or a requirements.txt in the code)");
-    return { launcher, plan, env };
+    return { launcher, plan, env: { ...input.programEnv, ...env } };
   }
   return prepareMpi(input, launcher, hosts, perHost, env);
 }
@@ -140,7 +140,7 @@ async function prepareMpi(
       keyFile = await jobKey(sshDir, keygen);
       const { configFile, finishedFile } = await writeWorkerConfig(sshDir, te.currentHost, keyFile);
       input.log(`MPI worker: serving SSH for ${hosts[0]} until its mpirun ends`);
-      return { launcher, plan: planWorker({ sshd, configFile, finishedFile }), env };
+      return { launcher, plan: planWorker({ sshd, configFile, finishedFile }), env: { ...input.programEnv, ...env } };
     }
     keyFile = await jobKey(sshDir, keygen);
     input.log(`MPI master: waiting for the workers' SSH daemons (${workers.join(", ")})`);
@@ -152,8 +152,11 @@ async function prepareMpi(
   const iface = te.networkInterfaceName;
   const networkInterface = existsSync(`/sys/class/net/${iface}`) ? iface : undefined;
   if (networkInterface === undefined) input.log(`this machine has no network interface ${iface} (SM_NETWORK_INTERFACE_NAME): Open MPI picks its own`);
-  const present = { ...input.programEnv, ...env };
-  const exportedVariables = [...input.contractVariables, ...EXPORTED].filter((name) => present[name] !== undefined);
+  // Open MPI tags each chunk a rank writes (--tag-output): unbuffered Python writes a print's parts
+  // as separate chunks, so the ranks keep Python's own buffering unless the job asks otherwise.
+  const programEnv: Record<string, string> = { ...input.programEnv, ...env };
+  if (input.env.PYTHONUNBUFFERED === undefined) delete programEnv.PYTHONUNBUFFERED;
+  const exportedVariables = [...input.contractVariables, ...EXPORTED].filter((name) => programEnv[name] !== undefined);
   const plan = planMpirun({
     flavour,
     program: input.program,
@@ -166,7 +169,7 @@ async function prepareMpi(
   });
   const resolved = { ...plan, command: mpirun };
   const finish = keyFile !== undefined && ssh !== undefined ? () => notifyWorkers(workers, { ssh: ssh!, keyFile: keyFile!, log: input.log }) : undefined;
-  return { launcher, plan: resolved, env, ...(finish ? { finish } : {}) };
+  return { launcher, plan: resolved, env: programEnv, ...(finish ? { finish } : {}) };
 }
 
 function customOptions(te: TrainingEnvironment, flavour: MpiFlavour): string {
