@@ -199,6 +199,17 @@ sys.stdout.write(f"DDP rank {comm.Get_rank()} of {comm.Get_size()} {os.environ['
     expectNothingRunning("dist-no-torch");
   }, 150_000);
 
+  it("an MPI job without mpirun fails, naming it, before any user code runs", async () => {
+    const program = `print("USER CODE RAN", flush=True)\n`;
+    const { req } = job("dist-no-mpirun", program, 2, { sagemaker_mpi_enabled: "true" }, { PATH: "/nonexistent" });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const d = await h.waitForEnd("dist-no-mpirun", 120_000);
+    expect(d.TrainingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toContain("the mpi launcher cannot start: mpirun is not installed (not found on PATH); install Open MPI (apt-get install openmpi-bin)");
+    expect([...logLines("dist-no-mpirun", "algo-1"), ...logLines("dist-no-mpirun", "algo-2")].join("\n")).not.toContain("USER CODE RAN");
+    expectNothingRunning("dist-no-mpirun");
+  }, 150_000);
+
   it("torch_distributed on a single host: torchrun with 2 processes, no rendezvous flags", async () => {
     const { req } = job("dist-torchrun-1", DDP, 1, { sagemaker_torch_distributed_enabled: "true", sagemaker_mpi_num_of_processes_per_host: "2" });
     await h.sagemaker.send(new CreateTrainingJobCommand(req as never));

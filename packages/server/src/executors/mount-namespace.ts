@@ -24,6 +24,15 @@ export const OPT_ML = "/opt/ml";
 /** The host's base dir as the machine sees it, in every host's environment (to find its processes). */
 export const HOST_BASE_DIR_VARIABLE = "OPTML_HOST_BASE_DIR";
 
+/**
+ * Where the job's own PATH waits while the executor's commands (ip, unshare, mount) run with the
+ * control plane's: a job's Environment may set PATH (as a container's can), which must not hide
+ * them. The scene restores it just before it execs `train`.
+ */
+export const JOB_PATH_VARIABLE = "OPTML_JOB_PATH";
+
+const RESTORE_JOB_PATH = `if [ -n "\${${JOB_PATH_VARIABLE}+x}" ]; then PATH="$${JOB_PATH_VARIABLE}"; export PATH; unset ${JOB_PATH_VARIABLE}; fi`;
+
 // $1 base dir to mount at /opt/ml ("" none), $2 file to mount at /etc/hosts ("" none),
 // $3 hostname to set ("" none), then local channel sources, "--", then the command.
 const SCENE = `base="$1"; hosts="$2"; name="$3"; shift 3
@@ -43,9 +52,10 @@ if [ -n "$base" ]; then
     warn "${OPT_ML} could not be mounted: the job's files are under $base (the SM_* variables say where)"
   fi
 fi
+${RESTORE_JOB_PATH}
 exec "$@"`;
 
-const NO_NAMESPACE = `echo "[optml] warning: $1" >&2; shift; exec "$@"`;
+const NO_NAMESPACE = `echo "[optml] warning: $1" >&2; shift; ${RESTORE_JOB_PATH}; exec "$@"`;
 
 export interface HostSceneOptions {
   /**

@@ -17,7 +17,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { readExitFile } from "../exit-file.js";
-import { HOST_BASE_DIR_VARIABLE, hostScenePrefix } from "../mount-namespace.js";
+import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
 import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
 import { tailFile } from "./tail.js";
@@ -131,6 +131,8 @@ export class ProcessExecutor implements Executor {
         OPTML_SSH_DIR: `${job.workDir}/ssh`,
         // train gives the program the same grace as the control plane before it kills it.
         OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+        // The executor's commands run with the control plane's PATH; the scene gives train the job's.
+        ...(host.env.PATH !== undefined ? { PATH: process.env.PATH, [JOB_PATH_VARIABLE]: host.env.PATH } : {}),
       } as NodeJS.ProcessEnv,
     });
     await new Promise<void>((resolve, reject) => {
