@@ -4,7 +4,7 @@
  * (test-support/torch-venv.ts): torchrun on 2 hosts x 2 processes, mpirun over 2 hosts, the
  * smdistributed refusal and a launcher that cannot start. Nothing is left running after any.
  */
-import { CreateTrainingJobCommand } from "@aws-sdk/client-sagemaker";
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand } from "@aws-sdk/client-sagemaker";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,7 +24,8 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 function logLines(name: string, host: string): string[] {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host)!;
+  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host);
+  if (s === undefined) return [];
   return h.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 }).map((e) => e.message);
 }
 
@@ -166,8 +167,33 @@ sys.stdout.flush()
       "MPI rank 2 of 4 on algo-2 sum 10 master env algo-1",
       "MPI rank 3 of 4 on algo-2 sum 10 master env algo-1",
     ]);
-    expect(logLines("dist-mpi", "algo-2").join("\n")).toContain("MPI worker: serving SSH for algo-1 until its mpirun ends");
+    const worker = logLines("dist-mpi", "algo-2").join("\n");
+    expect(worker).toContain("MPI worker: serving SSH for algo-1 until its mpirun ends");
+    expect(worker).not.toMatch(/kex_exchange|error/i); // the master's probe of the SSH daemon leaves no complaint
     expectNothingRunning("dist-mpi");
+  }, 200_000);
+
+  it("a stopped MPI job ends Stopped and leaves no rank, orted or sshd on any host", async () => {
+    const program = `
+import sys, time
+from mpi4py import MPI
+sys.stdout.write(f"rank {MPI.COMM_WORLD.Get_rank()} training\\n"); sys.stdout.flush()
+time.sleep(300)
+`;
+    const { req } = job("dist-mpi-stop", program, 2, { sagemaker_mpi_enabled: "true", sagemaker_mpi_num_of_processes_per_host: "2" });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    const deadline = Date.now() + 120_000;
+    while (logLines("dist-mpi-stop", "algo-1").filter((l) => /rank \d training/.test(l)).length < 4) {
+      if (Date.now() > deadline) {
+        const d = await h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "dist-mpi-stop" }));
+        throw new Error(`the ranks did not start: ${d.TrainingJobStatus} ${d.FailureReason ?? ""}\n${logLines("dist-mpi-stop", "algo-1").join("\n")}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await h.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: "dist-mpi-stop" }));
+    const d = await h.waitForEnd("dist-mpi-stop", 60_000);
+    expect(d.TrainingJobStatus).toBe("Stopped");
+    expectNothingRunning("dist-mpi-stop");
   }, 200_000);
 
   it("pytorchddp on a single host: mpirun with the host's 2 ranks, no SSH", async () => {

@@ -59,16 +59,25 @@ export async function writeWorkerConfig(sshDir: string, host: string, keyFile: s
   return { configFile, finishedFile };
 }
 
-function accepts(host: string, port: number): Promise<boolean> {
+/**
+ * Whether an SSH server answers at host:port: it sends its identification first; this probe
+ * answers with its own and leaves (the daemon then logs nothing at its ERROR level).
+ */
+function answers(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = createConnection({ host, port, timeout: 1000 });
+    const socket = createConnection({ host, port, timeout: 2000 });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
     };
-    socket.once("connect", () => done(true));
+    socket.once("data", (data: Buffer) => {
+      const ok = data.toString("latin1").startsWith("SSH-");
+      if (ok) socket.end("SSH-2.0-optml-probe\r\n", () => done(true));
+      else done(false);
+    });
     socket.once("error", () => done(false));
     socket.once("timeout", () => done(false));
+    socket.once("close", () => done(false));
   });
 }
 
@@ -76,7 +85,7 @@ function accepts(host: string, port: number): Promise<boolean> {
 export async function waitForWorkers(workers: readonly string[], options: { timeoutSeconds: number; log: Log; signal?: AbortSignal; port?: number }): Promise<void> {
   const deadline = Date.now() + options.timeoutSeconds * 1000;
   for (const host of workers) {
-    while (!(await accepts(host, options.port ?? 22))) {
+    while (!(await answers(host, options.port ?? 22))) {
       options.signal?.throwIfAborted();
       if (Date.now() > deadline) {
         throw launcherUnavailable("mpi", `the SSH daemon of ${host} did not answer within ${options.timeoutSeconds} s`, "see that host's log (OPTML_HOST_WAIT_SECONDS sets the wait)");
