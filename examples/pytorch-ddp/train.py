@@ -14,11 +14,18 @@ import argparse
 import csv
 import json
 import os
+import sys
 
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
+
+
+def say(line):
+    """One write per line: the ranks of a host share its log, and a print's parts could interleave."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def load(channel_dir):
@@ -47,7 +54,7 @@ def main():
     dataset = TensorDataset((x - mean) / std, y)
     sampler = DistributedSampler(dataset, num_replicas=world, rank=rank, shuffle=True, seed=0)
     loader = DataLoader(dataset, batch_size=args.batch_size, sampler=sampler)
-    print(f"rank {rank}/{world} on {host} (local rank {local_rank}): {len(sampler)} of {len(dataset)} rows", flush=True)
+    say(f"rank {rank}/{world} on {host} (local rank {local_rank}): {len(sampler)} of {len(dataset)} rows")
 
     model = DistributedDataParallel(torch.nn.Sequential(torch.nn.Linear(5, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1)))
     optimizer = torch.optim.SGD(model.parameters(), lr=args.learning_rate, momentum=0.9)
@@ -63,10 +70,10 @@ def main():
             total += torch.tensor([loss.item() * len(xb), len(xb)])
         dist.all_reduce(total)  # the epoch's loss over every rank's rows
         if rank == 0 and (epoch % 10 == 9 or epoch == args.epochs - 1):
-            print(f"epoch {epoch + 1}: train_loss={total[0] / total[1]:.4f}", flush=True)
+            say(f"epoch {epoch + 1}: train_loss={total[0] / total[1]:.4f}")
 
     checksum = sum(p.double().sum().item() for p in model.parameters())
-    print(f"rank {rank}: parameter checksum {checksum:.12f}", flush=True)
+    say(f"rank {rank}: parameter checksum {checksum:.12f}")
 
     if rank == 0:
         net = model.module
@@ -75,7 +82,7 @@ def main():
             vx, vy = load(validation)
             with torch.no_grad():
                 accuracy = ((net((vx - mean) / std) > 0).float() == vy).float().mean().item()
-            print(f"validation_accuracy={accuracy:.4f}", flush=True)
+            say(f"validation_accuracy={accuracy:.4f}")
         model_dir = os.environ["SM_MODEL_DIR"]
         torch.save({"state_dict": net.state_dict(), "mean": mean, "std": std}, os.path.join(model_dir, "model.pt"))
         with open(os.path.join(model_dir, "training.json"), "w") as f:

@@ -65,7 +65,7 @@ function expectNothingRunning(name: string) {
 
 /** A real DDP training: y = 3x + 2 learned by a linear model, each rank on its own share of the data. */
 const DDP = `
-import json, os, torch, torch.distributed as dist
+import json, os, sys, torch, torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel as DDP
 dist.init_process_group("gloo")
 rank, world = dist.get_rank(), dist.get_world_size()
@@ -81,8 +81,10 @@ for step in range(150):
     loss.backward()
     opt.step()
 w, b = model.module.weight.item(), model.module.bias.item()
-print("RANK " + json.dumps({"rank": rank, "world": world, "host": os.environ["SM_CURRENT_HOST"], "local_rank": int(os.environ["LOCAL_RANK"]),
-      "master": os.environ["MASTER_ADDR"] + ":" + os.environ["MASTER_PORT"], "loss": loss.item(), "w": w, "b": b}), flush=True)
+# One write per line: the ranks of a host share its log.
+sys.stdout.write("RANK " + json.dumps({"rank": rank, "world": world, "host": os.environ["SM_CURRENT_HOST"], "local_rank": int(os.environ["LOCAL_RANK"]),
+      "master": os.environ["MASTER_ADDR"] + ":" + os.environ["MASTER_PORT"], "loss": loss.item(), "w": w, "b": b}) + "\\n")
+sys.stdout.flush()
 if rank == 0:
     torch.save(model.module.state_dict(), os.path.join(os.environ["SM_MODEL_DIR"], "model.pt"))
 dist.destroy_process_group()

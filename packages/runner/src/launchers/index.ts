@@ -80,9 +80,21 @@ export async function prepareLaunch(input: LaunchInput): Promise<PreparedLaunch>
   if (launcher === "torch_distributed") {
     const plan = planTorchrun({ program: input.program, hosts, rank, processesPerHost: perHost });
     await requirePythonModule(input, "torch_distributed", "torch", "install PyTorch into the job's Python (pip install torch, or a requirements.txt in the code)");
-    return { launcher, plan, env: { ...input.programEnv, ...env } };
+    return { launcher, plan, env: buffered(input, env) };
   }
   return prepareMpi(input, launcher, hosts, perHost, env);
+}
+
+/**
+ * The program's environment with the launcher's additions. Several processes write each host's
+ * log: unbuffered Python writes a print's parts (text, then end) as separate writes, which the
+ * other ranks' lines (and Open MPI's output tags) can split, so the ranks keep Python's own
+ * buffering (a print with flush=True is one write) unless the job itself set PYTHONUNBUFFERED.
+ */
+function buffered(input: LaunchInput, env: Record<string, string>): Record<string, string> {
+  const programEnv: Record<string, string> = { ...input.programEnv, ...env };
+  if (input.env.PYTHONUNBUFFERED === undefined) delete programEnv.PYTHONUNBUFFERED;
+  return programEnv;
 }
 
 function withoutSet(programEnv: Readonly<Record<string, string>>, values: Record<string, string>): Record<string, string> {
@@ -140,7 +152,7 @@ async function prepareMpi(
       keyFile = await jobKey(sshDir, keygen);
       const { configFile, finishedFile } = await writeWorkerConfig(sshDir, te.currentHost, keyFile);
       input.log(`MPI worker: serving SSH for ${hosts[0]} until its mpirun ends`);
-      return { launcher, plan: planWorker({ sshd, configFile, finishedFile }), env: { ...input.programEnv, ...env } };
+      return { launcher, plan: planWorker({ sshd, configFile, finishedFile }), env: buffered(input, env) };
     }
     keyFile = await jobKey(sshDir, keygen);
     input.log(`MPI master: waiting for the workers' SSH daemons (${workers.join(", ")})`);
@@ -152,10 +164,7 @@ async function prepareMpi(
   const iface = te.networkInterfaceName;
   const networkInterface = existsSync(`/sys/class/net/${iface}`) ? iface : undefined;
   if (networkInterface === undefined) input.log(`this machine has no network interface ${iface} (SM_NETWORK_INTERFACE_NAME): Open MPI picks its own`);
-  // Open MPI tags each chunk a rank writes (--tag-output): unbuffered Python writes a print's parts
-  // as separate chunks, so the ranks keep Python's own buffering unless the job asks otherwise.
-  const programEnv: Record<string, string> = { ...input.programEnv, ...env };
-  if (input.env.PYTHONUNBUFFERED === undefined) delete programEnv.PYTHONUNBUFFERED;
+  const programEnv = buffered(input, env);
   const exportedVariables = [...input.contractVariables, ...EXPORTED].filter((name) => programEnv[name] !== undefined);
   const plan = planMpirun({
     flavour,
