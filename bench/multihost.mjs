@@ -121,7 +121,7 @@ const torchCode = join(root, "torch-code");
 mkdirSync(torchCode);
 writeFileSync(
   join(torchCode, "train.py"),
-  "import os\nprint('rank first line', os.environ['RANK'], flush=True)\n" +
+  "import os, sys\nsys.stdout.write('rank first line ' + os.environ['RANK'] + '\\n'); sys.stdout.flush()\n" +
     "import torch.distributed as dist\ndist.init_process_group('gloo')\ndist.barrier()\ndist.destroy_process_group()\n",
 );
 
@@ -144,7 +144,7 @@ async function torchrunByHand() {
       (rank) =>
         new Promise((resolve, reject) => {
           const args = ["-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(port), "--node_rank", String(rank), "train.py"];
-          const child = spawn(torchPython, args, { cwd: torchCode, env: { ...process.env, PYTHONUNBUFFERED: "1" }, stdio: ["ignore", "pipe", "ignore"] });
+          const child = spawn(torchPython, args, { cwd: torchCode, stdio: ["ignore", "pipe", "ignore"] });
           createInterface({ input: child.stdout }).on("line", (l) => {
             if (l.startsWith("rank first line")) firsts.push(Date.now() - t0);
           });
