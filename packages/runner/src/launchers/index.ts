@@ -5,6 +5,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { promisify } from "node:util";
 import { smdistributedRequested, type ProcessEnv, type PyDict, type TrainingEnvironment } from "@optml/contract";
 import type { LaunchPlan } from "../entry-point.js";
@@ -166,10 +167,17 @@ async function prepareMpi(
   if (networkInterface === undefined) input.log(`this machine has no network interface ${iface} (SM_NETWORK_INTERFACE_NAME): Open MPI picks its own`);
   const programEnv = buffered(input, env);
   const exportedVariables = [...input.contractVariables, ...EXPORTED].filter((name) => programEnv[name] !== undefined);
+  // A single host whose hostname is not its algo-N (a host without its own namespaces, e.g. run
+  // without root): Open MPI would take algo-1 for a remote host and try SSH; it is this machine.
+  let mpiHosts = hosts;
+  if (hosts.length === 1 && hostname() !== hosts[0]) {
+    input.log(`this host's hostname is ${hostname()}, not ${hosts[0]}: mpirun runs its ranks on localhost`);
+    mpiHosts = ["localhost"];
+  }
   const plan = planMpirun({
     flavour,
     program: input.program,
-    hosts,
+    hosts: mpiHosts,
     processesPerHost: perHost,
     numProcesses: flavour === "mpi" ? countParameter(te, MPI_NUM_PROCESSES) : undefined,
     customOptions: customOptions(te, flavour),
