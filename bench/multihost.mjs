@@ -9,12 +9,24 @@
  * Last, it times 4 copies of a fixed CPU-bound loop (Python without site, ~0.2 s) at once against
  * one: how much of a 4-fold CPU load this machine's cores absorb. Each host's start is CPU-bound
  * (Node, then Python), so where that ratio is near or above 2, the 4-host ratio cannot be under 2.
+ *
+ * What the control plane adds per extra host: (4-host job - 1-host job) - (4 by hand - 1 by hand),
+ * over 3 extra hosts (target under 50 ms).
+ *
+ * torchrun (issue 9): a 2-host x 2-process torch_distributed job, creation to every rank's first
+ * line, against the same 2 torchrun processes (node ranks 0 and 1, 2 processes each) started by
+ * hand on this machine (target at most 1.3x). Needs a Python with PyTorch: OPTML_BENCH_TORCH_PYTHON,
+ * default the tests' venv (test-support/torch-venv.ts: <tmpdir>/optml-test-venvs/torch; running
+ * packages/server/test/distributed.e2e.test.ts once builds it); skipped with a note when missing.
  * Run: npm run build && node bench/multihost.mjs [runs]
  */
 import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
+import { createServer } from "node:net";
+import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { startServer } from "../packages/server/dist/index.js";
 
@@ -33,11 +45,12 @@ const server = await startServer({ port: 0, home: join(root, "home"), log: () =>
 const sm = new SageMakerClient({ endpoint: server.endpoint, region: "us-east-1", credentials: { accessKeyId: "a", secretAccessKey: "b" }, maxAttempts: 1 });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function latency(name, hosts) {
+async function latency(name, hosts, { codeDir = code, hyperparameters = {}, environment, firstLine = "first line from", lines = hosts } = {}) {
   const t0 = Date.now();
   await sm.send(new CreateTrainingJobCommand({
     TrainingJobName: name,
-    HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(code) },
+    HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(codeDir), ...hyperparameters },
+    ...(environment ? { Environment: environment } : {}),
     AlgorithmSpecification: { TrainingImage: "bench:latest", TrainingInputMode: "File" },
     RoleArn: "arn:aws:iam::123456789012:role/Bench",
     OutputDataConfig: { S3OutputPath: `file://${join(root, "out")}` },
@@ -50,10 +63,10 @@ async function latency(name, hosts) {
     await new Promise((r) => setTimeout(r, 20));
   }
   const store = server.controlPlane.store;
-  const firsts = store.logs.streamsOfJob(name).map((s) =>
-    store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 }).find((e) => e.message.startsWith("first line from"))?.timestamp,
+  const firsts = store.logs.streamsOfJob(name).flatMap((s) =>
+    store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 }).filter((e) => e.message.startsWith(firstLine)).map((e) => e.timestamp),
   );
-  if (firsts.length !== hosts || firsts.some((t) => t === undefined)) throw new Error(`${name}: not every host printed`);
+  if (firsts.length !== lines) throw new Error(`${name}: ${firsts.length} first lines, not ${lines}`);
   return Math.max(...firsts) - t0;
 }
 
@@ -103,7 +116,70 @@ async function cpuLoad(n) {
   return Date.now() - t0;
 }
 
+const torchPython = process.env.OPTML_BENCH_TORCH_PYTHON ?? join(tmpdir(), "optml-test-venvs", "torch", "bin", "python");
+const torchCode = join(root, "torch-code");
+mkdirSync(torchCode);
+writeFileSync(
+  join(torchCode, "train.py"),
+  "import os, sys\nsys.stdout.write('rank first line ' + os.environ['RANK'] + '\\n'); sys.stdout.flush()\n" +
+    "import torch.distributed as dist\ndist.init_process_group('gloo')\ndist.barrier()\ndist.destroy_process_group()\n",
+);
+
+function freePort() {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** 2 torchrun processes (node ranks 0 and 1, 2 processes each) started at once: ms to every rank's first line. */
+async function torchrunByHand() {
+  const port = await freePort();
+  const t0 = Date.now();
+  const firsts = [];
+  await Promise.all(
+    [0, 1].map(
+      (rank) =>
+        new Promise((resolve, reject) => {
+          const args = ["-m", "torch.distributed.run", "--nnodes", "2", "--nproc_per_node", "2", "--master_addr", "127.0.0.1", "--master_port", String(port), "--node_rank", String(rank), "train.py"];
+          const child = spawn(torchPython, args, { cwd: torchCode, stdio: ["ignore", "pipe", "ignore"] });
+          createInterface({ input: child.stdout }).on("line", (l) => {
+            if (l.startsWith("rank first line")) firsts.push(Date.now() - t0);
+          });
+          child.once("close", (code) => (code === 0 ? resolve() : reject(new Error(`torchrun exited ${code}`))));
+        }),
+    ),
+  );
+  if (firsts.length !== 4) throw new Error(`torchrun by hand: ${firsts.length} first lines, not 4`);
+  return Math.max(...firsts);
+}
+
+async function torchrunJob(name) {
+  return latency(name, 2, {
+    codeDir: torchCode,
+    hyperparameters: { sagemaker_torch_distributed_enabled: "true", sagemaker_mpi_num_of_processes_per_host: "2" },
+    environment: { OPTML_PYTHON: torchPython },
+    firstLine: "rank first line",
+    lines: 4,
+  });
+}
+
 try {
+  if (existsSync(torchPython)) {
+    const job = [];
+    const byHand = [];
+    for (let i = 0; i < runs; i++) {
+      job.push(await torchrunJob(`torchrun-${i}`));
+      byHand.push(await torchrunByHand());
+    }
+    const a = median(job);
+    const b = median(byHand);
+    console.log(`torchrun 2 hosts x 2 processes, creation -> every rank's first line: job ${a} ms, by hand ${b} ms (ratio ${(a / b).toFixed(2)}; target <= 1.3), median of ${runs}`);
+  } else {
+    console.log(`torchrun: skipped, no Python with PyTorch at ${torchPython} (set OPTML_BENCH_TORCH_PYTHON, or run packages/server/test/distributed.e2e.test.ts once to build it)`);
+  }
   const one = [];
   const four = [];
   const oneDirect = [];
@@ -126,6 +202,7 @@ try {
   const d = median(fourDirect);
   console.log(`creation -> first line on every host: 1 host ${a} ms, 4 hosts ${b} ms (ratio ${(b / a).toFixed(2)}; target < 2), median of ${runs}`);
   console.log(`for scale, train started by hand: 1 process ${c} ms, 4 at once ${d} ms (ratio ${(d / c).toFixed(2)}), on ${availableParallelism()} CPUs`);
+  console.log(`the control plane adds per extra host: ${(((b - a) - (d - c)) / 3).toFixed(0)} ms ((4-host job - 1-host job) - (4 by hand - 1 by hand), over 3 hosts; target < 50 ms)`);
   const e = median(loadOne);
   const f = median(loadFour);
   console.log(`the machine: a CPU-bound loop takes ${e} ms alone, ${f} ms with 4 at once (ratio ${(f / e).toFixed(2)}; 2.00 on 2 free cores, 1.00 on 4 or more)`);

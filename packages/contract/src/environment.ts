@@ -147,7 +147,7 @@ function isPlatformKey(key: string): boolean {
  * Python's `item in container` for what `sagemaker_distribution_instance_groups` can hold, or
  * undefined where Python raises TypeError (a number, a bool, None; None in a string).
  */
-function pyContains(container: PyValue, item: string | null): boolean | undefined {
+export function pyContains(container: PyValue, item: string | null): boolean | undefined {
   if (typeof container === "string") return item === null ? undefined : container.includes(item);
   if (isPyList(container)) return container.some((v) => v === item);
   if (isPyDict(container)) return item !== null && container.has(item);

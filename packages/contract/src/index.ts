@@ -15,3 +15,4 @@ export * from "./platform.js";
 export * from "./reader.js";
 export * from "./s3-settings.js";
 export * from "./train-start.js";
+export * from "./distribution.js";

@@ -15,7 +15,10 @@ export type RunnerErrorCode =
   | "S3DownloadFailed"
   | "ProgramNotStarted"
   | "PythonUnusable"
-  | "HostsUnresolved";
+  | "HostsUnresolved"
+  | "LauncherSettingInvalid"
+  | "LauncherUnsupported"
+  | "LauncherUnavailable";
 
 export class RunnerError extends Error {
   override readonly name = "RunnerError";
@@ -98,4 +101,29 @@ export function pythonUnusable(python: string, cause: string): RunnerError {
     "PythonUnusable",
     `the job's Python ${python} cannot run: ${cause} (set OPTML_PYTHON to a working interpreter, or install python3 on PATH)`,
   );
+}
+
+export function launcherSettingInvalid(parameter: string, expected: string, found: string): RunnerError {
+  return new RunnerError("LauncherSettingInvalid", `the hyperparameter ${parameter} must be ${expected}, found ${found}`);
+}
+
+export function torchDistributedEntryPointUnsupported(kind: string): RunnerError {
+  return new RunnerError(
+    "LauncherUnsupported",
+    kind === "python-package"
+      ? "Python packages are not supported for torch_distributed (sagemaker_torch_distributed_enabled): use a Python script (no setup.py in the code dir) as the entry point"
+      : `torch_distributed (sagemaker_torch_distributed_enabled) runs Python scripts only; the entry point is a ${kind}`,
+  );
+}
+
+export function smdistributedUnavailable(what: string): RunnerError {
+  return new RunnerError(
+    "LauncherUnsupported",
+    `${what} needs AWS's smdistributed libraries, which exist only on SageMaker: use torch_distributed (sagemaker_torch_distributed_enabled) to run the same job with torchrun here`,
+  );
+}
+
+/** A launcher cannot start on this host: `missing` names what is missing, `remedy` how to get it. */
+export function launcherUnavailable(launcher: string, missing: string, remedy: string): RunnerError {
+  return new RunnerError("LauncherUnavailable", `the ${launcher} launcher cannot start: ${missing}; ${remedy}`);
 }

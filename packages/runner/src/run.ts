@@ -23,6 +23,7 @@ import { planArgv } from "./entry-point.js";
 import { RunnerError } from "./errors.js";
 import { frameworkErrorReport, normalisedExitCode, processFailureReport, processFailureSummary, stoppedReport, type ProcessFailure } from "./failure.js";
 import { launch } from "./launch.js";
+import { prepareLaunch } from "./launchers/index.js";
 import { streamLog, type Log } from "./log.js";
 import type { ByteSink } from "./output-stream.js";
 import { prepareProgram } from "./program.js";
@@ -205,7 +206,6 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
   };
   const plan = await prepareProgram({ trainingEnvironment: te, cmdArgs: contract.cmdArgs, codeDir: paths.code, interpreters });
   if (plan.command === installed.python) await python();
-  const argv = planArgv(plan);
   const programEnv = userEnvironment({
     processEnv: { ...env, ...installed.environment },
     packageDirs: installed.pythonPath,
@@ -214,9 +214,23 @@ async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Pr
     hyperparameters,
     codeDir: paths.code,
   });
+  const prepared = await prepareLaunch({
+    trainingEnvironment: te,
+    hyperparameters,
+    program: plan,
+    programEnv,
+    contractVariables: Object.keys(contract.envVars),
+    env,
+    hostWaitSeconds: settings.hostWaitSeconds,
+    log,
+    signal: stop.abortSignal,
+  });
+  const argv = planArgv(prepared.plan);
   if (stop.signal !== undefined) return stoppedEarly(stop.signal);
-  log(`invoking the user program (${plan.kind}) in ${paths.code}:\n${commandLine(argv)}`);
-  const result = await launch(plan.command, plan.args, { ...launchOptions, env: programEnv });
+  log(`invoking the user program (${plan.kind}${prepared.launcher === "process" ? "" : `, launcher ${prepared.launcher}`}) in ${paths.code}:\n${commandLine(argv)}`);
+  const result = await launch(prepared.plan.command, prepared.plan.args, { ...launchOptions, env: prepared.env }).finally(
+    () => prepared.finish?.(),
+  );
   const { exitCode, signal, stderrTail: stderr } = result;
   if (result.stopped) {
     const killed = result.stopped.killed ? { killedAfterSeconds: settings.stopGraceSeconds } : {};

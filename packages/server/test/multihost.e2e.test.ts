@@ -34,7 +34,7 @@ async function expectNothingLeft(name: string, hosts: number, isolated = false) 
   expect(readdirSync(join(h.root, "home", "networks"))).not.toContain(`${id}.json`);
   const running = readdirSync("/proc").filter((p) => {
     try {
-      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/environ`, "utf8").includes(`SAGEMAKER_BASE_DIR=${record.workDir}/`);
+      return /^\d+$/.test(p) && readFileSync(`/proc/${p}/environ`, "utf8").includes(`OPTML_HOST_BASE_DIR=${record.workDir}/`);
     } catch {
       return false;
     }

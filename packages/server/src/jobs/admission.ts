@@ -5,6 +5,7 @@
  */
 import { LocationError, parseLocation } from "../data/location.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
+import { distributionProblems } from "./distribution.js";
 import { compileMetricDefinitions, MetricDefinitionError } from "./metrics.js";
 import { checkpointDirIn, DEFAULT_CHECKPOINT_LOCAL_PATH } from "./plan.js";
 
@@ -56,5 +57,6 @@ export function admissionProblems(req: CreateTrainingJobRequest): string[] {
     if (e instanceof MetricDefinitionError) problems.push(e.message);
     else throw e;
   }
+  problems.push(...distributionProblems(req));
   return problems;
 }

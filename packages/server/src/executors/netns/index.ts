@@ -57,6 +57,7 @@ export class NetnsExecutor implements Executor {
     this.loopback = new LoopbackServices({ stateDir: options.loopbackDir ?? join(dirname(options.stateDir), "loopback") });
     this.processes = new ProcessExecutor({
       ...options,
+      namesProvided: true,
       commandPrefix: (job, host) => {
         const ns = this.job(job).net.hosts.find((h) => h.host === host.host)!.namespace;
         return ["ip", "netns", "exec", ns, "unshare", "--uts", "--", "/bin/sh", "-c", SET_HOSTNAME, "optml-hostname", host.host];
@@ -105,6 +106,8 @@ export class NetnsExecutor implements Executor {
     await this.loopback.stop(job);
     const { net } = this.job(job);
     await destroyNetwork(net);
+    // The job's SSH key pair (MPI jobs) is of no use once its hosts are gone.
+    await rm(`${job.workDir}/ssh`, { recursive: true, force: true });
     await rm(this.record(net.id), { force: true });
     this.jobs.delete(job.workDir);
   }

@@ -1,6 +1,7 @@
 /**
  * The process executor: each host is @optml/runner's `train`, run as a child process with
- * `SAGEMAKER_BASE_DIR` set to the host's base dir.
+ * `SAGEMAKER_BASE_DIR` set to the host's base dir, which its own mount namespace shows at /opt/ml
+ * (see ../mount-namespace.ts).
  *
  * The host runs under a small `sh` wrapper in a session of its own: the wrapper sends all output
  * to the host's log file and records the exit code in its exit file. So a host outlives a crash
@@ -16,6 +17,7 @@ import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { readExitFile } from "../exit-file.js";
+import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
 import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
 import { tailFile } from "./tail.js";
@@ -40,24 +42,16 @@ export interface ProcessExecutorOptions {
    * namespace); it must exec, not fork, so the host's pid stays the wrapper's.
    */
   readonly commandPrefix?: (job: JobPlan, host: HostPlan) => readonly string[];
+  /**
+   * Whether the host's name and its peers' names come from commandPrefix's scene (a network
+   * namespace); otherwise the host's mount namespace names it (see ../mount-namespace.ts).
+   */
+  readonly namesProvided?: boolean;
 }
 
 // $1 log file, $2 exit file, then the command. The wrapper ignores SIGTERM/SIGINT so it always
 // lives to record the exit code; Node resets signal dispositions at start, so `train` does not.
 const WRAPPER = 'log="$1"; exitfile="$2"; shift 2; trap "" TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"';
-
-// $@: local channel sources, "--", then the command. In the host's own mount namespace each source
-// is bind-mounted onto itself read-only: the job reads its channels but cannot change the data,
-// which stays writable for everyone else. Where that cannot be done, the log says so.
-const READ_ONLY_CHANNELS =
-  'while [ "$1" != "--" ]; do mount --bind -o ro "$1" "$1" 2>/dev/null || echo "[optml] warning: local channel $1 could not be made read-only for the job" >&2; shift; done; shift; exec "$@"';
-
-/** As root, local (file://) channels are made read-only inside the host (see READ_ONLY_CHANNELS). */
-function readOnlyChannelsPrefix(host: HostPlan): string[] {
-  const sources = [...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))];
-  if (sources.length === 0 || process.getuid?.() !== 0) return [];
-  return ["unshare", "--mount", "--propagation", "private", "--", "/bin/sh", "-c", READ_ONLY_CHANNELS, "optml-channels", ...sources, "--"];
-}
 
 /** The environment a host's `train` runs with: the control plane's, the extra environment, the plan's. */
 export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
@@ -66,8 +60,13 @@ export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly
     ...baseEnv,
     ...host.env,
     SAGEMAKER_BASE_DIR: host.baseDir,
+    [HOST_BASE_DIR_VARIABLE]: host.baseDir,
+    // Shared by the job's hosts: where an MPI job's launcher keeps the job's SSH key pair.
+    OPTML_SSH_DIR: `${job.workDir}/ssh`,
     // train gives the program the same grace as the control plane before it kills it.
     OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+    // The executor's commands run with the control plane's PATH; the scene gives train the job's.
+    ...(host.env.PATH !== undefined ? { PATH: process.env.PATH, [JOB_PATH_VARIABLE]: host.env.PATH } : {}),
   };
 }
 
@@ -132,8 +131,11 @@ export class ProcessExecutor implements Executor {
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
     await mkdir(dirname(host.logFile), { recursive: true });
-    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), ...readOnlyChannelsPrefix(host), "/bin/sh"];
-    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...this.options.runnerCommand], {
+    // The wrapper runs outside the host's mount namespace (it writes the log and exit files);
+    // what it runs sets up the host's scene, then execs train, with its messages in the log.
+    const scene = await hostScenePrefix(job, host, { namesProvided: this.options.namesProvided ?? false });
+    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
+    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...this.options.runnerCommand], {
       detached: true,
       stdio: "ignore",
       env: hostEnvironment(job, host, this.options.baseEnv),
