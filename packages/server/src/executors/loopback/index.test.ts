@@ -165,7 +165,6 @@ process.exit(0);`;
       await services.startRelay(over, endpoints);
       await services.startRelay(active, endpoints);
       mkdirSync(join(base, "state", "stray"), { recursive: true });
-      await new Promise((r) => setTimeout(r, 20));
       // A restarted control plane, which starts a job of its own before its reclaim runs.
       const restarted = new LoopbackServices({ stateDir: join(base, "state") });
       await restarted.startRelay(started, endpoints);

@@ -18,7 +18,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -61,8 +61,12 @@ export interface LoopbackOptions {
 }
 
 export class LoopbackServices {
-  /** When this control plane started: what reclaim may remove was made before. */
-  private readonly since = Date.now();
+  /**
+   * The dirs of the jobs this control plane started relays for: reclaim leaves them (a job may
+   * start while recovery runs). Known by name, not by a file time that the relay's own writes and
+   * coarse clocks make unreliable.
+   */
+  private readonly mine = new Set<string>();
 
   constructor(private readonly options: LoopbackOptions) {}
 
@@ -79,6 +83,7 @@ export class LoopbackServices {
     await this.stop(job);
     if (endpoints.length === 0) return;
     const dir = this.dirOf(job);
+    this.mine.add(dir);
     await mkdir(dir, { recursive: true, mode: 0o700 });
     await mkdir(job.workDir, { recursive: true });
     const logFile = join(job.workDir, "loopback-relay.log");
@@ -132,21 +137,22 @@ export class LoopbackServices {
 
   /** Stop the job's relay and forwarders (they exit once their dir is gone). */
   async stop(job: { readonly workDir: string }): Promise<void> {
-    await rm(this.dirOf(job), { recursive: true, force: true });
+    const dir = this.dirOf(job);
+    await rm(dir, { recursive: true, force: true });
+    this.mine.delete(dir);
   }
 
   /**
    * Remove the loopback dirs that an earlier control plane left for jobs not in `active` (after a
-   * crash): their processes exit. Dirs made since this one started are its own jobs', which may
-   * have started while it recovered: their release removes them.
+   * crash): their processes exit. This control plane's own jobs' dirs stay: they may have started
+   * while it recovered, and their release removes them.
    */
   async reclaim(active: readonly { readonly workDir: string }[]): Promise<void> {
     const keep = new Set(active.map((job) => this.dirOf(job)));
     for (const entry of await readdir(this.options.stateDir).catch(() => [] as string[])) {
       const dir = join(this.options.stateDir, entry);
-      if (keep.has(dir)) continue;
-      const made = await stat(dir).then((s) => (s.birthtimeMs > 0 ? s.birthtimeMs : s.ctimeMs), () => 0);
-      if (made < this.since) await rm(dir, { recursive: true, force: true });
+      if (keep.has(dir) || this.mine.has(dir)) continue;
+      await rm(dir, { recursive: true, force: true });
     }
   }
 }
