@@ -14,8 +14,6 @@ import { RECORDED_ONLY_IMAGE, resolvePython } from "@optml/server";
 import { usageError } from "./cli-error.js";
 import { channelEntry, generatedJobName, locationUri, type JobRequest } from "./job-request.js";
 
-/** TrainingImage is recorded, not run: this names what `optml run` built the job from. */
-export const RUN_TRAINING_IMAGE = RECORDED_ONLY_IMAGE;
 export const RUN_ROLE_ARN = "arn:aws:iam::000000000000:role/optml-local";
 
 export interface RunInput {
@@ -145,7 +143,7 @@ export function buildRunRequest(input: RunInput): RunJob {
   const request = {
     TrainingJobName: name,
     AlgorithmSpecification: {
-      TrainingImage: RUN_TRAINING_IMAGE,
+      TrainingImage: RECORDED_ONLY_IMAGE,
       TrainingInputMode: "File",
       ...(metrics.length ? { MetricDefinitions: metrics } : {}),
     },

@@ -9,6 +9,7 @@
  * byte order mark, a job name that is no string, a NUL in current_host, ...), and those must fail
  * in optml too. The same seed gives the same cases.
  */
+import { DISTRIBUTION_FLAGS } from "../src/environment.js";
 import { prng } from "./python-oracle.js";
 
 export interface ContractCase {
@@ -28,15 +29,6 @@ const INSTANCE_TYPES = [
   "ml.trn2.48xlarge",
   "ml.inf2.xlarge",
   "local",
-];
-const DISTRIBUTION_FLAGS = [
-  "sagemaker_mpi_enabled",
-  "sagemaker_parameter_server_enabled",
-  "sagemaker_distributed_dataparallel_enabled",
-  "sagemaker_pytorch_ddp_enabled",
-  "sagemaker_pytorch_xla_multi_worker_enabled",
-  "sagemaker_multi_worker_mirrored_strategy_enabled",
-  "sagemaker_torch_distributed_enabled",
 ];
 
 class Draw {

@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { delimiter, join } from "node:path";
 import { promisify } from "node:util";
 import { planInstalls, readDependencyFacts, type InstallStep } from "./dependencies.js";
-import { processFailureReport, processFailureSummary, stoppedReport } from "./failure.js";
+import { processFailureReport, processFailureSummary, stoppedEarly } from "./failure.js";
 import { launch, type LaunchOptions } from "./launch.js";
 import type { Log } from "./log.js";
 import type { ByteSink } from "./output-stream.js";
@@ -84,7 +84,7 @@ async function prefixDirs(python: string, prefix: string, env: Readonly<Record<s
 
 async function runInstallStep(step: InstallStep, c: InstallContext): Promise<TrainingOutcome | undefined> {
   const stop = c.launch.stop;
-  if (stop.signal !== undefined) return { status: "Stopped", signal: stop.signal, report: stoppedReport({ signal: stop.signal }) };
+  if (stop.signal !== undefined) return stoppedEarly(stop.signal);
   const argv = [step.command, ...step.args];
   c.log(`installing dependencies: ${commandLine(argv)}`);
   // pip names the index it looks in on stdout; the failure message needs it.
@@ -96,7 +96,7 @@ async function runInstallStep(step: InstallStep, c: InstallContext): Promise<Tra
     },
   };
   const result = await launch(step.command, step.args, { ...c.launch, stdout, env: c.env });
-  if (result.stopped) return { status: "Stopped", signal: result.stopped.signal, report: stoppedReport({ signal: result.stopped.signal }) };
+  if (result.stopped) return stoppedEarly(result.stopped.signal);
   if (result.exitCode === 0) return undefined;
   const { exitCode, signal, stderrTail: stderr } = result;
   const message = step.pip !== undefined ? pipFailureMessage([...notes, stderr].join("\n"), step.pip) : step.failureMessage?.(stderr);

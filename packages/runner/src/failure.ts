@@ -23,6 +23,7 @@
  */
 import { constants } from "node:os";
 import { commandLine } from "./shell-quote.js";
+import type { TrainingOutcome } from "./run.js";
 
 const signals: Readonly<Record<string, number | undefined>> = constants.signals;
 
@@ -137,6 +138,11 @@ export function stoppedReport(stop: StopReport): string {
     { name: "ExtraInfo", text: info, keep: "start" },
     { name: "Command", text: commandLine(program.command), keep: "start" },
   );
+}
+
+/** The outcome of a run stopped before the user program started (code download, installs, host wait). */
+export function stoppedEarly(signal: NodeJS.Signals): TrainingOutcome {
+  return { status: "Stopped", signal, report: stoppedReport({ signal }) };
 }
 
 /** An error of the runner itself (bad configuration, unusable code, a bug). */

@@ -21,7 +21,7 @@ import { acquireCode } from "./code.js";
 import { installDependencies } from "./dependency-installs.js";
 import { planArgv } from "./entry-point.js";
 import { RunnerError } from "./errors.js";
-import { frameworkErrorReport, normalisedExitCode, processFailureReport, processFailureSummary, stoppedReport, type ProcessFailure } from "./failure.js";
+import { frameworkErrorReport, normalisedExitCode, processFailureReport, processFailureSummary, stoppedEarly, stoppedReport, type ProcessFailure } from "./failure.js";
 import { launch } from "./launch.js";
 import { prepareLaunch } from "./launchers/index.js";
 import { streamLog, type Log } from "./log.js";
@@ -133,11 +133,6 @@ function connectStopSources(stop: StopRequests, options: RunTrainingOptions): ()
 interface TrainContext extends RunTrainingOptions {
   readonly env: ProcessEnv;
   readonly log: Log;
-}
-
-/** Stopped before the user program started (during code download, installs or the host wait). */
-function stoppedEarly(signal: NodeJS.Signals): TrainingOutcome {
-  return { status: "Stopped", signal, report: stoppedReport({ signal }) };
 }
 
 async function train(ctx: TrainContext, baseDir: string, stop: StopRequests): Promise<TrainingOutcome> {

@@ -18,7 +18,7 @@ export function envCommand(): Command {
     .option("--json", 'print {"env_vars": {...}, "cmd_args": [...]} instead of NAME=value lines')
     .option("--cpus <n>", "pin the CPU count (default: detected)", wholeNumber("--cpus"))
     .option("--gpus <n>", "pin the GPU count (default: nvidia-smi --list-gpus)", wholeNumber("--gpus"))
-    .option("--neurons <n>", "pin the Neuron core count (default: neuron-ls -j)", wholeNumber("--neurons"))
+    .option("--neurons <n>", "pin the Neuron core count (default: neuron-ls -j; an instance type with a fixed count, as ml.trn2.48xlarge's 64, has that count whatever is pinned)", wholeNumber("--neurons"))
     .addHelpText(
       "after",
       `
