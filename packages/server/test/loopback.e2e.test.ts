@@ -117,22 +117,29 @@ describe.skipIf(!root)("loopback S3 from multi-host netns jobs (root)", () => {
   });
   afterAll(async () => h?.close());
 
-  it("every host gets its code from S3 on 127.0.0.1 and fetches an object at the same URL", async () => {
+  it("every host gets its code and a channel from S3 on 127.0.0.1 and fetches an object at the same URL", async () => {
     const program = `
 import os, socket, boto3
 url = os.environ["AWS_ENDPOINT_URL_S3"] + "/data/hello.txt"
 body = boto3.client("s3").get_object(Bucket="data", Key="hello.txt")["Body"].read().decode()
 print("fetched %s: 200 %s on %s" % (url, body, socket.gethostname()), flush=True)
+print("channel train", sorted(os.listdir(os.environ["SM_CHANNEL_TRAIN"])), flush=True)
 open(os.path.join(os.environ["SM_MODEL_DIR"], os.environ["SM_CURRENT_HOST"] + ".txt"), "w").write("ok")
 `;
     await s3.put("code", { "netns-s3/sourcedir.tar.gz": await sourceArchive({ "train.py": program }) });
-    await h.sagemaker.send(new CreateTrainingJobCommand(request("netns-s3", "train.py", 2)));
+    // A channel from the same S3 (the control plane stages it), beside the code the runner fetches.
+    const job = request("netns-s3", "train.py", 2);
+    job.InputDataConfig = [
+      { ChannelName: "train", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://data/", S3DataDistributionType: "FullyReplicated" } } },
+    ];
+    await h.sagemaker.send(new CreateTrainingJobCommand(job));
     const d = await h.waitForEnd("netns-s3", 120_000);
     const lines = ["algo-1", "algo-2"].map((host) => hostLines(h, "netns-s3", host));
     expect(d.FailureReason, lines.flat().join("\n")).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
     for (const [i, host] of ["algo-1", "algo-2"].entries()) {
       expect(lines[i]).toContain(`fetched ${s3.endpoint}/data/hello.txt: 200 hello from the machine's loopback on ${host}`);
+      expect(lines[i]).toContain("channel train ['hello.txt']");
     }
     const record = h.server.controlPlane.view("netns-s3").record;
     const dir = new LoopbackServices({ stateDir: join(h.root, "home", "loopback") }).dirOf(record);
