@@ -5,12 +5,14 @@
  */
 import { availableParallelism, homedir } from "node:os";
 import { rm } from "node:fs/promises";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, sep } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
-import { imageNotRunWarning, type ImageNotRun } from "./executors/description.js";
+import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./executors/description.js";
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { ProcessExecutor } from "./executors/process/index.js";
+import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
+import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
 import { diskBytes } from "./jobs/disk-usage.js";
@@ -62,10 +64,26 @@ export interface ControlPlaneOptions {
    * command name on this process's PATH; default $OPTML_PYTHON, else python3 on PATH.
    */
   readonly python?: string;
+  /** The Slurm executor's settings (`optml serve --slurm-*`). */
+  readonly slurm?: SlurmOptions;
 }
 
-export type ExecutorMode = "auto" | "process" | "docker";
-export const EXECUTOR_MODES: readonly ExecutorMode[] = ["auto", "process", "docker"];
+export interface SlurmOptions {
+  /** Every job's sbatch settings, under each job's `optml:slurm-*` tags. */
+  readonly settings?: Partial<SlurmJobSettings>;
+  /**
+   * The directory under which Slurm jobs' files go (`<dir>/jobs/<job>`): it must be on a
+   * filesystem every node sees at the same path. Default: the control plane's home.
+   */
+  readonly dir?: string;
+  /** The environment of Slurm's commands (default: this process's; SLURM_CONF names the cluster). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** How hosts are named (default: algo-N when running as root, else the nodes' hostnames). */
+  readonly hostNames?: SlurmHostNames;
+}
+
+export type ExecutorMode = "auto" | "process" | "docker" | "slurm";
+export const EXECUTOR_MODES: readonly ExecutorMode[] = ["auto", "process", "docker", "slurm"];
 
 /** Whether `path` lies strictly inside `dir`. */
 function isInside(dir: string, path: string): boolean {
@@ -104,7 +122,17 @@ export class ControlPlane {
   readonly home: string;
   readonly settings: PlanSettings;
   readonly scheduler: Scheduler;
-  private readonly executors: { readonly process: Executor; readonly netns: Executor | undefined; readonly docker: DockerExecutor | undefined };
+  private readonly executors: {
+    readonly process: Executor;
+    readonly netns: Executor | undefined;
+    readonly docker: DockerExecutor | undefined;
+    readonly slurm: SlurmExecutor | undefined;
+  };
+  /** Slurm's queue is the capacity of jobs Slurm runs: they do not wait for this machine's. */
+  private readonly unbounded = new Scheduler(Number.MAX_SAFE_INTEGER);
+  /** Every Slurm job's settings, and where Slurm jobs' files go. */
+  private readonly slurmSettings: SlurmJobSettings;
+  readonly slurmJobsDir: string;
   private readonly executorMode: ExecutorMode;
   private readonly runs = new Map<string, JobRun>();
   /** Disk bytes of ended jobs, measured once (their files no longer change). */
@@ -135,14 +163,25 @@ export class ControlPlane {
     this.executorMode = options.executorMode ?? "auto";
     this.python = options.python ?? (env.OPTML_PYTHON || undefined);
     this.venvsDir = join(this.home, "venvs");
+    this.slurmSettings = { sbatchOptions: [], ...options.slurm?.settings };
+    this.slurmJobsDir = join(options.slurm?.dir ?? this.home, "jobs");
     if (options.executor) {
-      this.executors = { process: options.executor, netns: undefined, docker: undefined };
+      this.executors = { process: options.executor, netns: undefined, docker: undefined, slurm: undefined };
     } else {
       const runnerCommand = defaultRunnerCommand(env);
       this.executors = {
         process: new ProcessExecutor({ runnerCommand }),
         netns: new NetnsExecutor({ runnerCommand, stateDir: join(this.home, "networks") }),
         docker: new DockerExecutor({ home: this.home }),
+        slurm: new SlurmExecutor(
+          {
+            runnerCommand,
+            stateDir: join(this.home, "slurm"),
+            ...(options.slurm?.env ? { env: options.slurm.env } : {}),
+            ...(options.slurm?.hostNames ? { hostNames: options.slurm.hostNames } : {}),
+          },
+          this.log,
+        ),
       };
     }
   }
@@ -165,6 +204,7 @@ export class ControlPlane {
       return { executor: process, refusal: `optml:executor / OPTML_EXECUTOR '${mode}' is not one of ${EXECUTOR_MODES.join(", ")}`, warnings: [] };
     }
     const scriptMode = request.HyperParameters?.sagemaker_program !== undefined || request.Environment?.SAGEMAKER_PROGRAM !== undefined;
+    if (mode === "slurm") return this.slurmFor(plan, request, scriptMode);
     const image = plan.trainingImage;
     // Why the image, if the job names one, is not what runs when the job runs as processes.
     let notRun: ImageNotRun = { reason: "process-mode" };
@@ -198,6 +238,32 @@ export class ControlPlane {
     return warning === undefined || chosen.refusal ? chosen : { ...chosen, warnings: [warning, ...chosen.warnings] };
   }
 
+  /** A job for Slurm: script mode, Slurm reachable, its tags' settings valid. */
+  private async slurmFor(plan: JobPlan, request: CreateTrainingJobRequest, scriptMode: boolean): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+    const slurm = this.executors.slurm;
+    if (!slurm) return { executor: this.executors.process, refusal: "the slurm executor is not available in this control plane (it was given one executor)", warnings: [] };
+    if (!scriptMode) {
+      return {
+        executor: slurm,
+        refusal: "the slurm executor runs script-mode jobs (it runs train on the nodes, not container images): set the hyperparameters sagemaker_program and sagemaker_submit_directory, as the SageMaker Python SDK does",
+        warnings: [],
+      };
+    }
+    const { problems } = slurmSettingsFor(request.Tags ?? [], this.slurmSettings);
+    const why = problems.length ? undefined : await slurm.cannotRun();
+    const refusal = problems.length ? problems.join("; ") : why;
+    const warnings = [
+      ...(plan.enableNetworkIsolation ? ["EnableNetworkIsolation cannot be enforced on Slurm nodes: the job runs with the nodes' network"] : []),
+      ...(plan.trainingImage && plan.trainingImage !== RECORDED_ONLY_IMAGE ? [`TrainingImage ${plan.trainingImage} is not run: on Slurm the job's script runs with the nodes' Python`] : []),
+    ];
+    return { executor: slurm, ...(refusal ? { refusal } : {}), warnings };
+  }
+
+  /** The plan with what its executor needs of the request: a Slurm job's Slurm settings. */
+  private withExecutorSettings(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): JobPlan {
+    return executor === "slurm" ? { ...plan, slurm: slurmSettingsFor(request.Tags ?? [], this.slurmSettings).settings } : plan;
+  }
+
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
   private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
@@ -217,6 +283,7 @@ export class ControlPlane {
   private executorNamed(name: string | undefined): Executor {
     if (name === "netns" && this.executors.netns) return this.executors.netns;
     if (name === "docker" && this.executors.docker) return this.executors.docker;
+    if (name === "slurm" && this.executors.slurm) return this.executors.slurm;
     return this.executors.process;
   }
 
@@ -236,10 +303,14 @@ export class ControlPlane {
     const active: JobPlan[] = [];
     for (const record of this.store.jobs.unfinished()) {
       const settings = this.settingsIn(regionOfArn(record.arn) ?? this.settings.region);
-      const planned = { ...planJob(record.request as CreateTrainingJobRequest, settings, record.creationTime), workDir: record.workDir };
-      const plan = record.python ? withPython(planned, record.python, this.venvsDir) : planned;
+      const request = record.request as CreateTrainingJobRequest;
+      // The plan again, in the work dir the job was given (its name follows from the creation time).
+      const planned = planJob(request, { ...settings, jobsDir: dirname(record.workDir) }, record.creationTime);
       const recorded = (record.executorState as { executor?: string } | null)?.executor;
-      const run = new JobRun(this.deps(this.executorNamed(recorded ?? (plan.hosts.length > 1 ? "netns" : "process"))), plan);
+      const executor = this.executorNamed(recorded ?? (planned.hosts.length > 1 ? "netns" : "process"));
+      const withSettings = this.withExecutorSettings(planned, request, executor.name);
+      const plan = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
+      const run = new JobRun(this.deps(executor), plan);
       run.resume(record);
       this.track(run);
       active.push(plan);
@@ -248,13 +319,15 @@ export class ControlPlane {
     const reclaim = (executor: Executor) =>
       executor.reclaim?.(active).catch((e: Error) => this.log(`could not remove the leftovers of earlier jobs (${executor.name}): ${e.message}`));
     if (this.executors.netns) void reclaim(this.executors.netns);
+    if (this.executors.slurm) void reclaim(this.executors.slurm);
     const docker = this.executors.docker;
     // Without a Docker engine there are no containers to remove.
     if (docker) void dockerAvailable(docker.socketPath).then((up) => (up ? reclaim(docker) : undefined));
   }
 
   private deps(executor: Executor) {
-    return { store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log };
+    const scheduler = executor.name === "slurm" ? this.unbounded : this.scheduler;
+    return { store: this.store, executor, scheduler, data: this.data, log: this.log };
   }
 
   /** Keep a started run until it is done (call after start/resume, which set `done`). */
@@ -282,6 +355,9 @@ export class ControlPlane {
       else python = resolved;
     }
     if (problems.length) throw validationErrors(problems);
+    // A Slurm job's files go where every node sees them.
+    if (executor.name === "slurm") plan = planJob(request, { ...this.settingsIn(region), jobsDir: this.slurmJobsDir }, now);
+    plan = this.withExecutorSettings(plan, request, executor.name);
     if (python) plan = withPython(plan, python, this.venvsDir);
     const insert = () => this.store.jobs.insert(
       {
@@ -297,7 +373,8 @@ export class ControlPlane {
         trainingEndTime: null,
         modelArtifacts: null,
         workDir: plan.workDir,
-        executorState: null,
+        // The executor is chosen now and kept: a restart before the hosts start uses it again.
+        executorState: { executor: executor.name, hosts: [] },
         stopRequested: null,
         warnings,
         python,
@@ -348,8 +425,9 @@ export class ControlPlane {
     const record = this.store.jobs.get(name);
     if (!record) throw trainingJobNotFound();
     if (record.status === "InProgress" || record.status === "Stopping") throw trainingJobInStatus(record.status);
-    const files = [record.workDir, join(this.home, "code", name)].filter((dir) => isInside(this.home, dir));
-    if (!isInside(this.settings.jobsDir, record.workDir)) this.log(`not removing ${record.workDir} of ${name}: it is not under ${this.settings.jobsDir}`);
+    const jobsDirs = [this.settings.jobsDir, this.slurmJobsDir];
+    const files = [record.workDir, join(this.home, "code", name)].filter((dir) => isInside(this.home, dir) || jobsDirs.some((d) => isInside(d, dir)));
+    if (!jobsDirs.some((d) => isInside(d, record.workDir))) this.log(`not removing ${record.workDir} of ${name}: it is not under ${jobsDirs.join(" or ")}`);
     const freedBytes = (await Promise.all(files.map((dir) => diskBytes(dir)))).reduce((a, b) => a + b, 0);
     this.store.db.transaction(() => {
       this.store.jobs.delete(name);
@@ -368,7 +446,7 @@ export class ControlPlane {
     const ended = record.status !== "InProgress" && record.status !== "Stopping";
     const known = this.diskUsage.get(record.name);
     if (ended && known && known.lastModifiedTime === record.lastModifiedTime) return known.bytes;
-    const bytes = isInside(this.home, record.workDir) ? await diskBytes(record.workDir) : 0;
+    const bytes = isInside(this.home, record.workDir) || isInside(this.slurmJobsDir, record.workDir) ? await diskBytes(record.workDir) : 0;
     if (ended) this.diskUsage.set(record.name, { lastModifiedTime: record.lastModifiedTime, bytes });
     return bytes;
   }

@@ -1,4 +1,5 @@
-export { ControlPlane, defaultHome, EXECUTOR_MODES, type ControlPlaneOptions, type ExecutorMode, type JobView } from "./control-plane.js";
+export { ControlPlane, defaultHome, EXECUTOR_MODES, type ControlPlaneOptions, type ExecutorMode, type JobView, type SlurmOptions } from "./control-plane.js";
+export { splitOptions, SLURM_SETTING_NAMES, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer } from "./server.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";

@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import { Command } from "commander";
-import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, resolvePython, startServer, type ExecutorMode } from "@optml/server";
+import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, resolvePython, splitOptions, startServer, type ExecutorMode } from "@optml/server";
 import { CliError, wholeNumber } from "../cli-error.js";
 import { claimHome } from "../home-lease.js";
 
@@ -11,6 +12,11 @@ interface ServeOptions {
   stopGraceSeconds?: number;
   executor: string;
   python?: string;
+  slurmPartition?: string;
+  slurmAccount?: string;
+  slurmQos?: string;
+  slurmSbatchOptions?: string;
+  slurmDir?: string;
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -39,9 +45,14 @@ export function serveCommand(): Command {
     .option("--stop-grace-seconds <n>", "SIGTERM to SIGKILL grace when a job is stopped (default 120)", wholeNumber("--stop-grace-seconds"))
     .option(
       "--executor <mode>",
-      "auto: a job's TrainingImage runs in Docker when the engine has it, else script-mode jobs run as processes; process or docker force one (a job overrides it with the tag optml:executor or OPTML_EXECUTOR in its Environment)",
+      "auto: a job's TrainingImage runs in Docker when the engine has it, else script-mode jobs run as processes; process or docker force one; slurm submits every job to Slurm (a job overrides it with the tag optml:executor or OPTML_EXECUTOR in its Environment)",
       "auto",
     )
+    .option("--slurm-partition <name>", "Slurm jobs: sbatch --partition (a job's tag optml:slurm-partition wins)")
+    .option("--slurm-account <name>", "Slurm jobs: sbatch --account (tag optml:slurm-account)")
+    .option("--slurm-qos <name>", "Slurm jobs: sbatch --qos (tag optml:slurm-qos)")
+    .option("--slurm-sbatch-options <options>", "Slurm jobs: more sbatch options, space-separated, e.g. '--gres=gpu:8 --constraint=a100' (tag optml:slurm-sbatch-options)")
+    .option("--slurm-dir <dir>", "Slurm jobs' files go under <dir>/jobs, which every node must see at the same path (default: the state directory)")
     .option("--python <path>", "the Python of jobs whose Environment sets no OPTML_PYTHON: a path, or a command on this PATH (default: $OPTML_PYTHON, else python3)")
     .addHelpText(
       "after",
@@ -54,8 +65,14 @@ Point any SageMaker client at it:
   export AWS_ENDPOINT_URL_SAGEMAKER=http://127.0.0.1:${DEFAULT_PORT}
   export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:${DEFAULT_PORT}
 
+Slurm (--executor slurm, or a job's tag optml:executor=slurm): each job is one allocation of
+InstanceCount nodes (sbatch; the commands on PATH, SLURM_CONF honoured), train runs on every node
+with srun. The nodes need this machine's Node and @optml/runner at the same paths, and must see
+the job files (--slurm-dir) at the same path. See docs/slurm.md.
+
 Examples:
   optml serve
+  optml serve --executor slurm --slurm-partition gpu --slurm-dir /shared/optml
   optml serve --port 0 --max-concurrent-jobs 4
   OPTML_ACCESS_KEYS=AKIDEXAMPLE:secret optml serve --auth`,
     )
@@ -87,14 +104,28 @@ Examples:
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
         executorMode: options.executor as ExecutorMode,
         ...(options.python !== undefined ? { python: options.python } : {}),
+        slurm: {
+          settings: {
+            ...(options.slurmPartition ? { partition: options.slurmPartition } : {}),
+            ...(options.slurmAccount ? { account: options.slurmAccount } : {}),
+            ...(options.slurmQos ? { qos: options.slurmQos } : {}),
+            sbatchOptions: splitOptions(options.slurmSbatchOptions ?? ""),
+          },
+          ...(options.slurmDir !== undefined ? { dir: resolve(options.slurmDir) } : {}),
+        },
       }).catch((e: NodeJS.ErrnoException) => {
         lease.release();
         if (e.code === "EADDRINUSE") throw new CliError(`port ${options.port} is in use: is another optml serve running? Pick another with --port`);
         throw e;
       });
       lease.publish(server.endpoint);
+      const slurmLine =
+        options.executor === "slurm"
+          ? `  Slurm jobs: files under ${server.controlPlane.slurmJobsDir}, which every node must see at that path; SLURM_CONF=${process.env.SLURM_CONF ?? "(Slurm's default)"}\n`
+          : "";
       process.stderr.write(
         `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
+          slurmLine +
           `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint}\n`,
       );
       // Print the endpoint on stdout for scripts that start the server in the background.

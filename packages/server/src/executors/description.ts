@@ -12,8 +12,8 @@ export interface OptmlExecutor {
   readonly Description: string;
 }
 
-/** "local processes", "local processes, one network namespace per host", "Docker image X". */
-export function executorDescription(name: string, trainingImage: string | undefined): OptmlExecutor {
+/** "local processes", "local processes, one network namespace per host", "Docker image X", "Slurm job N". */
+export function executorDescription(name: string, trainingImage: string | undefined, slurmJobId?: string): OptmlExecutor {
   switch (name) {
     case "process":
       return { Name: name, Description: "local processes" };
@@ -21,20 +21,24 @@ export function executorDescription(name: string, trainingImage: string | undefi
       return { Name: name, Description: "local processes, one network namespace per host" };
     case "docker":
       return { Name: name, Description: `Docker image ${trainingImage ?? "(none)"}` };
+    case "slurm":
+      return { Name: name, Description: slurmJobId ? `Slurm job ${slurmJobId}, one node per host` : "Slurm, one node per host (not yet running)" };
     default:
       return { Name: name, Description: `the ${name} executor` };
   }
 }
 
 /**
- * The executor a job ran on, from the state stored with it once its hosts were launched
- * (`{ executor: name, hosts }`); undefined before that.
+ * The executor a job runs on, from the state stored with it when it was created
+ * (`{ executor: name, hosts }`, the hosts once launched); undefined when none is stored.
  */
 export function optmlExecutor(executorState: unknown, request: Record<string, unknown>): OptmlExecutor | undefined {
   const name = (executorState as { executor?: unknown } | null)?.executor;
   if (typeof name !== "string") return undefined;
   const image = (request.AlgorithmSpecification as { TrainingImage?: string } | undefined)?.TrainingImage;
-  return executorDescription(name, image);
+  const hosts = (executorState as { hosts?: { state?: { slurmJobId?: unknown } }[] }).hosts;
+  const slurmJobId = hosts?.[0]?.state?.slurmJobId;
+  return executorDescription(name, image, typeof slurmJobId === "string" ? slurmJobId : undefined);
 }
 
 /** Why a job's image was not run: the reasons `imageNotRunWarning` words. */

@@ -65,6 +65,11 @@ export interface HostSceneOptions {
   readonly namesProvided: boolean;
   /** Whether this process can make mount namespaces; default: running as root. */
   readonly privileged?: boolean;
+  /**
+   * The hosts file naming the job's hosts, made by someone else (a Slurm node makes its own):
+   * mounted at /etc/hosts with the hostname set to the host's name (namesProvided must be false).
+   */
+  readonly hostsFile?: string;
 }
 
 /** `/etc/hosts` of a single-host job: the machine's entries' basics and the host on loopback. */
@@ -97,9 +102,13 @@ export async function hostScenePrefix(job: JobPlan, host: HostPlan, options: Hos
   let hostsFile = "";
   let hostname = "";
   if (!options.namesProvided) {
-    hostsFile = hostsFilePath(job, host);
     hostname = host.host;
-    await writeFile(hostsFile, singleHostHostsFile(host.host));
+    if (options.hostsFile !== undefined) {
+      hostsFile = options.hostsFile;
+    } else {
+      hostsFile = hostsFilePath(job, host);
+      await writeFile(hostsFile, singleHostHostsFile(host.host));
+    }
   }
   const sources = [...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))];
   const base = insideOptMl(host.baseDir) ? "" : host.baseDir;

@@ -3,6 +3,18 @@ import type { HostPlan, JobPlan } from "../jobs/plan.js";
 /** How a host ended: its exit code, or null when that could not be known. */
 export interface HostExit {
   readonly exitCode: number | null;
+  /**
+   * The FailureReason when something other than the program ended the host (a batch system's
+   * node failure, preemption, time limit): it wins over the program's own failure file.
+   */
+  readonly failure?: string;
+}
+
+/** A job the executor cannot run or go on running, with its whole FailureReason ("ClientError: ..."). */
+export class ExecutorFailure extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
 }
 
 /** A chunk of a host's output and the offset just after it (to resume after a restart). */
@@ -31,6 +43,12 @@ export interface Executor {
   readonly name: string;
   /** Why this executor cannot run the job (e.g. multi-host without root), or undefined. */
   cannotRun?(job: JobPlan): Promise<string | undefined>;
+  /**
+   * Get the job's machines before its data is staged (SecondaryStatus Starting): a batch system
+   * submits the job and resolves once it runs, calling `report` with why it waits, as it changes.
+   * Throws an ExecutorFailure when the job cannot get them; rejects when `signal` aborts (stop).
+   */
+  allocate?(job: JobPlan, report: (message: string) => void, signal: AbortSignal): Promise<void>;
   /** Set up what the job's hosts share (a network) before the first launch; idempotent. */
   prepare?(job: JobPlan): Promise<void>;
   /** Remove what prepare set up, once every host has ended; idempotent. */

@@ -11,7 +11,7 @@ import { DataError } from "../data/errors.js";
 import { JobData } from "../data/job-data.js";
 import { mergeHostDirs, sortHosts } from "../data/merge-hosts.js";
 import { uploadArtifacts } from "../data/artifacts.js";
-import type { Executor, HostExit, HostHandle } from "../executors/types.js";
+import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
 import type { JobRecord, SecondaryStatus, StopCause, Store } from "../store/index.js";
 import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
@@ -169,6 +169,17 @@ export class JobRun {
         }
         if (this.stopCause) return this.finishStopped(false);
         if (this.job().secondaryStatus !== "Starting") this.transition("Starting");
+        if (this.deps.executor.allocate) {
+          // A batch system's queue: the job is Starting until its machines are its own.
+          this.prepared = true;
+          try {
+            await this.deps.executor.allocate(this.plan, (message) => this.store.jobs.restate(this.plan.name, "Starting", message), this.queueAbort.signal);
+          } catch (e) {
+            if (this.stopCause) return this.finishStopped(false);
+            throw e;
+          }
+          if (this.stopCause) return this.finishStopped(false);
+        }
         this.transition("Downloading", { trainingStartTime: Date.now() / 1000 });
         // A stop during Downloading abandons the downloads.
         await this.stage().catch((e: unknown) => {
@@ -207,6 +218,7 @@ export class JobRun {
       this.store.jobs.closeTransitions(this.plan.name);
     } catch (e) {
       if (e instanceof DataError) return this.fail(`ClientError: ${e.message}`);
+      if (e instanceof ExecutorFailure) return this.fail(e.reason);
       this.deps.log(`job ${this.plan.name}: ${(e as Error).stack ?? String(e)}`);
       return this.fail(`InternalServerError: ${(e as Error).message}`);
     } finally {
@@ -316,6 +328,8 @@ export class JobRun {
     const i = this.firstFailure ?? exits.findIndex((e) => e.exitCode !== 0);
     if (i < 0) return undefined;
     const host = this.plan.hosts[i]!;
+    // Ended by something other than the program (a node failure): that is the reason.
+    if (exits[i]!.failure !== undefined) return exits[i]!.failure;
     const failure = await readFile(contractPaths(host.baseDir).failureFile, "utf8").catch(() => undefined);
     if (failure !== undefined && failure.trim() !== "") return `AlgorithmError: ${failure}`;
     const code = exits[i]!.exitCode;

@@ -8,6 +8,7 @@ import { clusterLayout, configFilesFor, contractPaths, type ChannelDescription, 
 import { joinUri, parseLocation, type Location } from "../data/location.js";
 import { hostIndex, type Shard } from "../data/sharding.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
+import type { SlurmJobSettings } from "../executors/slurm/scripts.js";
 import type { JobPython } from "./python.js";
 
 export interface PlanSettings {
@@ -78,6 +79,8 @@ export interface JobPlan {
   readonly enableNetworkIsolation: boolean;
   /** The Python the hosts run (process executors; a Docker job runs its image's). */
   readonly python?: JobPython;
+  /** The Slurm settings of a job the Slurm executor runs (the server's under the job's tags). */
+  readonly slurm?: SlurmJobSettings;
 }
 
 export const DEFAULT_MAX_RUNTIME_SECONDS = 86400;

@@ -206,6 +206,21 @@ export class JobStore {
     })();
   }
 
+  /**
+   * A new StatusMessage for the job's current SecondaryStatus (why it still waits): the open
+   * transition's message when it has this status, else a new transition.
+   */
+  restate(name: string, status: SecondaryStatus, message: string, time = Date.now() / 1000): void {
+    this.db.transaction(() => {
+      const open = this.db.prepare("SELECT seq, status FROM transitions WHERE job = ? AND end_time IS NULL ORDER BY seq DESC LIMIT 1").get(name) as
+        | { seq: number; status: string }
+        | undefined;
+      if (open?.status !== status) return this.transition(name, status, message, {}, time);
+      this.db.prepare("UPDATE transitions SET message = ? WHERE job = ? AND seq = ?").run(message, name, open.seq);
+      this.update(name, {}, time);
+    })();
+  }
+
   /** Close the last transition (a finished job's final status has an end time). */
   closeTransitions(name: string, time = Date.now() / 1000): void {
     this.db.prepare("UPDATE transitions SET end_time = ? WHERE job = ? AND end_time IS NULL").run(time, name);

@@ -1,0 +1,140 @@
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { batchScript, hostScript, sbatchArguments, slurmHostsFile, slurmSettingsFor, slurmTime, splitOptions } from "./scripts.js";
+
+const dirs: string[] = [];
+function scratch(): string {
+  const dir = mkdtempSync(join(tmpdir(), "optml-slurm-scripts-"));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("Slurm settings", () => {
+  it("takes the server's defaults under the job's optml:slurm-* tags, and names a misspelt one", () => {
+    const defaults = { partition: "cpu", qos: "normal", sbatchOptions: ["--gres=gpu:1"] };
+    const { settings, problems } = slurmSettingsFor(
+      [
+        { Key: "optml:slurm-partition", Value: "gpu" },
+        { Key: "optml:slurm-sbatch-options", Value: " --constraint=a100   --gres=gpu:8 " },
+        { Key: "optml:slurm-acount", Value: "x" },
+        { Key: "team", Value: "vision" },
+      ],
+      defaults,
+    );
+    expect(settings).toEqual({ partition: "gpu", qos: "normal", sbatchOptions: ["--constraint=a100", "--gres=gpu:8"] });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain("optml:slurm-acount");
+    expect(problems[0]).toContain("optml:slurm-account");
+  });
+
+  it("asks for whole nodes, one task each, for the runtime plus the grace, output in the job's dir", () => {
+    const args = sbatchArguments({
+      name: "job-1",
+      nodes: 3,
+      timeLimitSeconds: 3600 + 120,
+      dir: "/shared/jobs/job-1/slurm",
+      settings: { partition: "gpu", account: "ml", sbatchOptions: splitOptions("--gres=gpu:8") },
+    });
+    expect(args).toEqual([
+      "--job-name=job-1",
+      "--nodes=3",
+      "--ntasks=3",
+      "--ntasks-per-node=1",
+      "--exclusive",
+      "--no-requeue",
+      "--time=62:00",
+      "--chdir=/shared/jobs/job-1/slurm",
+      "--output=/shared/jobs/job-1/slurm/slurm-%j.out",
+      "--partition=gpu",
+      "--account=ml",
+      "--gres=gpu:8",
+    ]);
+    expect(slurmTime(61)).toBe("1:01");
+    // Slurm's limits are in minutes: under one is a minute.
+    expect(slurmTime(5)).toBe("1:00");
+  });
+});
+
+describe("the batch script", () => {
+  it("waits for the go file, and ends without running anything once the stop file is there", () => {
+    const dir = scratch();
+    const script = join(dir, "batch.sh");
+    writeFileSync(script, batchScript({ name: "j", nodes: 2, timeLimitSeconds: 60, dir, settings: { sbatchOptions: [] } }));
+    writeFileSync(join(dir, "stop"), "");
+    expect(execFileSync("/bin/sh", [script], { encoding: "utf8" })).toContain("ended before its hosts started");
+  });
+});
+
+describe("a host's script", () => {
+  it("runs the command with exactly the host's environment, its output in the log, its exit code in the exit file", () => {
+    const dir = scratch();
+    const script = join(dir, "host-1.sh");
+    const tricky = `it's "quoted" $HOME \`x\`\nand a second line`;
+    writeFileSync(
+      script,
+      hostScript({
+        host: "algo-1",
+        env: { A: "1", TRICKY: tricky, PATH: process.env.PATH, SKIPPED: undefined },
+        command: ["/bin/sh", "-c", 'env; printf "%s" "$TRICKY" > "$0"; exit 7', join(dir, "tricky")],
+        logFile: join(dir, "algo-1.log"),
+        exitFile: join(dir, "algo-1.exit"),
+      }),
+    );
+    execFileSync("/bin/sh", [script], { env: { ...process.env, SLURM_JOB_ID: "12", SLURM_NODEID: "0" } });
+    const log = readFileSync(join(dir, "algo-1.log"), "utf8");
+    expect(log).toContain("A=1\n");
+    // Slurm's variables do not reach train.
+    expect(log).not.toContain("SLURM_");
+    expect(log).not.toContain("SKIPPED");
+    expect(readFileSync(join(dir, "tricky"), "utf8")).toBe(tricky);
+    expect(readFileSync(join(dir, "algo-1.exit"), "utf8")).toBe("7\n");
+  });
+
+  it("lives through SIGTERM to record how train ended", async () => {
+    const dir = scratch();
+    const script = join(dir, "host-1.sh");
+    const ready = join(dir, "ready");
+    writeFileSync(
+      script,
+      hostScript({
+        host: "algo-1",
+        env: { PATH: process.env.PATH },
+        // The command stands for train, a Node program (whose signal dispositions start afresh,
+        // unlike a shell's under the wrapper's ignored SIGTERM): it exits 143 on SIGTERM.
+        command: [process.execPath, "-e", `process.on("SIGTERM", () => process.exit(143)); require("fs").writeFileSync(${JSON.stringify(ready)}, ""); setInterval(() => {}, 1000);`],
+        logFile: join(dir, "algo-1.log"),
+        exitFile: join(dir, "algo-1.exit"),
+      }),
+    );
+    const wrapper = spawn("/bin/sh", [script], { stdio: "ignore", detached: true });
+    while (!readFileIf(ready)) await new Promise((r) => setTimeout(r, 20));
+    // As slurmstepd signals every process of the step.
+    process.kill(-wrapper.pid!, "SIGTERM");
+    const code = await new Promise<number | null>((resolve) => wrapper.once("exit", (c) => resolve(c)));
+    expect(code).toBe(0);
+    expect(readFileSync(join(dir, "algo-1.exit"), "utf8")).toBe("143\n");
+  });
+});
+
+function readFileIf(file: string): boolean {
+  try {
+    readFileSync(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("a Slurm host's /etc/hosts", () => {
+  it("names every host at its node's address", () => {
+    expect(slurmHostsFile([{ host: "algo-1", address: "10.0.0.2" }, { host: "algo-2", address: "10.0.0.3" }])).toBe(
+      "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n10.0.0.2\talgo-1\n10.0.0.3\talgo-2\n",
+    );
+  });
+});
