@@ -15,10 +15,11 @@ export async function programLines(h: Harness, job: string): Promise<string[]> {
   return (await logLines(h, job)).filter((l) => !l.startsWith("[optml-train]") && !l.startsWith("[optml] "));
 }
 
-/** Every line of a job's first host's log stream, as CloudWatch Logs serves them. */
-export async function logLines(h: Harness, job: string): Promise<string[]> {
+/** Every line of a job's log stream of one host (default: its first), as CloudWatch Logs serves them. */
+export async function logLines(h: Harness, job: string, host?: string): Promise<string[]> {
   const group = "/aws/sagemaker/TrainingJobs";
-  const streams = await h.logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: `${job}/`, orderBy: "LogStreamName" }));
+  const prefix = host === undefined ? `${job}/` : `${job}/${host}-`;
+  const streams = await h.logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: prefix, orderBy: "LogStreamName" }));
   const stream = streams.logStreams![0]!.logStreamName!;
   const lines: string[] = [];
   let token: string | undefined;

@@ -171,8 +171,14 @@ class SlurmHost implements HostHandle {
       if (exit) {
         if (exit.exitCode === 0) return exit;
         // A task that Slurm ended (its node failed, the job was cancelled or preempted) ends with
-        // a signal's code: the job's state says what happened.
-        const status = await this.watch.status(0).catch(() => undefined);
+        // a signal's code: the job's state says what happened, once Slurm has finished ending it
+        // (COMPLETING hides the end state). A job still RUNNING is the program's own failure.
+        let status = await this.watch.status(0).catch(() => null);
+        for (const deadline = Date.now() + 10_000; status?.state === "COMPLETING" && Date.now() < deadline; ) {
+          await sleep(200);
+          status = await this.watch.status(0).catch(() => null);
+        }
+        if (status === undefined) return { ...exit, failure: vanishedReason(this.state.slurmJobId) };
         const failure = status && slurmEndReason(status);
         return failure ? { ...exit, failure } : exit;
       }

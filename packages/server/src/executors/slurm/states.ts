@@ -56,7 +56,7 @@ export function parseSacct(output: string): SlurmJobStatus[] {
 }
 
 /** Slurm's reasons that say a job can never start as asked (not a wait). */
-const NEVER_STARTS = /^(PartitionNodeLimit|PartitionTimeLimit|AccountNotAllowed|QOSJobLimit|InvalidAccount|InvalidQOS|PartitionDown|PartitionInactive|BadConstraints|ReqNodeNotAvail.*Down)/;
+const NEVER_STARTS = /^(PartitionConfig|PartitionNodeLimit|PartitionTimeLimit|AccountNotAllowed|QOSJobLimit|InvalidAccount|InvalidQOS|PartitionDown|PartitionInactive|BadConstraints|ReqNodeNotAvail.*Down)/;
 
 /** The StatusMessage of a job Slurm has not started yet. */
 export function queueMessage(status: SlurmJobStatus): string {
