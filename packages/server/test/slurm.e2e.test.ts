@@ -76,7 +76,7 @@ describe("the Slurm executor", () => {
   it("runs a one-node job as one Slurm allocation, with /opt/ml and algo-1 on the node", async () => {
     const code = h.code({ "train.py": `${WHO}\nopen("/opt/ml/model/model.txt", "w").write("made on " + socket.gethostname())\n` });
     const out = h.output();
-    await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-one", codeDir: code, program: "train.py", outputDir: out })));
+    await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-one", codeDir: code, program: "train.py", outputDir: out }) as never));
     const d = await h.waitForEnd("slurm-one", 90_000);
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
@@ -118,7 +118,7 @@ else:
     });
     const request = scriptModeRequest({ name: "slurm-three", codeDir: code, program: "train.py", outputDir: h.output() });
     request.ResourceConfig.InstanceCount = 3;
-    await h.sagemaker.send(new CreateTrainingJobCommand(request));
+    await h.sagemaker.send(new CreateTrainingJobCommand(request as never));
     const d = await h.waitForEnd("slurm-three", 90_000);
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
@@ -164,7 +164,7 @@ open(f"/opt/ml/model/{host}.txt", "w").write(",".join(shard))
     ];
     request.OutputDataConfig = { S3OutputPath: "s3://slurm-data/out" };
     request.CheckpointConfig = { S3Uri: "s3://slurm-data/ckpt" };
-    await h.sagemaker.send(new CreateTrainingJobCommand(request));
+    await h.sagemaker.send(new CreateTrainingJobCommand(request as never));
     const d = await h.waitForEnd("slurm-s3", 90_000);
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
@@ -182,7 +182,7 @@ open(f"/opt/ml/model/{host}.txt", "w").write(",".join(shard))
     try {
       await until("the blocker runs", () => cluster.queued(), (q) => q.includes(blocker));
       const code = h.code({ "train.py": "print('ran')\n" });
-      await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-queued", codeDir: code, program: "train.py", outputDir: h.output() })));
+      await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-queued", codeDir: code, program: "train.py", outputDir: h.output() }) as never));
       const waiting = await until(
         "the job says why it waits",
         () => describeJob("slurm-queued"),
@@ -218,7 +218,7 @@ while True:
     const out = h.output();
     const request = scriptModeRequest({ name: "slurm-stop", codeDir: code, program: "train.py", outputDir: out });
     request.ResourceConfig.InstanceCount = 2;
-    await h.sagemaker.send(new CreateTrainingJobCommand(request));
+    await h.sagemaker.send(new CreateTrainingJobCommand(request as never));
     await until("both hosts started", () => hostLogs("slurm-stop", 2).catch(() => ({}) as Record<string, string[]>), (l) => Object.values(l).filter((lines) => lines.includes("started")).length === 2, 90_000);
     await h.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: "slurm-stop" }));
     const d = await h.waitForEnd("slurm-stop", 60_000);
@@ -232,7 +232,7 @@ while True:
 
   it("stops a job at MaxRuntimeInSeconds (SecondaryStatus MaxRuntimeExceeded), even a program that ignores SIGTERM", async () => {
     const code = h.code({ "train.py": "import signal, time\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('running', flush=True)\nwhile True:\n    time.sleep(0.1)\n" });
-    await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-runtime", codeDir: code, program: "train.py", outputDir: h.output(), maxRuntimeSeconds: 4 })));
+    await h.sagemaker.send(new CreateTrainingJobCommand(scriptModeRequest({ name: "slurm-runtime", codeDir: code, program: "train.py", outputDir: h.output(), maxRuntimeSeconds: 4 }) as never));
     const d = await h.waitForEnd("slurm-runtime", 90_000);
     expect(d.TrainingJobStatus).toBe("Stopped");
     expect(d.SecondaryStatus).toBe("MaxRuntimeExceeded");
@@ -253,7 +253,7 @@ while True:
     const out = h.output();
     const request = scriptModeRequest({ name: "slurm-node-fail", codeDir: code, program: "train.py", outputDir: out });
     request.ResourceConfig.InstanceCount = 2;
-    await h.sagemaker.send(new CreateTrainingJobCommand(request));
+    await h.sagemaker.send(new CreateTrainingJobCommand(request as never));
     const logs = await until("both hosts started", () => hostLogs("slurm-node-fail", 2).catch(() => ({}) as Record<string, string[]>), (l) => Object.values(l).filter((lines) => lines.includes("started")).length === 2, 90_000);
     const placed = logs["algo-1"]!.find((l) => l.startsWith("[optml] Slurm job "))!;
     const node = /algo-2 on (n\d)/.exec(placed)![1]!;
