@@ -79,9 +79,8 @@ export class SlurmClient {
     }
   }
 
-  /** The nodes of a hostlist (n[1-3]) in Slurm's order (that of SLURM_NODEID), with their addresses. */
-  async nodes(hostlist: string): Promise<SlurmNodeAddress[]> {
-    const names = (await this.command("scontrol", ["show", "hostnames", hostlist])).split("\n").filter((n) => n.trim() !== "");
+  /** The nodes' addresses (NodeAddr), in the order given; a node Slurm does not show keeps its name. */
+  async nodes(names: readonly string[]): Promise<SlurmNodeAddress[]> {
     const shown = await this.command("scontrol", ["-o", "show", "node", names.join(",")]);
     const addresses = new Map<string, string>();
     for (const line of shown.split("\n")) {

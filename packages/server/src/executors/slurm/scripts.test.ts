@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchScript, hostScript, sbatchArguments, slurmHostsFile, slurmSettingsFor, slurmTime, splitOptions } from "./scripts.js";
+import { batchScript, expandHostlist, hostScript, sbatchArguments, slurmHostsFile, slurmSettingsFor, slurmTime, splitOptions, taskScript } from "./scripts.js";
 
 const dirs: string[] = [];
 function scratch(): string {
@@ -61,13 +61,29 @@ describe("Slurm settings", () => {
   });
 });
 
-describe("the batch script", () => {
-  it("waits for the go file, and ends without running anything once the stop file is there", () => {
+describe("the task script", () => {
+  it("waits for the go file, then runs the host its node is; ends without running anything once the stop file is there", () => {
     const dir = scratch();
-    const script = join(dir, "batch.sh");
-    writeFileSync(script, batchScript({ name: "j", nodes: 2, timeLimitSeconds: 60, dir, settings: { sbatchOptions: [] } }));
+    const task = join(dir, "task.sh");
+    writeFileSync(task, taskScript());
+    writeFileSync(join(dir, "host-2.sh"), 'echo "host 2 ran"\n');
     writeFileSync(join(dir, "stop"), "");
-    expect(execFileSync("/bin/sh", [script], { encoding: "utf8" })).toContain("ended before its hosts started");
+    expect(execFileSync("/bin/sh", [task, dir], { encoding: "utf8", env: { ...process.env, SLURM_NODEID: "1" } })).toContain("ended before its hosts started");
+    rmSync(join(dir, "stop"));
+    writeFileSync(join(dir, "go"), "");
+    expect(execFileSync("/bin/sh", [task, dir], { encoding: "utf8", env: { ...process.env, SLURM_NODEID: "1" } })).toBe("host 2 ran\n");
+  });
+
+  it("the batch script names the allocation's nodes in the running file before it starts the tasks", () => {
+    const script = batchScript({ name: "j", nodes: 2, timeLimitSeconds: 60, dir: "/shared/j/slurm", settings: { sbatchOptions: [] } });
+    expect(script.indexOf("SLURM_JOB_NODELIST")).toBeLessThan(script.indexOf("exec srun --nodes=2 --ntasks=2 --ntasks-per-node=1"));
+  });
+});
+
+describe("Slurm hostlists", () => {
+  it("expand in Slurm's order, keeping zero padding", () => {
+    expect(expandHostlist("n[1-3,5],gpu[08-10],login")).toEqual(["n1", "n2", "n3", "n5", "gpu08", "gpu09", "gpu10", "login"]);
+    expect(expandHostlist("n7\n")).toEqual(["n7"]);
   });
 });
 

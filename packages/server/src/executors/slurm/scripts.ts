@@ -102,6 +102,32 @@ export function shellQuote(s: string): string {
 export const GO_FILE = "go";
 export const STOP_FILE = "stop";
 export const TASK_SCRIPT = "task.sh";
+/** Written by the batch script when it starts: the allocation's nodes (SLURM_JOB_NODELIST). */
+export const RUNNING_FILE = "running";
+
+/**
+ * A Slurm hostlist expanded, in Slurm's order: `n[1-3,5],gpu[08-10]` is n1 n2 n3 n5 gpu08 gpu09
+ * gpu10 (ranges keep their zero padding). One bracket per name, as Slurm writes node lists.
+ */
+export function expandHostlist(list: string): string[] {
+  const names: string[] = [];
+  // Split on commas outside brackets.
+  for (const part of list.trim().split(/,(?![^[]*\])/)) {
+    if (part === "") continue;
+    const m = /^([^[]*)\[([^\]]+)\](.*)$/.exec(part);
+    if (!m) {
+      names.push(part);
+      continue;
+    }
+    const [, prefix, ranges, suffix] = m;
+    for (const range of ranges!.split(",")) {
+      const [from, to = from] = range.split("-") as [string, string?];
+      const width = from.length;
+      for (let i = Number(from); i <= Number(to); i++) names.push(`${prefix}${String(i).padStart(width, "0")}${suffix}`);
+    }
+  }
+  return names;
+}
 
 /** The host script's file name: host-1.sh is algo-1's. */
 export function hostScriptName(index: number): string {
@@ -111,21 +137,29 @@ export function hostScriptName(index: number): string {
 export function batchScript(job: BatchJob): string {
   return [
     "#!/bin/sh",
-    `# optml training job ${job.name}: waits until its data is staged, then runs train on every node.`,
+    `# optml training job ${job.name}: says it runs (and on which nodes), then starts a task on every node.`,
     `dir=${shellQuote(job.dir)}`,
-    `while [ ! -e "$dir/${GO_FILE}" ]; do`,
-    `  if [ -e "$dir/${STOP_FILE}" ]; then echo "optml: the training job ended before its hosts started"; exit 0; fi`,
-    "  sleep 0.1",
-    "done",
+    `printf '%s\\n' "$SLURM_JOB_NODELIST" >"$dir/${RUNNING_FILE}.tmp" && mv "$dir/${RUNNING_FILE}.tmp" "$dir/${RUNNING_FILE}"`,
     `exec srun --nodes=${job.nodes} --ntasks=${job.nodes} --ntasks-per-node=1 --kill-on-bad-exit=0 /bin/sh "$dir/${TASK_SCRIPT}" "$dir"`,
     "",
   ].join("\n");
 }
 
+/**
+ * Run by srun on every node as soon as the allocation runs (so that the step's launch overlaps
+ * the staging): it waits until the data is staged (the go file; often at first, seldom after),
+ * then runs the host that node is: algo-k on the node with SLURM_NODEID k-1. It ends without
+ * running anything once the control plane gave up on the job (the stop file).
+ */
 export function taskScript(): string {
   return [
     "#!/bin/sh",
-    "# Run by srun on every node: the node with SLURM_NODEID k-1 is host algo-k.",
+    "n=0",
+    `while [ ! -e "$1/${GO_FILE}" ]; do`,
+    `  if [ -e "$1/${STOP_FILE}" ]; then echo "optml: the training job ended before its hosts started"; exit 0; fi`,
+    "  n=$((n + 1))",
+    '  if [ "$n" -lt 100 ]; then sleep 0.02; else sleep 0.5; fi',
+    "done",
     `exec /bin/sh "$1/host-$((SLURM_NODEID + 1)).sh"`,
     "",
   ].join("\n");
