@@ -259,9 +259,20 @@ export class ControlPlane {
     return { executor: slurm, ...(refusal ? { refusal } : {}), warnings };
   }
 
-  /** The plan with what its executor needs of the request: a Slurm job's Slurm settings. */
+  /**
+   * The plan with what its executor needs of the request: a Slurm job's Slurm settings, and its
+   * Pipe mode channels fed on each host's node (their objects staged beside the job).
+   */
   private withExecutorSettings(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): JobPlan {
-    return executor === "slurm" ? { ...plan, slurm: slurmSettingsFor(request.Tags ?? [], this.slurmSettings).settings } : plan;
+    if (executor !== "slurm") return plan;
+    return {
+      ...plan,
+      slurm: slurmSettingsFor(request.Tags ?? [], this.slurmSettings).settings,
+      hosts: plan.hosts.map((host) => ({
+        ...host,
+        channels: host.channels.map((c) => (c.inputMode === "Pipe" ? { ...c, nodeFeed: { dir: join(plan.workDir, "pipe-data", host.host, c.channel) } } : c)),
+      })),
+    };
   }
 
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */

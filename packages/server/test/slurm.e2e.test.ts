@@ -136,7 +136,7 @@ else:
     await nothingLeft();
   }, 120_000);
 
-  it("stages S3 channels for each node (sharded File mode and Pipe mode), restores and uploads checkpoints, uploads the artifacts to S3", async () => {
+  it("stages S3 channels for each node (sharded File mode; Pipe mode fed on the node, two passes), restores and uploads checkpoints, uploads the artifacts to S3", async () => {
     await s3.put("slurm-data", {
       "shards/a.txt": "A",
       "shards/b.txt": "B",
@@ -148,8 +148,7 @@ else:
       "train.py": `${WHO}
 host = os.environ["SM_CURRENT_HOST"]
 shard = sorted(os.listdir("/opt/ml/input/data/shards"))
-with open("/opt/ml/input/data/stream_0", "rb") as f:
-    streamed = f.read().decode()
+streamed = [open(f"/opt/ml/input/data/stream_{epoch}", "rb").read().decode() for epoch in range(2)]
 restored = open("/opt/ml/checkpoints/step-1").read()
 open(f"/opt/ml/checkpoints/{host}-step-2", "w").write("new")
 print("data " + json.dumps({"shard": shard, "stream": streamed, "restored": restored}), flush=True)
@@ -169,8 +168,8 @@ open(f"/opt/ml/model/{host}.txt", "w").write(",".join(shard))
     expect(d.FailureReason).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
     const logs = await hostLogs("slurm-s3", 2);
-    expect(printed(logs["algo-1"]!, "data")).toEqual({ shard: ["a.txt"], stream: "hello pipe", restored: "restored" });
-    expect(printed(logs["algo-2"]!, "data")).toEqual({ shard: ["b.txt"], stream: "hello pipe", restored: "restored" });
+    expect(printed(logs["algo-1"]!, "data")).toEqual({ shard: ["a.txt"], stream: ["hello pipe", "hello pipe"], restored: "restored" });
+    expect(printed(logs["algo-2"]!, "data")).toEqual({ shard: ["b.txt"], stream: ["hello pipe", "hello pipe"], restored: "restored" });
     expect(await s3.keys("slurm-data", "ckpt/")).toEqual(["ckpt/algo-1-step-2", "ckpt/algo-2-step-2", "ckpt/step-1"]);
     expect(await s3.keys("slurm-data", "out/slurm-s3/output/")).toEqual(["out/slurm-s3/output/model.tar.gz", "out/slurm-s3/output/output.tar.gz"]);
     await nothingLeft();

@@ -7,9 +7,11 @@
  * gets entirely is one symbolic link, so staging takes the same time for a kilobyte or a terabyte.
  *
  * Pipe mode: the objects are checked as for File mode, and the first FIFO,
- * `input/data/<channel>_0`, is made; pipe.ts streams the data while the program runs.
+ * `input/data/<channel>_0`, is made; pipe.ts streams the data while the program runs. A channel
+ * fed on the host's node (`nodeFeed`: Slurm) has its objects staged into the feed's dir instead,
+ * as files named 0, 1, ... in the channel's order, for the feeder on the node.
  */
-import { mkdir, readdir, stat, symlink } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, symlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { ChannelPlacement } from "../jobs/plan.js";
 import { channelObjects, type ChannelObject } from "./channel-objects.js";
@@ -35,6 +37,25 @@ async function makeParentDirs(target: string, objects: readonly ChannelObject[])
   for (const dir of [...dirs].sort()) await mkdir(dir, { recursive: true });
 }
 
+/** A node-fed Pipe channel's objects as files 0, 1, ... in order (local files linked); returns how many the cache served. */
+async function stageForNodeFeed(data: DataContext, dir: string, objects: readonly ChannelObject[], signal?: AbortSignal): Promise<number> {
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  let fromCache = 0;
+  await forEachLimited(
+    objects.map((o, i) => ({ o, i })),
+    data.concurrency,
+    async ({ o, i }, inner) => {
+      const destination = `${dir}/${i}`;
+      if (o.kind === "file") await symlink(o.file, destination);
+      else if (await fetchObject(data, o, destination, inner)) fromCache++;
+    },
+    signal,
+  );
+  if (objects.some((o) => o.kind === "s3")) await data.cache.trim();
+  return fromCache;
+}
+
 /** A local directory the host gets whole, as one link. */
 async function linkWholeDirectory(placement: ChannelPlacement): Promise<StagedChannel | undefined> {
   const { source } = placement;
@@ -52,8 +73,9 @@ export async function stageChannel(data: DataContext, placement: ChannelPlacemen
   if (placement.inputMode === "Pipe") {
     const objects = await channelObjects(data, placement, signal);
     await mkdir(dirname(placement.target), { recursive: true });
+    const fromCache = placement.nodeFeed ? await stageForNodeFeed(data, placement.nodeFeed.dir, objects, signal) : 0;
     await makeFifo(pipePath(placement, 0));
-    return { channel: placement.channel, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0), fromCache: 0 };
+    return { channel: placement.channel, objects: objects.length, bytes: objects.reduce((n, o) => n + o.size, 0), fromCache };
   }
   const whole = await linkWholeDirectory(placement);
   if (whole) return whole;

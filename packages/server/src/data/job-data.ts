@@ -34,7 +34,7 @@ export class JobData {
       const started = Date.now();
       const staged = await stageChannel(this.data, placement, signal);
       if (staged.objects !== undefined) {
-        const cached = placement.source.kind === "s3" && placement.inputMode !== "Pipe" ? `, ${staged.fromCache} from the cache` : "";
+        const cached = placement.source.kind === "s3" && (placement.inputMode !== "Pipe" || placement.nodeFeed) ? `, ${staged.fromCache} from the cache` : "";
         this.log(
           `job ${this.plan.name}: ${placement.inputMode} channel '${placement.channel}' on ${host.host}: ${staged.objects} object(s), ${size(staged.bytes ?? 0)}${cached}, in ${Date.now() - started} ms`,
         );
@@ -50,7 +50,8 @@ export class JobData {
     const interval = this.data.syncIntervalMs;
     for (const host of this.plan.hosts) {
       for (const placement of host.channels) {
-        if (placement.inputMode !== "Pipe") continue;
+        // A channel fed on the host's node has its feeder there.
+        if (placement.inputMode !== "Pipe" || placement.nodeFeed) continue;
         const pipe = new PipeChannel(this.data, placement, onFatal);
         pipe.start();
         this.pipes.push(pipe);

@@ -35,6 +35,12 @@ export interface ChannelPlacement {
   readonly shard?: Shard;
   /** File mode: the directory the program reads (`<base>/input/data/<channel>`); Pipe mode: the FIFOs are `<target>_<epoch>`. */
   readonly target: string;
+  /**
+   * Pipe mode fed on the host's own machine (a Slurm node), not by the control plane: the objects
+   * are staged into `dir` (0, 1, ... in the channel's order) and a feeder beside the host streams
+   * them into its FIFOs. A FIFO joins a writer and a reader on one machine only.
+   */
+  readonly nodeFeed?: { readonly dir: string };
 }
 
 export interface HostPlan {

@@ -42,6 +42,8 @@ import { SlurmClient, SlurmCommandError, type SlurmNodeAddress } from "./client.
 import {
   batchScript,
   expandHostlist,
+  FEEDER_SCRIPT,
+  feederScript,
   GO_FILE,
   hostScript,
   RUNNING_FILE,
@@ -352,6 +354,7 @@ export class SlurmExecutor implements Executor {
         return { host, node, address: isIP(node.address) ? node.address : (await lookup(node.address)).address };
       }),
     );
+    await writeFile(join(dir, FEEDER_SCRIPT), feederScript());
     const algoHosts = join(dir, "algo.hosts");
     await writeFile(algoHosts, slurmHostsFile(placed.map((p) => ({ host: p.host.host, address: p.address }))));
     const naming =
@@ -387,8 +390,11 @@ export class SlurmExecutor implements Executor {
       privileged: names,
       ...(names ? { hostsFile } : {}),
     });
+    const feeds = host.channels.flatMap((c) => (c.nodeFeed ? [{ fifoBase: c.target, dir: c.nodeFeed.dir, gzip: c.compression === "Gzip" }] : []));
     return hostScript({
       host: host.host,
+      feeds,
+      feederScript: join(slurmDirOf(job), FEEDER_SCRIPT),
       // The node's own /etc/hosts under the job's names, made on the node.
       setup: names ? [`cat ${shellQuote(algoHosts)} /etc/hosts >${shellQuote(hostsFile)} 2>/dev/null`] : [],
       env: hostEnvironment(job, host, this.options.baseEnv),

@@ -1,9 +1,10 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
-import { batchScript, expandHostlist, hostScript, sbatchArguments, slurmHostsFile, slurmSettingsFor, slurmTime, splitOptions, taskScript } from "./scripts.js";
+import { batchScript, expandHostlist, feederScript, hostScript, sbatchArguments, slurmHostsFile, slurmSettingsFor, slurmTime, splitOptions, taskScript } from "./scripts.js";
 
 const dirs: string[] = [];
 function scratch(): string {
@@ -146,6 +147,56 @@ function readFileIf(file: string): boolean {
     return false;
   }
 }
+
+describe("Pipe mode fed on the node", () => {
+  it("streams the staged objects into each epoch's FIFO in order (gunzipped), and the feeder ends with train", () => {
+    const dir = scratch();
+    const staged = join(dir, "staged");
+    mkdirSync(staged);
+    writeFileSync(join(staged, "0"), gzipSync("hello "));
+    writeFileSync(join(staged, "1"), gzipSync("pipe"));
+    mkdirSync(join(dir, "data"));
+    const feeder = join(dir, "feeder.sh");
+    writeFileSync(feeder, feederScript());
+    const fifo = join(dir, "data", "train");
+    execFileSync("mkfifo", [`${fifo}_0`]);
+    // train stands in: two passes read whole, a third closed after one byte, then the fourth's FIFO is there.
+    const program = `
+const fs = require("fs");
+const base = ${JSON.stringify(fifo)};
+const out = [fs.readFileSync(base + "_0", "utf8"), fs.readFileSync(base + "_1", "utf8")];
+const fd = fs.openSync(base + "_2", "r"); const one = Buffer.alloc(1); fs.readSync(fd, one); fs.closeSync(fd);
+out.push(one.toString());
+for (let i = 0; i < 100 && !fs.existsSync(base + "_3"); i++) require("child_process").execSync("sleep 0.02");
+out.push(String(fs.existsSync(base + "_0")), String(fs.existsSync(base + "_3")));
+console.log(JSON.stringify(out));`;
+    const script = join(dir, "host-1.sh");
+    writeFileSync(
+      script,
+      hostScript({
+        host: "algo-1",
+        feeds: [{ fifoBase: fifo, dir: staged, gzip: true }],
+        feederScript: feeder,
+        env: { PATH: process.env.PATH },
+        command: [process.execPath, "-e", program],
+        logFile: join(dir, "algo-1.log"),
+        exitFile: join(dir, "algo-1.exit"),
+      }),
+    );
+    execFileSync("/bin/sh", [script], { timeout: 20_000 });
+    expect(readFileSync(join(dir, "algo-1.exit"), "utf8")).toBe("0\n");
+    expect(JSON.parse(readFileSync(join(dir, "algo-1.log"), "utf8").trim())).toEqual(["hello pipe", "hello pipe", "h", "false", "true"]);
+    // No feeder is left waiting on the next FIFO.
+    const feeders = readdirSync("/proc").filter((p) => {
+      try {
+        return /^\d+$/.test(p) && readFileSync(`/proc/${p}/cmdline`, "utf8").includes(feeder);
+      } catch {
+        return false;
+      }
+    });
+    expect(feeders).toEqual([]);
+  });
+});
 
 describe("a Slurm host's /etc/hosts", () => {
   it("names every host at its node's address", () => {

@@ -165,8 +165,48 @@ export function taskScript(): string {
   ].join("\n");
 }
 
+/** A Pipe mode channel fed on the node: its FIFOs' base path, its staged objects, whether to gunzip them. */
+export interface NodeFeed {
+  readonly fifoBase: string;
+  readonly dir: string;
+  readonly gzip: boolean;
+}
+
+export const FEEDER_SCRIPT = "feeder.sh";
+
+/**
+ * Pipe mode on the node, as SageMaker serves it (data/pipe.ts does it for local hosts): each time
+ * the program opens `<channel>_<epoch>`, the staged objects stream into it in order (gunzipped for
+ * CompressionType Gzip); when the pass is over (or the program closed its end early), the next
+ * FIFO is made, the finished one removed, then closed, so the program reads EOF and finds the next.
+ */
+export function feederScript(): string {
+  return [
+    "#!/bin/sh",
+    "# $1 the FIFOs' base path (<channel>_<epoch>), $2 the staged objects (0, 1, ...), $3 gzip or empty.",
+    'base="$1"; src="$2"; gz="$3"; e=0',
+    "while :; do",
+    '  [ -p "${base}_$e" ] || mkfifo -m 0644 "${base}_$e" || exit 1',
+    '  exec 3>"${base}_$e"',
+    "  i=0",
+    '  while [ -e "$src/$i" ]; do',
+    '    if [ -n "$gz" ]; then gzip -dc "$src/$i" >&3 || break; else cat "$src/$i" >&3 || break; fi',
+    "    i=$((i + 1))",
+    "  done",
+    '  mkfifo -m 0644 "${base}_$((e + 1))"; rm -f "${base}_$e"',
+    "  exec 3>&-",
+    "  e=$((e + 1))",
+    "done",
+    "",
+  ].join("\n");
+}
+
 export interface HostScript {
   readonly host: string;
+  /** Pipe mode channels fed beside train, each by a feeder in a process group of its own (ended with train). */
+  readonly feeds?: readonly NodeFeed[];
+  /** Where the feeder script is. */
+  readonly feederScript?: string;
   /** Shell lines run on the node before train (as making the host's /etc/hosts). */
   readonly setup?: readonly string[];
   readonly env: Readonly<Record<string, string | undefined>>;
@@ -187,13 +227,22 @@ export function hostScript(h: HostScript): string {
     .map(([k, v]) => shellQuote(`${k}=${v}`));
   const exit = shellQuote(h.exitFile);
   const tmp = shellQuote(`${h.exitFile}.tmp`);
+  const log = shellQuote(h.logFile);
+  const feeds = h.feeds ?? [];
   return [
     "#!/bin/sh",
     `# ${h.host}: train with the host's environment, its output in the host's log, its exit code in the exit file.`,
     'trap "" TERM INT',
     ...(h.setup ?? []),
-    `env -i ${env.join(" ")} ${h.command.map(shellQuote).join(" ")} >>${shellQuote(h.logFile)} 2>&1 </dev/null`,
+    'feeders=""',
+    ...feeds.map(
+      (f) =>
+        `setsid /bin/sh ${shellQuote(h.feederScript ?? FEEDER_SCRIPT)} ${shellQuote(f.fifoBase)} ${shellQuote(f.dir)} ${f.gzip ? "gzip" : "''"} </dev/null >>${log} 2>&1 & feeders="$feeders $!"`,
+    ),
+    `env -i ${env.join(" ")} ${h.command.map(shellQuote).join(" ")} >>${log} 2>&1 </dev/null`,
     "code=$?",
+    // A feeder ignores SIGTERM (as this script does): SIGKILL to its group.
+    'for p in $feeders; do kill -9 -"$p" 2>/dev/null; done',
     `echo "$code" >${tmp} && mv ${tmp} ${exit}`,
     "",
   ].join("\n");
