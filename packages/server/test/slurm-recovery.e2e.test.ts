@@ -35,7 +35,8 @@ afterAll(async () => {
 const slurmEnv = () => ({ ...process.env, ...cluster.env });
 
 async function serve(home: string): Promise<{ proc: ChildProcess; endpoint: string; stderr: string[] }> {
-  const proc = spawn(process.execPath, [CLI, "serve", "--port", "0", "--home", home, "--stop-grace-seconds", "5", "--executor", "slurm"], {
+  const args = ["serve", "--port", "0", "--home", home, "--stop-grace-seconds", "5", "--executor", "slurm", "--slurm-partition", cluster.partition];
+  const proc = spawn(process.execPath, [CLI, ...args], {
     stdio: ["ignore", "pipe", "pipe"],
     env: slurmEnv(),
   });

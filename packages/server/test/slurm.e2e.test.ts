@@ -238,6 +238,23 @@ while True:
     await nothingLeft();
   }, 120_000);
 
+  it("takes Slurm settings from the job's optml:slurm-* tags: a partition Slurm refuses fails the job quoting sbatch, a misspelt setting is refused at creation", async () => {
+    const code = h.code({ "train.py": "print('ran')\n" });
+    const request = scriptModeRequest({ name: "slurm-bad-partition", codeDir: code, program: "train.py", outputDir: h.output() });
+    request.Tags = [{ Key: "optml:slurm-partition", Value: "nosuchpartition" }];
+    await h.sagemaker.send(new CreateTrainingJobCommand(request as never));
+    const d = await h.waitForEnd("slurm-bad-partition", 30_000);
+    expect(d.TrainingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toMatch(/^ClientError: Slurm did not take the job: sbatch .*--partition=nosuchpartition.* failed: .*invalid partition/i);
+
+    const misspelt = scriptModeRequest({ name: "slurm-misspelt", codeDir: code, program: "train.py", outputDir: h.output() });
+    misspelt.Tags = [{ Key: "optml:slurm-partiton", Value: cluster.partition }];
+    await expect(h.sagemaker.send(new CreateTrainingJobCommand(misspelt as never))).rejects.toThrow(
+      /tag optml:slurm-partiton is not a Slurm setting: use one of optml:slurm-partition, optml:slurm-account, optml:slurm-qos, optml:slurm-sbatch-options/,
+    );
+    await nothingLeft();
+  }, 60_000);
+
   // Last: the cluster has one node fewer afterwards.
   it("fails a job whose node dies (slurmd and all on it killed) with Slurm's NODE_FAIL, and still uploads what the job saved", async () => {
     const code = h.code({
