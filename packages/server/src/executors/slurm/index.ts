@@ -308,7 +308,8 @@ export class SlurmExecutor implements Executor {
   private async adoptable(job: JobPlan): Promise<string | undefined> {
     const record = await this.readRecord(this.recordFile(job));
     if (!record) return undefined;
-    const status = await this.client.status(record.slurmJobId).catch(() => undefined);
+    // A failing squeue fails the job rather than leave the earlier Slurm job queued beside a new one.
+    const status = await this.client.status(record.slurmJobId);
     if (status && !isTerminal(status.state) && !existsSync(join(slurmDirOf(job), GO_FILE))) {
       this.log(`job ${job.name}: taking back Slurm job ${record.slurmJobId} (${status.state})`);
       return record.slurmJobId;
