@@ -389,6 +389,7 @@ export class ControlPlane {
         stopRequested: null,
         warnings,
         python,
+        tuning: null,
       },
       { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );

@@ -59,6 +59,7 @@ describe("pumpLogs", () => {
         stopRequested: null,
         warnings: [],
         python: null,
+        tuning: null,
       },
       { status: "Training", message: "" },
     );

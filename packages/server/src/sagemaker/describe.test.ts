@@ -69,6 +69,7 @@ function view(request: Record<string, unknown>, patch: Partial<JobRecord> = {}, 
     stopRequested: null,
     warnings: [],
     python: null,
+    tuning: null,
     ...patch,
   };
   return {

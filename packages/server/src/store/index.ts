@@ -4,11 +4,13 @@ import { JobStore } from "./jobs.js";
 import { LogStore } from "./logs.js";
 import { MetricStore } from "./metrics.js";
 import { TagStore } from "./tags.js";
+import { TuningStore } from "./tuning.js";
 
 export * from "./jobs.js";
 export * from "./logs.js";
 export * from "./metrics.js";
 export * from "./tags.js";
+export * from "./tuning.js";
 
 /** The control plane's state: one SQLite file under OPTML_HOME. */
 export class Store {
@@ -16,12 +18,14 @@ export class Store {
   readonly logs: LogStore;
   readonly metrics: MetricStore;
   readonly tags: TagStore;
+  readonly tuning: TuningStore;
 
   constructor(readonly db: Database.Database) {
     this.jobs = new JobStore(db);
     this.logs = new LogStore(db);
     this.metrics = new MetricStore(db);
     this.tags = new TagStore(db);
+    this.tuning = new TuningStore(db);
   }
 
   static open(file: string): Store {

@@ -1,5 +1,6 @@
 import type Database from "better-sqlite3";
 import type { JobPython } from "../jobs/python.js";
+import type { TrainingJobTuning } from "./tuning.js";
 
 export type TrainingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export type SecondaryStatus =
@@ -41,6 +42,8 @@ export interface JobRecord {
   readonly warnings: readonly string[];
   /** The Python its hosts run; null for a Docker job (its image's) and for jobs from before it was recorded. */
   readonly python: JobPython | null;
+  /** The tuning job that created this job and what it tuned; null for a job created by CreateTrainingJob. */
+  readonly tuning: TrainingJobTuning | null;
 }
 
 export interface Transition {
@@ -74,6 +77,8 @@ interface JobRow {
   stop_requested: string | null;
   warnings: string | null;
   python: string | null;
+  tuning_job: string | null;
+  tuning: string | null;
 }
 
 function fromRow(r: JobRow): JobRecord {
@@ -94,6 +99,7 @@ function fromRow(r: JobRow): JobRecord {
     stopRequested: r.stop_requested as StopCause | null,
     warnings: r.warnings === null ? [] : (JSON.parse(r.warnings) as string[]),
     python: r.python === null ? null : (JSON.parse(r.python) as JobPython),
+    tuning: r.tuning === null ? null : (JSON.parse(r.tuning) as TrainingJobTuning),
   };
 }
 
@@ -124,8 +130,9 @@ export class JobStore {
       this.db
         .prepare(
           `INSERT INTO jobs (name, arn, request, status, secondary_status, failure_reason, creation_time, last_modified_time,
-             training_start_time, training_end_time, model_artifacts, work_dir, executor_state, stop_requested, warnings, python)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             training_start_time, training_end_time, model_artifacts, work_dir, executor_state, stop_requested, warnings, python,
+             tuning_job, tuning)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(
           job.name,
@@ -144,6 +151,8 @@ export class JobStore {
           job.stopRequested,
           JSON.stringify(job.warnings),
           job.python === null ? null : JSON.stringify(job.python),
+          job.tuning === null ? null : job.tuning.job,
+          job.tuning === null ? null : JSON.stringify(job.tuning),
         );
       this.db
         .prepare("INSERT INTO transitions (job, seq, status, start_time, end_time, message) VALUES (?, 0, ?, ?, NULL, ?)")
@@ -268,6 +277,13 @@ export class JobStore {
 
   delete(name: string): void {
     this.db.prepare("DELETE FROM jobs WHERE name = ?").run(name);
+  }
+
+  /** The training jobs a tuning job created, in creation order (TrainingJobTuning.seq). */
+  ofTuningJob(name: string): JobRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM jobs WHERE tuning_job = ? ORDER BY json_extract(tuning, '$.seq'), creation_time, name").all(name) as JobRow[]
+    ).map(fromRow);
   }
 
   /** How many jobs hold capacity or wait for it. */

@@ -91,6 +91,28 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
     version: 3,
     sql: "ALTER TABLE jobs ADD COLUMN python TEXT;",
   },
+  {
+    // Hyperparameter tuning jobs (store/tuning.ts), and for each training job the tuning job that
+    // created it with what it tuned (a JSON TrainingJobTuning).
+    version: 4,
+    sql: `
+      CREATE TABLE tuning_jobs (
+        name TEXT PRIMARY KEY,
+        arn TEXT NOT NULL UNIQUE,
+        request TEXT NOT NULL,
+        status TEXT NOT NULL,
+        failure_reason TEXT,
+        creation_time REAL NOT NULL,
+        last_modified_time REAL NOT NULL,
+        end_time REAL,
+        completion TEXT,
+        state TEXT
+      );
+      ALTER TABLE jobs ADD COLUMN tuning_job TEXT;
+      ALTER TABLE jobs ADD COLUMN tuning TEXT;
+      CREATE INDEX jobs_tuning_job ON jobs (tuning_job);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

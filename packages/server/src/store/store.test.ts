@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
-import { Store, type JobRecord } from "./index.js";
+import { Store, type JobRecord, type TuningJobRecord, type TuningListQuery } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "optml-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,6 +26,7 @@ function job(name: string, creationTime: number, status: JobRecord["status"] = "
     stopRequested: null,
     warnings: [],
     python: name === "one" ? { path: "/opt/venv/bin/python", version: "3.11.7" } : null,
+    tuning: null,
   };
 }
 
@@ -125,6 +126,113 @@ describe("Store", () => {
     store = Store.open(file);
     expect(store.tags.list(old.arn)).toEqual([{ Key: "team", Value: "ml" }, { Key: "k2", Value: "v2" }]);
     expect(store.jobs.getByArn(old.arn)?.name).toBe("old");
+    store.close();
+  });
+});
+
+function tuningJob(name: string, creationTime: number, status: TuningJobRecord["status"] = "InProgress"): TuningJobRecord {
+  return {
+    name,
+    arn: `arn:aws:sagemaker:us-east-1:000000000000:hyper-parameter-tuning-job/${name.toLowerCase()}`,
+    request: { HyperParameterTuningJobName: name, HyperParameterTuningJobConfig: { Strategy: "Bayesian" } },
+    status,
+    failureReason: null,
+    creationTime,
+    lastModifiedTime: creationTime,
+    endTime: null,
+    completion: null,
+    state: null,
+  };
+}
+
+describe("Store: tuning jobs", () => {
+  it("keeps tuning jobs across reopening: the request, updates, the tuner's state, the completion details", () => {
+    const file = join(dir, "t1.db");
+    let store = Store.open(file);
+    const record = tuningJob("Tune", 100);
+    expect(store.tuning.insert(record)).toBe(true);
+    expect(store.tuning.insert({ ...record, creationTime: 101 })).toBe(false);
+    // Another name with the same ARN (names differing only in case) is taken too.
+    expect(store.tuning.insert({ ...tuningJob("tune", 102) })).toBe(false);
+    store.tuning.update("Tune", { state: { proposals: [{ a: "1" }], seed: 7 } }, 110);
+    store.close();
+
+    store = Store.open(file);
+    expect(store.tuning.get("Tune")).toEqual({ ...record, lastModifiedTime: 110, state: { proposals: [{ a: "1" }], seed: 7 } });
+    expect(store.tuning.getByArn(record.arn)?.name).toBe("Tune");
+    expect(store.tuning.get("nope")).toBeUndefined();
+    store.tuning.update("Tune", { status: "Completed", endTime: 200, completion: { NumberOfTrainingJobsObjectiveNotImproving: 3 } }, 200);
+    expect(store.tuning.get("Tune")).toMatchObject({
+      status: "Completed",
+      endTime: 200,
+      lastModifiedTime: 200,
+      completion: { NumberOfTrainingJobsObjectiveNotImproving: 3 },
+      state: { proposals: [{ a: "1" }], seed: 7 },
+    });
+    store.tuning.update("Tune", { failureReason: "x", state: null }, 201);
+    expect(store.tuning.get("Tune")).toMatchObject({ failureReason: "x", state: null });
+    store.tuning.delete("Tune");
+    expect(store.tuning.get("Tune")).toBeUndefined();
+    store.close();
+  });
+
+  it("lists tuning jobs with filters, sorting and pages, and finds the unfinished ones", () => {
+    const store = Store.open(join(dir, "t2.db"));
+    for (const [i, name] of ["beta", "Alpha", "gamma-x", "delta-x"].entries()) store.tuning.insert(tuningJob(name, 1000 + i));
+    store.tuning.update("beta", { status: "Completed" }, 2000);
+    store.tuning.update("gamma-x", { status: "Stopping" }, 1500);
+    const q = { sortBy: "CreationTime" as const, sortOrder: "Ascending" as const, offset: 0, limit: 10 };
+    const names = (query: TuningListQuery) => store.tuning.list(query).map((t) => t.name);
+    expect(names(q)).toEqual(["beta", "Alpha", "gamma-x", "delta-x"]);
+    expect(names({ ...q, sortBy: "Name", sortOrder: "Descending" })).toEqual(["gamma-x", "delta-x", "beta", "Alpha"]);
+    expect(names({ ...q, sortBy: "Status" })).toEqual(["beta", "Alpha", "delta-x", "gamma-x"]);
+    expect(names({ ...q, nameContains: "X" })).toEqual(["gamma-x", "delta-x"]);
+    expect(names({ ...q, statusEquals: "Completed" })).toEqual(["beta"]);
+    expect(names({ ...q, creationTimeAfter: 1001, creationTimeBefore: 1003 })).toEqual(["gamma-x"]);
+    expect(names({ ...q, lastModifiedTimeAfter: 1400, lastModifiedTimeBefore: 1600 })).toEqual(["gamma-x"]);
+    expect(names({ ...q, offset: 1, limit: 2 })).toEqual(["Alpha", "gamma-x"]);
+    expect(store.tuning.unfinished().map((t) => t.name)).toEqual(["Alpha", "gamma-x", "delta-x"]);
+    store.close();
+  });
+
+  it("records the tuning job of a training job with the job, and lists a tuning job's training jobs in seq order", () => {
+    const store = Store.open(join(dir, "t3.db"));
+    store.tuning.insert(tuningJob("tune", 100));
+    const trial = (seq: number, creationTime: number): JobRecord => ({
+      ...job(`tune-${String(seq).padStart(3, "0")}-0123abcd`, creationTime),
+      tuning: { job: "tune", definition: seq === 2 ? "second" : null, tuned: { lr: `0.${seq}` }, seq },
+    });
+    // Inserted out of order, the second created first: seq decides the order.
+    expect(store.jobs.insert(trial(2, 100), { status: "Starting", message: "" })).toBe(true);
+    expect(store.jobs.insert(trial(1, 101), { status: "Starting", message: "" })).toBe(true);
+    expect(store.jobs.insert(trial(10, 102), { status: "Starting", message: "" })).toBe(true);
+    store.jobs.insert(job("plain", 103), { status: "Starting", message: "" });
+    expect(store.jobs.ofTuningJob("tune").map((j) => [j.name, j.tuning?.seq])).toEqual([
+      ["tune-001-0123abcd", 1],
+      ["tune-002-0123abcd", 2],
+      ["tune-010-0123abcd", 10],
+    ]);
+    expect(store.jobs.get("tune-002-0123abcd")!.tuning).toEqual({ job: "tune", definition: "second", tuned: { lr: "0.2" }, seq: 2 });
+    expect(store.jobs.get("plain")!.tuning).toBeNull();
+    expect(store.jobs.ofTuningJob("other")).toEqual([]);
+    store.close();
+  });
+
+  it("adds the tuning tables and columns to a database of schema 3, its jobs made by no tuner", () => {
+    const file = join(dir, "v3.db");
+    let store = Store.open(file);
+    store.jobs.insert(job("old", 100), { status: "Starting", message: "" });
+    store.close();
+    const db = new Database(file);
+    db.exec(
+      "DROP INDEX jobs_tuning_job; ALTER TABLE jobs DROP COLUMN tuning_job; ALTER TABLE jobs DROP COLUMN tuning; " +
+        "DROP TABLE tuning_jobs; DELETE FROM schema_migrations WHERE version = 4;",
+    );
+    db.close();
+    store = Store.open(file);
+    expect(store.jobs.get("old")!.tuning).toBeNull();
+    expect(store.jobs.ofTuningJob("t")).toEqual([]);
+    expect(store.tuning.insert(tuningJob("t", 200))).toBe(true);
     store.close();
   });
 });

@@ -1,0 +1,188 @@
+/**
+ * Hyperparameter tuning jobs: the CreateHyperParameterTuningJob request as it came, the job's
+ * status and end, what DescribeHyperParameterTuningJob reports on completion, and the tuner's own
+ * state (opaque here) so that a restarted control plane picks the tuning job up where it was.
+ *
+ * The training jobs a tuner creates are ordinary rows of `jobs`; their `tuning_job` and `tuning`
+ * columns say which tuning job made them (jobs.ts, JobRecord.tuning).
+ */
+import type Database from "better-sqlite3";
+
+export type TuningJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped" | "Deleting";
+
+export interface TuningJobRecord {
+  readonly name: string;
+  readonly arn: string;
+  /** The CreateHyperParameterTuningJob request as received. */
+  readonly request: unknown;
+  readonly status: TuningJobStatus;
+  readonly failureReason: string | null;
+  /** Epoch seconds. */
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+  /** HyperParameterTuningEndTime. */
+  readonly endTime: number | null;
+  /** TuningJobCompletionDetails as the API returns it, or null. */
+  readonly completion: unknown | null;
+  /** The tuner's own state, or null. */
+  readonly state: unknown | null;
+}
+
+/** What a training job created by a tuner records about that. */
+export interface TrainingJobTuning {
+  /** The tuning job's name. */
+  readonly job: string;
+  /** TrainingJobDefinitionName, where the request used TrainingJobDefinitions. */
+  readonly definition: string | null;
+  /** TunedHyperParameters. */
+  readonly tuned: Readonly<Record<string, string>>;
+  /** 1, 2, ... in creation order (the NNN of its name). */
+  readonly seq: number;
+}
+
+export interface TuningListQuery {
+  readonly nameContains?: string;
+  readonly statusEquals?: TuningJobStatus;
+  readonly creationTimeAfter?: number;
+  readonly creationTimeBefore?: number;
+  readonly lastModifiedTimeAfter?: number;
+  readonly lastModifiedTimeBefore?: number;
+  readonly sortBy: "Name" | "Status" | "CreationTime";
+  readonly sortOrder: "Ascending" | "Descending";
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export type TuningJobPatch = Partial<Pick<TuningJobRecord, "status" | "failureReason" | "endTime" | "completion" | "state">>;
+
+interface TuningRow {
+  name: string;
+  arn: string;
+  request: string;
+  status: string;
+  failure_reason: string | null;
+  creation_time: number;
+  last_modified_time: number;
+  end_time: number | null;
+  completion: string | null;
+  state: string | null;
+}
+
+const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
+const parsed = (text: string | null): unknown => (text === null ? null : (JSON.parse(text) as unknown));
+
+function fromRow(r: TuningRow): TuningJobRecord {
+  return {
+    name: r.name,
+    arn: r.arn,
+    request: JSON.parse(r.request) as unknown,
+    status: r.status as TuningJobStatus,
+    failureReason: r.failure_reason,
+    creationTime: r.creation_time,
+    lastModifiedTime: r.last_modified_time,
+    endTime: r.end_time,
+    completion: parsed(r.completion),
+    state: parsed(r.state),
+  };
+}
+
+const SORT_COLUMNS = { Name: "name", Status: "status", CreationTime: "creation_time" } as const;
+
+const COLUMNS: Readonly<Record<keyof TuningJobPatch, string>> = {
+  status: "status",
+  failureReason: "failure_reason",
+  endTime: "end_time",
+  completion: "completion",
+  state: "state",
+};
+
+export class TuningStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Insert a new tuning job; false when the name (or its ARN) is taken. */
+  insert(record: TuningJobRecord): boolean {
+    return this.db.transaction(() => {
+      const taken = this.db.prepare("SELECT 1 FROM tuning_jobs WHERE name = ? OR arn = ?").get(record.name, record.arn);
+      if (taken) return false;
+      this.db
+        .prepare(
+          `INSERT INTO tuning_jobs (name, arn, request, status, failure_reason, creation_time, last_modified_time, end_time, completion, state)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.name,
+          record.arn,
+          JSON.stringify(record.request),
+          record.status,
+          record.failureReason,
+          record.creationTime,
+          record.lastModifiedTime,
+          record.endTime,
+          json(record.completion),
+          json(record.state),
+        );
+      return true;
+    })();
+  }
+
+  get(name: string): TuningJobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM tuning_jobs WHERE name = ?").get(name) as TuningRow | undefined;
+    return row && fromRow(row);
+  }
+
+  getByArn(arn: string): TuningJobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM tuning_jobs WHERE arn = ?").get(arn) as TuningRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Change the given fields; last_modified_time becomes `time` (now by default). */
+  update(name: string, patch: TuningJobPatch, time = Date.now() / 1000): void {
+    const sets = ["last_modified_time = ?"];
+    const values: unknown[] = [time];
+    for (const [key, value] of Object.entries(patch) as [keyof TuningJobPatch, unknown][]) {
+      sets.push(`${COLUMNS[key]} = ?`);
+      values.push(key === "completion" || key === "state" ? json(value) : value);
+    }
+    this.db.prepare(`UPDATE tuning_jobs SET ${sets.join(", ")} WHERE name = ?`).run(...values, name);
+  }
+
+  list(q: TuningListQuery): TuningJobRecord[] {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    if (q.nameContains !== undefined) {
+      where.push("instr(lower(name), lower(?)) > 0");
+      values.push(q.nameContains);
+    }
+    if (q.statusEquals !== undefined) {
+      where.push("status = ?");
+      values.push(q.statusEquals);
+    }
+    const range: [number | undefined, string][] = [
+      [q.creationTimeAfter, "creation_time > ?"],
+      [q.creationTimeBefore, "creation_time < ?"],
+      [q.lastModifiedTimeAfter, "last_modified_time > ?"],
+      [q.lastModifiedTimeBefore, "last_modified_time < ?"],
+    ];
+    for (const [value, clause] of range) {
+      if (value === undefined) continue;
+      where.push(clause);
+      values.push(value);
+    }
+    const dir = q.sortOrder === "Ascending" ? "ASC" : "DESC";
+    const sql =
+      `SELECT * FROM tuning_jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
+      `ORDER BY ${SORT_COLUMNS[q.sortBy]} ${dir}, name ${dir} LIMIT ? OFFSET ?`;
+    return (this.db.prepare(sql).all(...values, q.limit, q.offset) as TuningRow[]).map(fromRow);
+  }
+
+  /** Tuning jobs still running or stopping (for recovery after a restart), oldest first. */
+  unfinished(): TuningJobRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM tuning_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY creation_time, name").all() as TuningRow[]
+    ).map(fromRow);
+  }
+
+  delete(name: string): void {
+    this.db.prepare("DELETE FROM tuning_jobs WHERE name = ?").run(name);
+  }
+}
