@@ -12,6 +12,9 @@ import {
   trainingJobInStatus,
   trainingJobNameInUse,
   trainingJobNotFound,
+  tuningJobInStatus,
+  tuningJobNameInUse,
+  tuningJobNotFound,
   unrecognizedClientException,
   validationErrors,
 } from "./errors.js";
@@ -34,6 +37,24 @@ describe("the error catalogue", () => {
         "already exists (arn:aws:sagemaker:us-east-1:123456789012:training-job/j)",
     });
     expect(new ApiError("X", "m")).toBeInstanceOf(Error);
+  });
+
+  it("words the tuning-job errors as SageMaker does", () => {
+    expect(tuningJobNotFound("DEMO-hpo-mxnet")).toMatchObject({
+      code: "ResourceNotFound",
+      message: "Amazon SageMaker can't find a tuning job called DEMO-hpo-mxnet. Type another name.",
+    });
+    expect(tuningJobNameInUse("pytorch-training-210511-0008")).toMatchObject({
+      code: "ResourceInUse",
+      message: "A hyperparameter tuning job with the name, pytorch-training-210511-0008, already exists. Choose a different name.",
+    });
+    expect(tuningJobInStatus("Completed", "stop")).toMatchObject({
+      code: "ValidationException",
+      message:
+        "The request was rejected because the hyperparameter tuning job is in status Completed; " +
+        "only a tuning job in status InProgress can be stopped.",
+    });
+    expect(tuningJobInStatus("InProgress", "delete").message).toContain("only a tuning job in status Completed, Failed or Stopped can be deleted");
   });
 });
 

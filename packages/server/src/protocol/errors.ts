@@ -131,6 +131,32 @@ export function trainingJobInStatus(status: string): ApiError {
 }
 
 /**
+ * Describe/Stop/Delete/ListTrainingJobsFor... of a tuning job that does not exist. SageMaker's
+ * words (DescribeHyperParameterTuningJob answers ResourceNotFound: "Amazon SageMaker can't find a
+ * tuning job called DEMO-hpo-mxnet. Type another name.").
+ */
+export function tuningJobNotFound(name: string): ApiError {
+  return resourceNotFound(`Amazon SageMaker can't find a tuning job called ${name}. Type another name.`);
+}
+
+/** CreateHyperParameterTuningJob with a name that is already taken, in SageMaker's words. */
+export function tuningJobNameInUse(name: string): ApiError {
+  return resourceInUse(`A hyperparameter tuning job with the name, ${name}, already exists. Choose a different name.`);
+}
+
+/**
+ * Stop of a tuning job that is no longer running, or Delete of one that still is (or is being
+ * deleted): the tuning-job form of trainingJobInStatus.
+ */
+export function tuningJobInStatus(status: string, operation: "stop" | "delete"): ApiError {
+  const allowed = operation === "stop" ? "InProgress" : "Completed, Failed or Stopped";
+  return validationException(
+    `The request was rejected because the hyperparameter tuning job is in status ${status}; ` +
+      `only a tuning job in status ${allowed} can be ${operation === "stop" ? "stopped" : "deleted"}.`,
+  );
+}
+
+/**
  * AddTags/ListTags/DeleteTags of an ARN that names no resource here. These operations declare no
  * error of their own (botocore's model, the API reference), so SageMaker answers with the common
  * ValidationException, as it does for an unknown training job; the message names the ARN.
