@@ -34,6 +34,10 @@ export interface NumberShape {
   readonly min?: number;
   readonly max?: number;
 }
+/** float, double: any finite JSON number (the model gives them no bounds). */
+export interface FloatShape {
+  readonly kind: "float" | "double";
+}
 export interface BooleanShape {
   readonly kind: "boolean";
 }
@@ -61,7 +65,7 @@ export interface StructureShape {
   /** Required members; a function where what is required depends on the other members. */
   readonly required?: readonly string[] | ((value: Readonly<Record<string, unknown>>) => readonly string[]);
 }
-export type Shape = StringShape | NumberShape | BooleanShape | TimestampShape | ListShape | MapShape | StructureShape;
+export type Shape = StringShape | NumberShape | FloatShape | BooleanShape | TimestampShape | ListShape | MapShape | StructureShape;
 
 /**
  * A pattern from the service model: enforced as a whole-string match (Java `matches()`), with
@@ -95,6 +99,10 @@ function checkType(shape: Shape, value: unknown): void {
       return;
     case "long":
       if (typeof value !== "number" || !Number.isSafeInteger(value)) throw typeMismatch(value, "a Long");
+      return;
+    case "float":
+    case "double":
+      if (typeof value !== "number" || !Number.isFinite(value)) throw typeMismatch(value, shape.kind === "float" ? "a Float" : "a Double");
       return;
     case "boolean":
       if (typeof value !== "boolean") throw typeMismatch(value, "a Boolean");
@@ -156,6 +164,8 @@ function visit(shape: Shape, value: unknown, path: string, out: string[]): void 
     case "long":
       for (const c of failedScalarConstraints(shape, value)) out.push(formatViolation(path, value, c));
       return;
+    case "float":
+    case "double":
     case "boolean":
     case "timestamp":
       return;

@@ -22,35 +22,35 @@ import {
   type StructureShape,
 } from "./validate-model.js";
 
-const string = (min?: number, max?: number, p?: Pattern): StringShape => ({
+export const string = (min?: number, max?: number, p?: Pattern): StringShape => ({
   kind: "string",
   ...(min === undefined ? {} : { min }),
   ...(max === undefined ? {} : { max }),
   ...(p === undefined ? {} : { pattern: p }),
 });
-const oneOf = (...values: string[]): StringShape => ({ kind: "string", enum: values });
-const integer = (min?: number, max?: number): NumberShape => ({
+export const oneOf = (...values: string[]): StringShape => ({ kind: "string", enum: values });
+export const integer = (min?: number, max?: number): NumberShape => ({
   kind: "integer",
   ...(min === undefined ? {} : { min }),
   ...(max === undefined ? {} : { max }),
 });
-const long: NumberShape = { kind: "long" };
-const boolean: Shape = { kind: "boolean" };
-const timestamp: Shape = { kind: "timestamp" };
-const list = (member: Shape, min?: number, max?: number): ListShape => ({
+export const long: NumberShape = { kind: "long" };
+export const boolean: Shape = { kind: "boolean" };
+export const timestamp: Shape = { kind: "timestamp" };
+export const list = (member: Shape, min?: number, max?: number): ListShape => ({
   kind: "list",
   member,
   ...(min === undefined ? {} : { min }),
   ...(max === undefined ? {} : { max }),
 });
-const map = (key: StringShape, value: Shape, min?: number, max?: number): MapShape => ({
+export const map = (key: StringShape, value: Shape, min?: number, max?: number): MapShape => ({
   kind: "map",
   key,
   value,
   ...(min === undefined ? {} : { min }),
   ...(max === undefined ? {} : { max }),
 });
-const structure = (members: Record<string, Shape>, required?: StructureShape["required"]): StructureShape => ({
+export const structure = (members: Record<string, Shape>, required?: StructureShape["required"]): StructureShape => ({
   kind: "structure",
   members,
   ...(required === undefined ? {} : { required }),
@@ -59,29 +59,29 @@ const structure = (members: Record<string, Shape>, required?: StructureShape["re
 // ---------------------------------------------------------------------------------------------
 // Strings
 
-const ANY = pattern(".*");
-const NON_EMPTY = pattern(".+");
+export const ANY = pattern(".*");
+export const NON_EMPTY = pattern(".+");
 
 export const TRAINING_JOB_NAME = string(1, 63, pattern("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"));
-const ROLE_ARN = string(20, 2048, pattern("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"));
+export const ROLE_ARN = string(20, 2048, pattern("^arn:aws[a-z\\-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"));
 
 /**
  * Shape S3Uri. optml extension: a `file:///absolute/path` URI is accepted wherever AWS takes an S3
  * URI (channel S3Uri, OutputDataConfig.S3OutputPath, CheckpointConfig.S3Uri, and the Debugger,
  * Profiler and TensorBoard output paths). Messages still quote AWS's pattern.
  */
-const S3_URI = string(0, 1024, pattern("^(https|s3)://([^/]+)/?(.*)$", "(https|s3)://([^/]+)/?(.*)|file:///.*"));
-const KMS_KEY_ID = string(0, 2048, pattern("[a-zA-Z0-9:/_-]*"));
-const DIRECTORY_PATH = string(0, 4096, ANY);
-const ALGORITHM_IMAGE = string(0, 255, ANY);
+export const S3_URI = string(0, 1024, pattern("^(https|s3)://([^/]+)/?(.*)$", "(https|s3)://([^/]+)/?(.*)|file:///.*"));
+export const KMS_KEY_ID = string(0, 2048, pattern("[a-zA-Z0-9:/_-]*"));
+export const DIRECTORY_PATH = string(0, 4096, ANY);
+export const ALGORITHM_IMAGE = string(0, 255, ANY);
 const CONFIG_KEY = string(1, 256, ANY);
 const CONFIG_VALUE = string(0, 256, ANY);
-const TRAINING_INPUT_MODE = oneOf("Pipe", "File", "FastFile");
-const TRAINING_INSTANCE_TYPE: StringShape = { kind: "string", enum: TRAINING_INSTANCE_TYPES };
+export const TRAINING_INPUT_MODE = oneOf("Pipe", "File", "FastFile");
+export const TRAINING_INSTANCE_TYPE: StringShape = { kind: "string", enum: TRAINING_INSTANCE_TYPES };
 const PROCESSING_INSTANCE_TYPE: StringShape = { kind: "string", enum: PROCESSING_INSTANCE_TYPES };
 const EXPERIMENT_ENTITY_NAME = string(1, 120, pattern("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}"));
-const TAG_TEXT = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
-const TRAINING_PLAN_ARN = string(
+export const TAG_TEXT = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
+export const TRAINING_PLAN_ARN = string(
   50,
   2048,
   pattern("arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:training-plan/.*"),
@@ -90,7 +90,21 @@ const TRAINING_PLAN_ARN = string(
 // ---------------------------------------------------------------------------------------------
 // CreateTrainingJob
 
-const METRIC_DEFINITION = structure({ Name: string(1, 255, NON_EMPTY), Regex: string(1, 500, NON_EMPTY) }, [
+export const ALGORITHM_NAME = string(
+  1,
+  170,
+  pattern("(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$"),
+);
+
+export const OUTPUT_DATA_CONFIG = structure(
+  { KmsKeyId: KMS_KEY_ID, S3OutputPath: S3_URI, CompressionType: oneOf("GZIP", "NONE") },
+  ["S3OutputPath"],
+);
+export const CHECKPOINT_CONFIG = structure({ S3Uri: S3_URI, LocalPath: DIRECTORY_PATH }, ["S3Uri"]);
+export const RETRY_STRATEGY = structure({ MaximumRetryAttempts: integer(1, 30) }, ["MaximumRetryAttempts"]);
+export const HYPER_PARAMETERS = map(string(0, 256, ANY), string(0, 2500, ANY), 0, 100);
+
+export const METRIC_DEFINITION = structure({ Name: string(1, 255, NON_EMPTY), Regex: string(1, 500, NON_EMPTY) }, [
   "Name",
   "Regex",
 ]);
@@ -98,13 +112,7 @@ const METRIC_DEFINITION = structure({ Name: string(1, 255, NON_EMPTY), Regex: st
 const ALGORITHM_SPECIFICATION = structure(
   {
     TrainingImage: ALGORITHM_IMAGE,
-    AlgorithmName: string(
-      1,
-      170,
-      pattern(
-        "(arn:aws[a-z\\-]*:sagemaker:[a-z0-9\\-]*:[0-9]{12}:[a-z\\-]*\\/)?([a-zA-Z0-9]([a-zA-Z0-9-]){0,62})(?<!-)$",
-      ),
-    ),
+    AlgorithmName: ALGORITHM_NAME,
     TrainingInputMode: TRAINING_INPUT_MODE,
     MetricDefinitions: list(METRIC_DEFINITION, 0, 40),
     EnableSageMakerMetricsTimeSeries: boolean,
@@ -169,7 +177,7 @@ const DATASET_SOURCE = structure(
   ["DatasetArn"],
 );
 
-const CHANNEL = structure(
+export const CHANNEL = structure(
   {
     ChannelName: string(1, 64, pattern("[A-Za-z0-9\\.\\-_]+")),
     DataSource: structure({
@@ -200,7 +208,7 @@ const INSTANCE_GROUP = structure(
  * heterogeneous cluster names InstanceGroups instead. VolumeSizeInGB is optional in the current
  * API; when given it is at least 1.
  */
-const RESOURCE_CONFIG = structure(
+export const RESOURCE_CONFIG = structure(
   {
     InstanceType: TRAINING_INSTANCE_TYPE,
     InstanceCount: integer(1),
@@ -213,7 +221,7 @@ const RESOURCE_CONFIG = structure(
   (rc) => (rc.InstanceGroups === undefined || rc.InstanceGroups === null ? ["InstanceType", "InstanceCount"] : []),
 );
 
-const VPC_CONFIG = structure(
+export const VPC_CONFIG = structure(
   {
     SecurityGroupIds: list(string(0, 32, pattern("[-0-9a-zA-Z]+")), 1, 5),
     Subnets: list(string(0, 32, pattern("[-0-9a-zA-Z]+")), 1, 16),
@@ -221,13 +229,13 @@ const VPC_CONFIG = structure(
   ["SecurityGroupIds", "Subnets"],
 );
 
-const STOPPING_CONDITION = structure({
+export const STOPPING_CONDITION = structure({
   MaxRuntimeInSeconds: integer(1),
   MaxWaitTimeInSeconds: integer(1),
   MaxPendingTimeInSeconds: integer(7200, 2419200),
 });
 
-const TAG = structure(
+export const TAG = structure(
   { Key: string(1, 128, pattern(TAG_TEXT)), Value: string(0, 256, pattern(TAG_TEXT)) },
   ["Key", "Value"],
 );
@@ -248,14 +256,11 @@ const RULE_CONFIGURATION = structure(
 export const CREATE_TRAINING_JOB_REQUEST = structure(
   {
     TrainingJobName: TRAINING_JOB_NAME,
-    HyperParameters: map(string(0, 256, ANY), string(0, 2500, ANY), 0, 100),
+    HyperParameters: HYPER_PARAMETERS,
     AlgorithmSpecification: ALGORITHM_SPECIFICATION,
     RoleArn: ROLE_ARN,
     InputDataConfig: list(CHANNEL, 1, 20),
-    OutputDataConfig: structure(
-      { KmsKeyId: KMS_KEY_ID, S3OutputPath: S3_URI, CompressionType: oneOf("GZIP", "NONE") },
-      ["S3OutputPath"],
-    ),
+    OutputDataConfig: OUTPUT_DATA_CONFIG,
     ResourceConfig: RESOURCE_CONFIG,
     VpcConfig: VPC_CONFIG,
     StoppingCondition: STOPPING_CONDITION,
@@ -263,7 +268,7 @@ export const CREATE_TRAINING_JOB_REQUEST = structure(
     EnableNetworkIsolation: boolean,
     EnableInterContainerTrafficEncryption: boolean,
     EnableManagedSpotTraining: boolean,
-    CheckpointConfig: structure({ S3Uri: S3_URI, LocalPath: DIRECTORY_PATH }, ["S3Uri"]),
+    CheckpointConfig: CHECKPOINT_CONFIG,
     DebugHookConfig: structure(
       {
         LocalPath: DIRECTORY_PATH,
@@ -296,7 +301,7 @@ export const CREATE_TRAINING_JOB_REQUEST = structure(
     }),
     ProfilerRuleConfigurations: list(RULE_CONFIGURATION, 0, 20),
     Environment: map(string(0, 512, pattern("[a-zA-Z_][a-zA-Z0-9_]*")), string(0, 512, pattern("[\\S\\s]*")), 0, 100),
-    RetryStrategy: structure({ MaximumRetryAttempts: integer(1, 30) }, ["MaximumRetryAttempts"]),
+    RetryStrategy: RETRY_STRATEGY,
     RemoteDebugConfig: structure({ EnableRemoteDebug: boolean }),
     InfraCheckConfig: structure({ EnableInfraCheck: boolean }),
     SessionChainingConfig: structure({ EnableSessionTagChaining: boolean }),

@@ -65,14 +65,14 @@ function validateShape(shape: StructureShape, input: Record<string, unknown>): v
 // ---------------------------------------------------------------------------------------------
 // Rules between members. The request has passed steps 1 and 2, so these types hold.
 
-interface ChannelView {
+export interface ChannelView {
   ChannelName: string;
   DataSource: { S3DataSource?: unknown; FileSystemDataSource?: unknown; DatasetSource?: unknown };
   CompressionType?: string;
   InputMode?: string;
 }
 
-interface CreateRequestView {
+export interface CreateRequestView {
   AlgorithmSpecification: { TrainingImage?: string; AlgorithmName?: string; TrainingInputMode: string };
   InputDataConfig?: ChannelView[];
   ResourceConfig: { InstanceType?: string; InstanceCount?: number; InstanceGroups?: unknown[] };
@@ -83,7 +83,7 @@ interface CreateRequestView {
 const isSet = (value: unknown): boolean => value !== undefined && value !== null;
 
 /** The first broken rule between members, as a message; undefined when there is none. */
-function crossMemberProblem(req: CreateRequestView): string | undefined {
+export function crossMemberProblem(req: CreateRequestView): string | undefined {
   const algorithm = req.AlgorithmSpecification;
   if (isSet(algorithm.TrainingImage) === isSet(algorithm.AlgorithmName)) {
     return "AlgorithmSpecification must specify exactly one of TrainingImage or AlgorithmName.";
