@@ -84,6 +84,10 @@ const states: Record<string, JobView> = {
   created: view(minimalRequest),
   completed: view(minimalRequest, { status: "Completed", secondaryStatus: "Completed", modelArtifacts: "s3://bucket/output/minimal/output/model.tar.gz", ...ended }, true),
   failed: view(minimalRequest, { status: "Failed", secondaryStatus: "Failed", failureReason: "AlgorithmError: boom", ...ended }),
+  tuned: view(
+    { ...minimalRequest, TrainingJobName: "Tune-Lr-002-0a1b2c3d", HyperParameters: { lr: "0.1", _tuning_objective_metric: "loss" } },
+    { tuning: { job: "Tune-Lr", definition: null, tuned: { lr: "0.1" }, seq: 2 } },
+  ),
 };
 
 /** Type mismatches of `value` against a botocore shape, as `path: problem`. */
@@ -157,6 +161,13 @@ describe("DescribeTrainingJob's answer against botocore's DescribeTrainingJobRes
       return parts.length === 1 ? !membersOf(responseShape).includes(path) : !membersOf(memberShape(responseShape, parts[0]!)).includes(parts[1]!);
     });
     expect(stale).toEqual([]);
+  });
+});
+
+describe("DescribeTrainingJob of a tuning job's training job", () => {
+  it("answers the tuning job's ARN (its name in lower case), in the training job's region and account", () => {
+    expect(describeTrainingJob(states.tuned!).TuningJobArn).toBe("arn:aws:sagemaker:us-west-2:000000000000:hyper-parameter-tuning-job/tune-lr");
+    expect(describeTrainingJob(states.created!)).not.toHaveProperty("TuningJobArn");
   });
 });
 

@@ -12,6 +12,7 @@ import type { JobView } from "../control-plane.js";
 import { DEFAULT_MAX_RUNTIME_SECONDS } from "../jobs/plan.js";
 import type { ChannelShape, CreateTrainingJobRequest } from "./request.js";
 import { optmlExecutor } from "../executors/description.js";
+import { tuningJobArnOfTrainingJob } from "./tuning-arn.js";
 
 /** OutputDataConfig.KmsKeyId without a key: SageMaker answers "" (the SDK reads it unconditionally). */
 export const DEFAULT_KMS_KEY_ID = "";
@@ -35,7 +36,7 @@ const ECHOED = "echoed from the CreateTrainingJob request, when it had the membe
  * the request as it came.
  */
 export const WHEN_ABSENT: Readonly<Record<string, string>> = {
-  TuningJobArn: "the job was not launched by a hyperparameter tuning job (optml runs none yet)",
+  TuningJobArn: "only for a job launched by a hyperparameter tuning job",
   LabelingJobArn: "the job was not launched by a Ground Truth labeling job (optml has none)",
   AutoMLJobArn: "the job was not launched by an AutoML job (optml has none)",
   ModelArtifacts: "until the model has been uploaded (Completed, or Stopped after training ran), as SageMaker",
@@ -139,6 +140,7 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
   }
   response.ProfilingStatus = profiling ? "Enabled" : "Disabled";
 
+  if (job.tuning !== null) response.TuningJobArn = tuningJobArnOfTrainingJob(job.arn, job.tuning.job);
   response.EnableNetworkIsolation = req.EnableNetworkIsolation ?? false;
   response.EnableInterContainerTrafficEncryption = req.EnableInterContainerTrafficEncryption ?? false;
   response.EnableManagedSpotTraining = req.EnableManagedSpotTraining ?? false;
@@ -170,7 +172,7 @@ export function describeTrainingJob(view: JobView): Record<string, unknown> {
 }
 
 /** A channel as SageMaker describes it: compression and record wrapping "None", data fully replicated, unless given. */
-function channelWithDefaults(channel: ChannelShape): Record<string, unknown> {
+export function channelWithDefaults(channel: ChannelShape): Record<string, unknown> {
   const s3 = channel.DataSource.S3DataSource;
   return {
     ...channel,
