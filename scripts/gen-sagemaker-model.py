@@ -18,7 +18,8 @@ import botocore.session
 
 OUT = "packages/server/src/sagemaker/model/sagemaker-model.generated.ts"
 
-# The operations packages/server/src/sagemaker/handlers.ts serves.
+# The operations packages/server/src/sagemaker/handlers.ts serves (the tuning ones through
+# tuning-handlers.ts).
 OPERATIONS = [
     "CreateTrainingJob",
     "DescribeTrainingJob",
@@ -28,6 +29,12 @@ OPERATIONS = [
     "AddTags",
     "ListTags",
     "DeleteTags",
+    "CreateHyperParameterTuningJob",
+    "DescribeHyperParameterTuningJob",
+    "ListHyperParameterTuningJobs",
+    "StopHyperParameterTuningJob",
+    "DeleteHyperParameterTuningJob",
+    "ListTrainingJobsForHyperParameterTuningJob",
 ]
 
 # What a shape keeps, by type, in this order.

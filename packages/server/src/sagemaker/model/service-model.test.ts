@@ -4,6 +4,13 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ControlPlane } from "../../control-plane.js";
 import { sagemakerService } from "../handlers.js";
+import { tuningHandlers, type TuningApi } from "../tuning-handlers.js";
+import {
+  CREATE_TUNING_JOB_REQUEST,
+  LIST_TRAINING_JOBS_FOR_TUNING_JOB_REQUEST,
+  LIST_TUNING_JOBS_REQUEST,
+  TUNING_JOB_NAME_REQUEST,
+} from "../tuning-shapes.js";
 import type { Shape, StructureShape } from "../validate-model.js";
 import { CREATE_TRAINING_JOB_REQUEST, LIST_TRAINING_JOBS_REQUEST, TRAINING_JOB_NAME_REQUEST } from "../validate-shapes.js";
 import { modelShape, operationInput, SAGEMAKER_MODEL, type ModelShape } from "./service-model.js";
@@ -44,7 +51,8 @@ describe("the generated SageMaker model", () => {
   });
 
   it("holds the input of every operation the SageMaker handlers serve, and every shape they reach", () => {
-    const served = Object.keys(sagemakerService({} as ControlPlane).handlers).sort();
+    // The tuning operations are served through tuningHandlers (handlers.ts adds them).
+    const served = [...new Set([...Object.keys(sagemakerService({} as ControlPlane).handlers), ...Object.keys(tuningHandlers({} as TuningApi))])].sort();
     expect(Object.keys(SAGEMAKER_MODEL.operations).sort()).toEqual(served);
     const missing: string[] = [];
     for (const [name, shape] of Object.entries(SAGEMAKER_MODEL.shapes)) {
@@ -111,6 +119,12 @@ describe("the server's hand-written request shapes (validate-shapes.ts)", () => 
     ["DescribeTrainingJob", TRAINING_JOB_NAME_REQUEST, "DescribeTrainingJobRequest"],
     ["StopTrainingJob", TRAINING_JOB_NAME_REQUEST, "StopTrainingJobRequest"],
     ["DeleteTrainingJob", TRAINING_JOB_NAME_REQUEST, "DeleteTrainingJobRequest"],
+    ["CreateHyperParameterTuningJob", CREATE_TUNING_JOB_REQUEST, "CreateHyperParameterTuningJobRequest"],
+    ["DescribeHyperParameterTuningJob", TUNING_JOB_NAME_REQUEST, "DescribeHyperParameterTuningJobRequest"],
+    ["StopHyperParameterTuningJob", TUNING_JOB_NAME_REQUEST, "StopHyperParameterTuningJobRequest"],
+    ["DeleteHyperParameterTuningJob", TUNING_JOB_NAME_REQUEST, "DeleteHyperParameterTuningJobRequest"],
+    ["ListHyperParameterTuningJobs", LIST_TUNING_JOBS_REQUEST, "ListHyperParameterTuningJobsRequest"],
+    ["ListTrainingJobsForHyperParameterTuningJob", LIST_TRAINING_JOBS_FOR_TUNING_JOB_REQUEST, "ListTrainingJobsForHyperParameterTuningJobRequest"],
   ];
   it.each(cases)("%s: every member exists in botocore's model with the same type", (operation, hand, input) => {
     expect(SAGEMAKER_MODEL.operations[operation]).toBe(input);
