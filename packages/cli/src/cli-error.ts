@@ -56,16 +56,30 @@ export function usageError(message: string): CliError {
   return new CliError(message, EXIT.usage);
 }
 
-export function jobFileUnreadable(file: string, reason: string): CliError {
-  return new CliError(`${file}: cannot read it (${reason}); give the path of a CreateTrainingJob request in JSON`, EXIT.usage);
+/** What a request file holds, in the words of the errors about it. */
+export interface RequestFileKind {
+  /** "a CreateTrainingJob request" */
+  readonly request: string;
+  /** The AWS CLI command that takes the same file: "aws sagemaker create-training-job --cli-input-json". */
+  readonly awsCli: string;
+}
+
+export const TRAINING_REQUEST_FILE: RequestFileKind = { request: "a CreateTrainingJob request", awsCli: "aws sagemaker create-training-job --cli-input-json" };
+export const TUNING_REQUEST_FILE: RequestFileKind = {
+  request: "a CreateHyperParameterTuningJob request",
+  awsCli: "aws sagemaker create-hyper-parameter-tuning-job --cli-input-json",
+};
+
+export function jobFileUnreadable(file: string, reason: string, kind: RequestFileKind = TRAINING_REQUEST_FILE): CliError {
+  return new CliError(`${file}: cannot read it (${reason}); give the path of ${kind.request} in JSON`, EXIT.usage);
 }
 
 export function jobFileInvalid(file: string, line: number, column: number, problem: string): CliError {
   return new CliError(`${file}: not valid JSON at line ${line}, column ${column}: ${problem}`, EXIT.usage);
 }
 
-export function jobFileNotObject(file: string): CliError {
-  return new CliError(`${file}: must hold a JSON object (a CreateTrainingJob request, as aws sagemaker create-training-job --cli-input-json takes)`, EXIT.usage);
+export function jobFileNotObject(file: string, kind: RequestFileKind = TRAINING_REQUEST_FILE): CliError {
+  return new CliError(`${file}: must hold a JSON object (${kind.request}, as ${kind.awsCli} takes)`, EXIT.usage);
 }
 
 export function pathMissing(label: string, path: string): CliError {
@@ -78,19 +92,58 @@ export function controlPlaneUnreachable(endpoint: string, reason: string): CliEr
   );
 }
 
+/** An error the API answered, with its operation and AWS error code, for callers that act on the code. */
+export class ApiCallError extends CliError {
+  constructor(
+    message: string,
+    exitCode: number,
+    readonly operation: string,
+    readonly code: string,
+  ) {
+    super(message, exitCode);
+  }
+}
+
+/** Whether `e` is the API's error `code` (e.g. "ResourceNotFound"), whatever its message. */
+export function isApiErrorCode(e: unknown, code: string): e is ApiCallError {
+  return e instanceof ApiCallError && e.code === code;
+}
+
+/** The operations whose request the CLI builds from the user's file and flags. */
+const CREATE_OPERATIONS: ReadonlySet<string> = new Set(["CreateTrainingJob", "CreateHyperParameterTuningJob"]);
+
 /**
  * An error answered by the SageMaker or CloudWatch Logs API, in AWS's words:
  * `CreateTrainingJob: ValidationException: 1 validation error detected: ...`.
  * Validation errors of a request we built from the user's input are bad input (exit 2).
  */
-export function apiError(operation: string, code: string, message: string, hint?: string): CliError {
+export function apiError(operation: string, code: string, message: string, hint?: string): ApiCallError {
   const oneLine = message.replace(/\s*\n\s*/g, " ").trim();
-  const exitCode = code === "ValidationException" && operation === "CreateTrainingJob" ? EXIT.usage : EXIT.failed;
-  return new CliError(`${operation}: ${code}: ${oneLine}${hint ? ` (${hint})` : ""}`, exitCode);
+  const exitCode = code === "ValidationException" && CREATE_OPERATIONS.has(operation) ? EXIT.usage : EXIT.failed;
+  return new ApiCallError(`${operation}: ${code}: ${oneLine}${hint ? ` (${hint})` : ""}`, exitCode, operation, code);
 }
 
-export function noSuchJob(name: string): CliError {
-  return new CliError(`no training job named '${name}' in this control plane; list them with 'optml jobs'`);
+/** A name that names no job of the kind looked for. */
+export class NoSuchJobError extends CliError {
+  constructor(
+    message: string,
+    readonly kind: "training" | "tuning" | "any",
+  ) {
+    super(message);
+  }
+}
+
+export function noSuchJob(name: string): NoSuchJobError {
+  return new NoSuchJobError(`no training job named '${name}' in this control plane; list them with 'optml jobs'`, "training");
+}
+
+export function noSuchTuningJob(name: string): NoSuchJobError {
+  return new NoSuchJobError(`no tuning job named '${name}' in this control plane; list them with 'optml jobs'`, "tuning");
+}
+
+/** describe and stop: the name is neither a training job's nor a tuning job's. */
+export function noSuchJobOrTuningJob(name: string): NoSuchJobError {
+  return new NoSuchJobError(`no training job or tuning job named '${name}' in this control plane; list them with 'optml jobs'`, "any");
 }
 
 /**

@@ -13,7 +13,15 @@ import type { JobRequest } from "./job-request.js";
 
 /** The request's code directory, when it is a local directory. */
 export function localCodeDir(request: JobRequest): string | undefined {
-  const given = (request.HyperParameters as Record<string, unknown> | undefined)?.sagemaker_submit_directory;
+  return localCodeDirOf(request.HyperParameters);
+}
+
+/**
+ * The code directory that hyperparameters name (sagemaker_submit_directory), when it is a local
+ * directory: a training job's HyperParameters, a tuning job definition's StaticHyperParameters.
+ */
+export function localCodeDirOf(hyperParameters: unknown): string | undefined {
+  const given = (hyperParameters as Record<string, unknown> | undefined)?.sagemaker_submit_directory;
   if (typeof given !== "string") return undefined;
   let uri: unknown = given;
   try {

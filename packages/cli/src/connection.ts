@@ -7,12 +7,31 @@
  * A shared control plane that goes away is replaced on the next call (found again, or embedded).
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import type { DescribeTrainingJobCommandOutput, SageMakerClient, TrainingJobSummary } from "@aws-sdk/client-sagemaker";
+import type {
+  DescribeHyperParameterTuningJobCommandOutput,
+  DescribeTrainingJobCommandOutput,
+  HyperParameterTrainingJobSummary,
+  HyperParameterTuningJobSummary,
+  SageMakerClient,
+  TrainingJobSummary,
+} from "@aws-sdk/client-sagemaker";
 import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
-import { apiError, CliError, controlPlaneUnreachable, EXIT, jobStillRunning, noSuchJob } from "./cli-error.js";
+import {
+  apiError,
+  CliError,
+  controlPlaneUnreachable,
+  EXIT,
+  isApiErrorCode,
+  jobStillRunning,
+  noSuchJob,
+  noSuchJobOrTuningJob,
+  NoSuchJobError,
+  noSuchTuningJob,
+} from "./cli-error.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
 import { bytesMember, keepOptmlMembers, type OptmlMembers } from "./extension-members.js";
 import type { JobRequest } from "./job-request.js";
+import type { TuningRequest } from "./tuning-request.js";
 
 /** DescribeTrainingJob's answer, with optml's extension members (see extension-members.ts). */
 export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & OptmlMembers;
@@ -20,6 +39,15 @@ export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & 
 export type JobSummary = TrainingJobSummary & { OptmlDiskBytes?: number };
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
+/** DescribeHyperParameterTuningJob's answer. */
+export type TuningJob = Omit<DescribeHyperParameterTuningJobCommandOutput, "$metadata">;
+/** A training job of a tuning job (ListTrainingJobsForHyperParameterTuningJob, BestTrainingJob). */
+export type Trial = HyperParameterTrainingJobSummary;
+export type TuningJobSummary = HyperParameterTuningJobSummary;
+/** The statuses in which a tuning job has ended; Deleting too (it is going away). */
+export const TUNING_ENDED: readonly string[] = ["Completed", "Failed", "Stopped", "Deleting"];
+/** A job found by name: training jobs first, then tuning jobs. */
+export type FoundJob = { readonly kind: "training"; readonly job: TrainingJob } | { readonly kind: "tuning"; readonly tuning: TuningJob };
 
 export interface LogEvent {
   readonly timestamp: number;
@@ -242,6 +270,125 @@ export class Connection {
     }
   }
 
+  async createHyperParameterTuningJob(request: TuningRequest): Promise<string> {
+    const { CreateHyperParameterTuningJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const out = await this.call("CreateHyperParameterTuningJob", (c) => c.sagemaker.send(new CreateHyperParameterTuningJobCommand(request as never)));
+      return out.HyperParameterTuningJobArn ?? "";
+    } catch (e) {
+      if (isApiErrorCode(e, "ResourceInUse")) {
+        throw new CliError(`${e.message}: give the tuning job another name with --name, or leave HyperParameterTuningJobName out to have one generated`, EXIT.usage);
+      }
+      throw e;
+    }
+  }
+
+  async describeTuningJob(name: string): Promise<TuningJob> {
+    const { DescribeHyperParameterTuningJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const { $metadata: _, ...tuning } = await this.call("DescribeHyperParameterTuningJob", (c) =>
+        c.sagemaker.send(new DescribeHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })),
+      );
+      return tuning;
+    } catch (e) {
+      throw tuningNotFound(e, name);
+    }
+  }
+
+  /** Every training job of the tuning job, in creation order. */
+  async listTrials(name: string): Promise<Trial[]> {
+    const { ListTrainingJobsForHyperParameterTuningJobCommand } = await import("@aws-sdk/client-sagemaker");
+    const found: Trial[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const command = new ListTrainingJobsForHyperParameterTuningJobCommand({
+          HyperParameterTuningJobName: name,
+          SortBy: "CreationTime",
+          SortOrder: "Ascending",
+          MaxResults: 100,
+          ...(token ? { NextToken: token } : {}),
+        });
+        const page = await this.call("ListTrainingJobsForHyperParameterTuningJob", (c) => c.sagemaker.send(command));
+        found.push(...(page.TrainingJobSummaries ?? []));
+        token = page.NextToken;
+      } while (token);
+    } catch (e) {
+      throw tuningNotFound(e, name);
+    }
+    return found;
+  }
+
+  /**
+   * Tuning jobs, newest first, up to `limit`. None from a control plane that does not serve tuning
+   * (an older optml: UnknownOperationException).
+   */
+  async listTuningJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<TuningJobSummary[]> {
+    const { ListHyperParameterTuningJobsCommand } = await import("@aws-sdk/client-sagemaker");
+    const found: TuningJobSummary[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const command = new ListHyperParameterTuningJobsCommand({
+          SortBy: "CreationTime",
+          SortOrder: "Descending",
+          MaxResults: Math.min(100, query.limit - found.length),
+          ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
+          ...(query.nameContains ? { NameContains: query.nameContains } : {}),
+          ...(token ? { NextToken: token } : {}),
+        });
+        const page = await this.call("ListHyperParameterTuningJobs", (c) => c.sagemaker.send(command));
+        found.push(...(page.HyperParameterTuningJobSummaries ?? []));
+        token = page.NextToken;
+      } while (token && found.length < query.limit);
+    } catch (e) {
+      if (isApiErrorCode(e, "UnknownOperationException")) return [];
+      throw e;
+    }
+    return found;
+  }
+
+  async stopTuningJob(name: string): Promise<void> {
+    const { StopHyperParameterTuningJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      await this.call("StopHyperParameterTuningJob", (c) => c.sagemaker.send(new StopHyperParameterTuningJobCommand({ HyperParameterTuningJobName: name })));
+    } catch (e) {
+      throw tuningNotFound(e, name);
+    }
+  }
+
+  /** The training job named `name`, else the tuning job; neither: noSuchJobOrTuningJob. */
+  async describeAnyJob(name: string): Promise<FoundJob> {
+    try {
+      return { kind: "training", job: await this.describeTrainingJob(name) };
+    } catch (e) {
+      if (!(e instanceof NoSuchJobError)) throw e;
+    }
+    return { kind: "tuning", tuning: await this.orNeither(name, () => this.describeTuningJob(name)) };
+  }
+
+  /** StopTrainingJob of `name`, else StopHyperParameterTuningJob; which one it stopped. */
+  async stopAnyJob(name: string): Promise<"training" | "tuning"> {
+    try {
+      await this.stopTrainingJob(name);
+      return "training";
+    } catch (e) {
+      if (!(e instanceof NoSuchJobError)) throw e;
+    }
+    await this.orNeither(name, () => this.stopTuningJob(name));
+    return "tuning";
+  }
+
+  /** `call` for a name that is no training job's: not a tuning job's either (or no tuning here) -> noSuchJobOrTuningJob. */
+  private async orNeither<T>(name: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (e) {
+      if (e instanceof NoSuchJobError || isApiErrorCode(e, "UnknownOperationException")) throw noSuchJobOrTuningJob(name);
+      throw e;
+    }
+  }
+
   /** The job's log streams (`<job>/algo-<n>-<epoch>`), by name. */
   async logStreams(job: string): Promise<string[]> {
     const { DescribeLogStreamsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
@@ -321,6 +468,11 @@ function runningJobs(server: RunningServer): string[] {
 
 function notFound(e: unknown, name: string): unknown {
   return e instanceof Error && /ValidationException: Requested resource not found/.test(e.message) ? noSuchJob(name) : e;
+}
+
+/** SageMaker answers ResourceNotFound for a tuning job that is not there (the training job operations answer a ValidationException). */
+function tuningNotFound(e: unknown, name: string): unknown {
+  return isApiErrorCode(e, "ResourceNotFound") ? noSuchTuningJob(name) : e;
 }
 
 /** The connection of a command: --endpoint, else $OPTML_ENDPOINT, else the home's control plane or an embedded one. */

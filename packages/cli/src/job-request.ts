@@ -16,7 +16,7 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { tryLoads, type PyValue } from "@optml/contract";
 import { SAGEMAKER_MODEL } from "@optml/server";
-import { EXIT, CliError, jobFileInvalid, jobFileNotObject, jobFileUnreadable, parametersInvalid, pathMissing, usageError } from "./cli-error.js";
+import { EXIT, CliError, jobFileInvalid, jobFileNotObject, jobFileUnreadable, parametersInvalid, pathMissing, TRAINING_REQUEST_FILE, usageError, type RequestFileKind } from "./cli-error.js";
 import { parseJsonText } from "./json-text.js";
 import { problemLine, pythonView, validateParameters } from "./param-validation.js";
 
@@ -64,19 +64,19 @@ export interface JobFile {
   readonly written: PyValue | undefined;
 }
 
-/** readJobFile, and the file as Python reads it. */
-export function loadJobFile(file: string): JobFile {
+/** readJobFile, and the file as Python reads it. `kind` words the errors (a tuning.json is read the same way). */
+export function loadJobFile(file: string, kind: RequestFileKind = TRAINING_REQUEST_FILE): JobFile {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw jobFileUnreadable(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message);
+    throw jobFileUnreadable(file, code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (e as Error).message, kind);
   }
   const parsed = parseJsonText(text);
   if (!parsed.ok) throw jobFileInvalid(file, parsed.line, parsed.column, parsed.problem);
   const value = parsed.value;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw jobFileNotObject(file);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw jobFileNotObject(file, kind);
   const request = resolveRelativeFileUris(value, dirname(resolve(file))) as JobRequest;
   return { request, written: tryLoads(text.startsWith("\uFEFF") ? text.slice(1) : text) };
 }
@@ -87,31 +87,44 @@ export function loadJobFile(file: string): JobFile {
  * reads it, so that `2.0` is a float where an integer is due.
  */
 export function checkJobRequest(file: string, request: JobRequest, written?: PyValue): void {
-  const problems = validateParameters(SAGEMAKER_MODEL, "CreateTrainingJob", pythonView(request, written));
+  checkRequest("CreateTrainingJob", file, request, written);
+}
+
+/** checkJobRequest for the input of any operation in the generated SageMaker model. */
+export function checkRequest(operation: string, file: string, request: Record<string, unknown>, written?: PyValue): void {
+  const problems = validateParameters(SAGEMAKER_MODEL, operation, pythonView(request, written));
   if (problems.length > 0) throw parametersInvalid(file, problems.map(problemLine));
 }
 
 const NAME_TIME_LENGTH = "-2024-01-31-23-59-59-999".length;
+
+/** `base` with the characters a name cannot hold as `-`, cut to `length`; "" when nothing is left. */
+export function nameBase(base: string, length: number): string {
+  return base
+    .replace(/[^a-zA-Z0-9-]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, length)
+    .replace(/-+$/, "");
+}
 
 /**
  * `<base>-<yyyy-mm-dd-HH-MM-SS-mmm>` in UTC, as the SageMaker Python SDK names jobs; the base is
  * cut to what the name's pattern and 63 characters allow.
  */
 export function generatedJobName(base: string, now: Date = new Date()): string {
-  const cleaned = base
-    .replace(/[^a-zA-Z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 63 - NAME_TIME_LENGTH)
-    .replace(/-+$/, "");
+  const cleaned = nameBase(base, 63 - NAME_TIME_LENGTH);
   const iso = now.toISOString(); // 2024-01-31T23:59:59.999Z
   const stamp = `${iso.slice(0, 10)}-${iso.slice(11, 13)}-${iso.slice(14, 16)}-${iso.slice(17, 19)}-${iso.slice(20, 23)}`;
   return `${cleaned || "optml-job"}-${stamp}`;
 }
 
-/** The base of a generated name for a job file: its directory's name for `job.json`, else its own. */
-export function jobFileNameBase(file: string): string {
+/**
+ * The base of a generated name for a job file: its directory's name for `job.json` (`generic`:
+ * `tuning` for a tuning.json), else its own.
+ */
+export function jobFileNameBase(file: string, generic = "job"): string {
   const name = basename(file).replace(/\.json$/i, "");
-  return name === "job" ? basename(dirname(resolve(file))) : name;
+  return name === generic ? basename(dirname(resolve(file))) : name;
 }
 
 /**

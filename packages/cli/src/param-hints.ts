@@ -183,7 +183,7 @@ function jsonText(value: PyValue): string {
 
 /** What makes values of a map strings, in words, for the map member `mapName`. */
 function whyString(mapName: string | undefined): string {
-  if (mapName === "HyperParameters") return "hyperparameter values are strings";
+  if (mapName === "HyperParameters" || mapName === "StaticHyperParameters") return "hyperparameter values are strings";
   if (mapName === "Environment") return "environment variable values are strings";
   if (mapName !== undefined) return `the values of ${mapName} are strings`;
   return "this member is a string";

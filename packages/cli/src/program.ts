@@ -13,6 +13,7 @@ import { runCommand } from "./commands/run.js";
 import { serveCommand } from "./commands/serve.js";
 import { stopCommand } from "./commands/stop.js";
 import { trainCommand } from "./commands/train.js";
+import { tuneCommand } from "./commands/tune.js";
 
 export function buildProgram(outcome: Outcome = { exitCode: EXIT.ok }): Command {
   const program = new Command("optml")
@@ -30,12 +31,14 @@ Exit codes: 0 ok (a followed job Completed), 1 failed (a followed job Failed, or
 Examples:
   optml train examples/tabular-ts/job.json
   optml run --channel train=./data -- python train.py --epochs 10
+  optml tune examples/tuning/tuning.json
   optml jobs --status Failed
   optml prune --older-than 7d
   optml init my-model`,
     );
   program.addCommand(trainCommand(outcome));
   program.addCommand(runCommand(outcome));
+  program.addCommand(tuneCommand(outcome));
   program.addCommand(jobsCommand());
   program.addCommand(describeCommand());
   program.addCommand(logsCommand(outcome));

@@ -119,10 +119,14 @@ describe("embedded, and errors", () => {
 
   it("reads an empty home, and names jobs that are not there", () => {
     expect(optml(["jobs"], fresh)).toEqual({ code: 0, stdout: "", stderr: "optml: no training jobs yet: start one with 'optml train job.json' or 'optml run -- train.py'\n" });
-    for (const command of ["describe", "logs", "stop"]) {
+    const logs = optml(["logs", "nope"], fresh);
+    expect(logs.code).toBe(1);
+    expect(logs.stderr).toBe("optml: no training job named 'nope' in this control plane; list them with 'optml jobs'\n");
+    // describe and stop take a tuning job's name too.
+    for (const command of ["describe", "stop"]) {
       const r = optml([command, "nope"], fresh);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe("optml: no training job named 'nope' in this control plane; list them with 'optml jobs'\n");
+      expect(r.stderr).toBe("optml: no training job or tuning job named 'nope' in this control plane; list them with 'optml jobs'\n");
     }
   });
 

@@ -3,6 +3,7 @@ import { openConnection, type TrainingJob } from "../connection.js";
 import { artifactLocations, colourEnabled, dateTime, durationText, paintStatus, shownLocation, style, transitionLine, type Style } from "../display.js";
 import { fullFailureReason, importHint } from "../failure-reason.js";
 import { endpointOption } from "../submit.js";
+import { describeTuningText, orderTrials } from "../tuning-display.js";
 
 interface DescribeOptions {
   endpoint?: string;
@@ -73,26 +74,34 @@ export function describeText(s: Style, job: TrainingJob): string {
   return `${out.join("\n")}\n`;
 }
 
-/** `optml describe NAME`. */
+/** `optml describe NAME`: a training job, else a tuning job. */
 export function describeCommand(): Command {
   return new Command("describe")
-    .summary("show a training job")
-    .description("show a training job: status, times, hyperparameters, channels, metrics, artifacts and transitions")
-    .argument("<name>", "the training job's name")
+    .summary("show a training job or a tuning job")
+    .description(
+      "show a training job: status, times, hyperparameters, channels, metrics, artifacts and transitions; or a tuning job: its search, ranges, best training job and the table of its training jobs",
+    )
+    .argument("<name>", "the training job's name, or the tuning job's")
     .addOption(endpointOption())
-    .option("--json", "print the DescribeTrainingJob response as JSON")
+    .option("--json", "print the DescribeTrainingJob response as JSON (a tuning job: DescribeHyperParameterTuningJob's)")
     .addHelpText(
       "after",
       `
+A name that is a training job's and a tuning job's shows the training job.
+
 Examples:
   optml describe tabular-ts-2025-01-31-12-00-00-000
-  optml describe my-job --json | jq '.FinalMetricDataList'`,
+  optml describe my-job --json | jq '.FinalMetricDataList'
+  optml describe tuning-250131-120000 --json | jq '.BestTrainingJob'`,
     )
     .action(async (name: string, options: DescribeOptions) => {
       const conn = await openConnection("optml describe", options.endpoint);
       try {
-        const job = await conn.describeTrainingJob(name);
-        process.stdout.write(options.json ? `${JSON.stringify(job, null, 2)}\n` : describeText(style(colourEnabled(process.stdout)), job));
+        const found = await conn.describeAnyJob(name);
+        const s = style(colourEnabled(process.stdout));
+        if (found.kind === "training") process.stdout.write(options.json ? `${JSON.stringify(found.job, null, 2)}\n` : describeText(s, found.job));
+        else if (options.json) process.stdout.write(`${JSON.stringify(found.tuning, null, 2)}\n`);
+        else process.stdout.write(describeTuningText(s, found.tuning, orderTrials(await conn.listTrials(name))));
       } catch (e) {
         conn.leave();
         throw e;

@@ -4,11 +4,13 @@ import { byteSize } from "@optml/runner";
 import { openConnection, type JobStatus, type JobSummary } from "../connection.js";
 import { colourEnabled, dateTime, formatDuration, paintStatus, style } from "../display.js";
 import { endpointOption } from "../submit.js";
+import { tuningJobsTable } from "../tuning-display.js";
 
 interface JobsOptions {
   status?: string;
   name?: string;
   limit: number;
+  tuning?: boolean;
   endpoint?: string;
   json?: boolean;
 }
@@ -23,37 +25,55 @@ export function parseStatus(given: string): JobStatus {
   return found;
 }
 
-/** `optml jobs`: the training jobs, newest first. */
+/** `optml jobs`: the training jobs, newest first, then the tuning jobs. */
 export function jobsCommand(): Command {
   return new Command("jobs")
-    .summary("list training jobs")
-    .description("list training jobs, newest first, with their status and the disk their files take (SIZE)")
+    .summary("list training jobs and tuning jobs")
+    .description("list training jobs, newest first, with their status and the disk their files take (SIZE); then tuning jobs, newest first")
     .option("--status <status>", `only jobs in this status: ${STATUSES.join(", ")}`)
     .option("--name <text>", "only jobs whose name contains this text")
-    .option("--limit <n>", "at most this many jobs", wholeNumber("--limit"), 50)
+    .option("--limit <n>", "at most this many jobs (of each kind)", wholeNumber("--limit"), 50)
+    .option("--tuning", "only tuning jobs")
     .addOption(endpointOption())
-    .option("--json", "print ListTrainingJobs' TrainingJobSummaries as a JSON array (with optml's OptmlDiskBytes)")
+    .option(
+      "--json",
+      "print ListTrainingJobs' TrainingJobSummaries as a JSON array (with optml's OptmlDiskBytes); with --tuning, ListHyperParameterTuningJobs' HyperParameterTuningJobSummaries",
+    )
     .addHelpText(
       "after",
       `
 SIZE: the bytes the job's files take under the control plane's home (its work dir: each host's
 /opt/ml, staged channels, logs), as du counts them; 'optml rm' and 'optml prune' free them.
 
+Tuning jobs ('optml tune') follow in a table of their own when there are any: TRAINING JOBS is how
+many training jobs each has made, of its MaxNumberOfTrainingJobs. Those training jobs are in the
+first table too.
+
 Examples:
   optml jobs
   optml jobs --status failed --name tabular
-  optml jobs --json | jq -r '.[].TrainingJobName'`,
+  optml jobs --json | jq -r '.[].TrainingJobName'
+  optml jobs --tuning --status InProgress`,
     )
     .action(async (options: JobsOptions) => {
       const statusEquals = options.status !== undefined ? parseStatus(options.status) : undefined;
       if (options.limit === 0) throw usageError("--limit must be at least 1");
       const conn = await openConnection("optml jobs", options.endpoint);
       try {
-        const jobs = await conn.listTrainingJobs({ statusEquals, nameContains: options.name, limit: options.limit });
-        if (options.json) process.stdout.write(`${JSON.stringify(jobs, null, 2)}\n`);
-        else if (jobs.length === 0) {
-          process.stderr.write(`optml: no training jobs${statusEquals || options.name ? " match" : " yet: start one with 'optml train job.json' or 'optml run -- train.py'"}\n`);
-        } else process.stdout.write(jobsTable(jobs));
+        const query = { statusEquals, nameContains: options.name, limit: options.limit };
+        const jobs = options.tuning ? [] : await conn.listTrainingJobs(query);
+        // Tuning jobs are left out of --json without --tuning: its array stays ListTrainingJobs'.
+        const tuning = options.json && !options.tuning ? [] : await conn.listTuningJobs(query);
+        const s = style(colourEnabled(process.stdout));
+        if (options.json) process.stdout.write(`${JSON.stringify(options.tuning ? tuning : jobs, null, 2)}\n`);
+        else if (jobs.length === 0 && tuning.length === 0) {
+          const kind = options.tuning ? "tuning jobs" : "training jobs";
+          const start = options.tuning ? "'optml tune tuning.json'" : "'optml train job.json' or 'optml run -- train.py'";
+          process.stderr.write(`optml: no ${kind}${statusEquals || options.name ? " match" : ` yet: start one with ${start}`}\n`);
+        } else {
+          const tables = [jobs.length ? jobsTable(jobs) : undefined, tuning.length ? tuningJobsTable(s, tuning) : undefined];
+          process.stdout.write(tables.filter((t) => t !== undefined).join("\n"));
+        }
       } catch (e) {
         conn.leave();
         throw e;

@@ -3,41 +3,54 @@ import { EXIT, type Outcome } from "../cli-error.js";
 import { openConnection } from "../connection.js";
 import { colourEnabled, jobSummary, style } from "../display.js";
 import { waitForEnd } from "../follow.js";
+import { bestJobOf, waitForTuningEnd } from "../follow-tuning.js";
 import { endpointOption } from "../submit.js";
+import { tuningSummary } from "../tuning-display.js";
 
 interface StopOptions {
   wait?: boolean;
   endpoint?: string;
 }
 
-/** `optml stop NAME`: StopTrainingJob. */
+/** `optml stop NAME`: StopTrainingJob, else StopHyperParameterTuningJob. */
 export function stopCommand(outcome: Outcome): Command {
   return new Command("stop")
-    .summary("stop a training job")
-    .description("stop a training job: SIGTERM to its program, SIGKILL after the grace period, artifacts uploaded")
-    .argument("<name>", "the training job's name")
+    .summary("stop a training job or a tuning job")
+    .description(
+      "stop a training job: SIGTERM to its program, SIGKILL after the grace period, artifacts uploaded; or a tuning job: no more training jobs, and its running ones stopped",
+    )
+    .argument("<name>", "the training job's name, or the tuning job's")
     .option("--wait", "wait until the job has ended, and print its summary")
     .addOption(endpointOption())
     .addHelpText(
       "after",
       `
 Exit code: 0 when the job is stopping (with --wait: when it ended Stopped), 1 when it cannot be
-stopped (it has already ended, or there is no such job).
+stopped (it has already ended, or there is no such job). A name that is a training job's and a
+tuning job's stops the training job.
 
 Examples:
   optml stop tabular-ts-2025-01-31-12-00-00-000
-  optml stop my-job --wait`,
+  optml stop my-job --wait
+  optml stop tuning-250131-120000 --wait`,
     )
     .action(async (name: string, options: StopOptions) => {
       const conn = await openConnection("optml stop", options.endpoint);
       try {
-        await conn.stopTrainingJob(name);
-        process.stderr.write(`optml: stopping ${name}\n`);
+        const kind = await conn.stopAnyJob(name);
+        process.stderr.write(`optml: stopping ${kind === "tuning" ? "tuning job " : ""}${name}\n`);
         // An embedded control plane ends with this command: it always waits for the job to stop.
         if (options.wait || conn.embedded) {
-          const job = await waitForEnd(conn, name);
-          process.stdout.write(jobSummary(style(colourEnabled(process.stdout)), job));
-          outcome.exitCode = job.TrainingJobStatus === "Stopped" ? EXIT.ok : EXIT.failed;
+          const s = style(colourEnabled(process.stdout));
+          if (kind === "training") {
+            const job = await waitForEnd(conn, name);
+            process.stdout.write(jobSummary(s, job));
+            outcome.exitCode = job.TrainingJobStatus === "Stopped" ? EXIT.ok : EXIT.failed;
+          } else {
+            const tuning = await waitForTuningEnd(conn, name);
+            process.stdout.write(tuningSummary(s, tuning, await bestJobOf(conn, tuning)));
+            outcome.exitCode = tuning.HyperParameterTuningJobStatus === "Stopped" ? EXIT.ok : EXIT.failed;
+          }
         }
       } catch (e) {
         conn.leave();
