@@ -54,7 +54,7 @@ export interface SlurmCluster {
   /** The bridge the nodes hang on; its address is the controller's. */
   readonly bridge: string;
   readonly controllerAddress: string;
-  /** Kill node `name` as a machine that died: its slurmd and every process in its namespaces (SIGKILL). */
+  /** Kill node `name` as a machine that died: its link down, then its slurmd and every process in its namespaces (SIGKILL). */
   killNode(name: string): Promise<void>;
   /** Pids of processes still running in the nodes' network namespaces other than the slurmd daemons (what jobs left behind). */
   leftoverProcesses(): number[];
@@ -591,6 +591,11 @@ class Cluster implements SlurmCluster {
     const inode = this.inodes.get(name);
     if (inode === undefined) throw new Error(`the Slurm test cluster has no node ${name} (it has ${this.nodes.map((n) => n.name).join(", ")})`);
     this.killed.add(name);
+    // A machine that dies says nothing: its link goes first, so that no FIN or RST of its dying
+    // processes reaches the others (srun would see its peers' sockets close and end the job
+    // itself before slurmctld times the node out as NODE_FAIL, which is not what a dead machine does).
+    const veth = this.l.nodes.find((n) => n.name === name)!.veth;
+    await ipBatch(this.bin.ip, [`link set ${veth} down`]);
     await killNamespaces(new Set([inode]));
   }
 

@@ -56,7 +56,7 @@ import {
   taskScript,
   type SlurmJobSettings,
 } from "./scripts.js";
-import { endedBeforeTrainReason, isTerminal, queueMessage, slurmEndReason, vanishedReason, type SlurmJobStatus } from "./states.js";
+import { hostLostReason, isTerminal, queueMessage, slurmEndReason, vanishedReason, type SlurmJobStatus } from "./states.js";
 
 /** How hosts are named: algo-N in private namespaces on the nodes, or by the nodes' own hostnames. */
 export type SlurmHostNames = "algo" | "node";
@@ -200,7 +200,7 @@ class SlurmHost implements HostHandle {
             endedAt ??= Date.now();
             if (Date.now() - endedAt > 3000) {
               const output = await readFile(join(this.state.dir, `slurm-${this.state.slurmJobId}.out`), "utf8").catch(() => "");
-              return { exitCode: null, failure: slurmEndReason(status) ?? endedBeforeTrainReason(status, this.state.host, output) };
+              return { exitCode: null, failure: slurmEndReason(status) ?? hostLostReason(status, this.state.host, output) };
             }
           }
         }

@@ -92,8 +92,11 @@ export function vanishedReason(id: string): string {
   return `InternalServerError: Slurm job ${id} vanished: neither squeue nor sacct knows it (the Slurm controller lost its state, or the job ended longer ago than MinJobAge while no control plane watched it)`;
 }
 
-/** The FailureReason of a Slurm job that ended before `train` ran on a host (the batch script or srun failed). */
-export function endedBeforeTrainReason(status: SlurmJobStatus, host: string, output: string): string {
+/**
+ * The FailureReason of a host that left no exit status when its Slurm job ended for a reason of
+ * its own (FAILED, COMPLETED): its task or its node died, or srun could not start it.
+ */
+export function hostLostReason(status: SlurmJobStatus, host: string, output: string): string {
   const tail = output.trim().split("\n").slice(-5).join(" | ");
-  return `InternalServerError: Slurm job ${status.id} ended (${status.state}) before train ran on ${host}${tail ? `: ${tail}` : ""}`;
+  return `InternalServerError: Slurm job ${status.id} ended (${status.state}) and ${host} left no exit status (its task or its node died, or srun did not start it)${tail ? `: ${tail}` : ""}`;
 }
