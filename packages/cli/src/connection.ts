@@ -423,7 +423,8 @@ export class Connection {
     const server = this.server;
     if (server) {
       await this.settleCreatedJobs(server);
-      if (runningJobs(server).length > 0) return this.leave();
+      // A tuner that runs here (resumed, or between two trials) is left to go on as well.
+      if (runningJobs(server).length > 0 || server.controlPlane.runningTuningJobs().length > 0) return this.leave();
       this.lease?.release();
       await server.close();
     }

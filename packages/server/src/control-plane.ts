@@ -27,10 +27,27 @@ import {
   trainingJobInStatus,
   trainingJobNameInUse,
   trainingJobNotFound,
+  tuningJobInStatus,
+  tuningJobNameInUse,
+  tuningJobNotFound,
   validationErrors,
 } from "./protocol/errors.js";
 import type { CreateTrainingJobRequest } from "./sagemaker/request.js";
-import { Store, type JobRecord, type ListQuery, type MetricSample, type Tag, type Transition } from "./store/index.js";
+import { tuningJobArn } from "./sagemaker/tuning-arn.js";
+import type { TrialView, TuningApi, TuningJobView } from "./sagemaker/tuning-handlers.js";
+import type { CreateHyperParameterTuningJobRequest } from "./sagemaker/tuning-request.js";
+import {
+  Store,
+  type JobRecord,
+  type ListQuery,
+  type MetricSample,
+  type Tag,
+  type TrainingJobTuning,
+  type Transition,
+  type TuningJobRecord,
+  type TuningListQuery,
+} from "./store/index.js";
+import { TuningRun } from "./tuning/tuner.js";
 
 export interface ControlPlaneOptions {
   /** State directory (default: $OPTML_HOME, else ~/.optml). */
@@ -117,7 +134,7 @@ export interface JobView {
   readonly finalMetrics: MetricSample[];
 }
 
-export class ControlPlane {
+export class ControlPlane implements TuningApi {
   readonly store: Store;
   readonly home: string;
   readonly settings: PlanSettings;
@@ -135,6 +152,8 @@ export class ControlPlane {
   readonly slurmJobsDir: string;
   private readonly executorMode: ExecutorMode;
   private readonly runs = new Map<string, JobRun>();
+  /** Tuning jobs whose tuner runs here, by name. */
+  private readonly tuningRuns = new Map<string, TuningRun>();
   /** Disk bytes of ended jobs, measured once (their files no longer change). */
   private readonly diskUsage = new Map<string, { lastModifiedTime: number; bytes: number }>();
   private readonly log: (message: string) => void;
@@ -326,6 +345,8 @@ export class ControlPlane {
       this.track(run);
       active.push(plan);
     }
+    // Tuners after their trials: a tuner resumes from the trials it finds.
+    for (const record of this.store.tuning.unfinished()) this.startTuning(record.name, regionOfArn(record.arn) ?? this.settings.region);
     // What crashed control planes left behind for jobs that are over (networks, containers) goes.
     const reclaim = (executor: Executor) =>
       executor.reclaim?.(active).catch((e: Error) => this.log(`could not remove the leftovers of earlier jobs (${executor.name}): ${e.message}`));
@@ -353,7 +374,7 @@ export class ControlPlane {
    * Create and start a job. `region` is the region the request was sent to (its SigV4 credential
    * scope): the job's ARN and its AWS_REGION, as a job created through that region's endpoint.
    */
-  async createTrainingJob(request: CreateTrainingJobRequest, region: string = this.settings.region): Promise<{ TrainingJobArn: string }> {
+  async createTrainingJob(request: CreateTrainingJobRequest, region: string = this.settings.region, tuning: TrainingJobTuning | null = null): Promise<{ TrainingJobArn: string }> {
     const problems = admissionProblems(request);
     const now = Date.now() / 1000;
     let plan = planJob(request, this.settingsIn(region), now);
@@ -389,7 +410,7 @@ export class ControlPlane {
         stopRequested: null,
         warnings,
         python,
-        tuning: null,
+        tuning,
       },
       { status: "Starting", message: ["Launching requested ML instances", ...warnings.map((w) => `warning: ${w}`)].join("; ") },
     );
@@ -464,11 +485,109 @@ export class ControlPlane {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Tags, by resource ARN (every resource kind: training jobs today)
+  // Hyperparameter tuning jobs (tuning/tuner.ts runs each)
+
+  async createHyperParameterTuningJob(request: CreateHyperParameterTuningJobRequest, region: string = this.settings.region): Promise<{ HyperParameterTuningJobArn: string }> {
+    const name = request.HyperParameterTuningJobName;
+    const arn = tuningJobArn(region, this.settings.accountId, name);
+    const now = Date.now() / 1000;
+    const record: TuningJobRecord = {
+      name,
+      arn,
+      request,
+      status: "InProgress",
+      failureReason: null,
+      creationTime: now,
+      lastModifiedTime: now,
+      endTime: null,
+      completion: null,
+      state: null,
+    };
+    // Names differing only in case share an ARN: such a name is taken too.
+    const inserted = this.store.db.transaction(() => {
+      if (this.store.tuning.getByArn(arn) !== undefined) return false;
+      const done = this.store.tuning.insert(record);
+      if (done) this.store.tags.add(arn, request.Tags ?? []);
+      return done;
+    })();
+    if (!inserted) throw tuningJobNameInUse(name);
+    this.startTuning(name, region);
+    return { HyperParameterTuningJobArn: arn };
+  }
+
+  private startTuning(name: string, region: string): void {
+    const run = new TuningRun(
+      {
+        store: this.store,
+        createTrainingJob: (request, jobRegion, tuning) => this.createTrainingJob(request, jobRegion, tuning),
+        stopTrainingJob: (job) => this.stopTrainingJob(job),
+        settled: (job) => this.settled(job),
+        log: this.log,
+      },
+      name,
+      region,
+    );
+    this.tuningRuns.set(name, run);
+    run.start();
+    void run.done.finally(() => {
+      if (this.tuningRuns.get(name) === run) this.tuningRuns.delete(name);
+    });
+  }
+
+  private trialView(job: JobRecord): TrialView {
+    return { job, finalMetrics: this.store.metrics.final(job.name) };
+  }
+
+  tuningJobView(name: string): TuningJobView {
+    const record = this.store.tuning.get(name);
+    if (!record) throw tuningJobNotFound(name);
+    const parents = (record.request as CreateHyperParameterTuningJobRequest).WarmStartConfig?.ParentHyperParameterTuningJobs ?? [];
+    return {
+      record,
+      trials: this.store.jobs.ofTuningJob(name).map((j) => this.trialView(j)),
+      parentTrials: parents.flatMap((p) => (p.HyperParameterTuningJobName ? this.store.jobs.ofTuningJob(p.HyperParameterTuningJobName) : [])).map((j) => this.trialView(j)),
+    };
+  }
+
+  listTuningJobs(query: TuningListQuery): TuningJobRecord[] {
+    return this.store.tuning.list(query);
+  }
+
+  stopHyperParameterTuningJob(name: string): void {
+    const record = this.store.tuning.get(name);
+    if (!record) throw tuningJobNotFound(name);
+    if (record.status === "Stopping") return;
+    if (record.status !== "InProgress") throw tuningJobInStatus(record.status, "stop");
+    this.tuningRuns.get(name)?.requestStop();
+  }
+
+  /** Deletes the tuning job's record and tags; its training jobs stay (as SageMaker's does). */
+  async deleteHyperParameterTuningJob(name: string): Promise<void> {
+    const record = this.store.tuning.get(name);
+    if (!record) throw tuningJobNotFound(name);
+    if (record.status === "InProgress" || record.status === "Stopping") throw tuningJobInStatus(record.status, "delete");
+    this.store.db.transaction(() => {
+      this.store.tuning.delete(name);
+      this.store.tags.clear(record.arn);
+    })();
+  }
+
+  /** The tuning jobs whose tuner runs in this control plane. */
+  runningTuningJobs(): string[] {
+    return [...this.tuningRuns.keys()];
+  }
+
+  /** Resolves when the tuning job's tuner has ended in this control plane. */
+  async tuningSettled(name: string): Promise<void> {
+    await this.tuningRuns.get(name)?.done;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Tags, by resource ARN (training jobs and tuning jobs)
 
   /** The ARN, when it names a resource this control plane has; else ResourceNotFound. */
   private resource(arn: string): string {
-    if (this.store.jobs.getByArn(arn) === undefined) throw resourceNotFoundForArn(arn);
+    if (this.store.jobs.getByArn(arn) === undefined && this.store.tuning.getByArn(arn) === undefined) throw resourceNotFoundForArn(arn);
     return arn;
   }
 
@@ -495,15 +614,17 @@ export class ControlPlane {
     await this.runs.get(name)?.done;
   }
 
-  /** Wait for every job this control plane runs to finish, then close the store. */
+  /** Wait for every tuning job and training job this control plane runs to finish, then close the store. */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.tuningRuns.values()].map((r) => r.done));
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
     this.store.close();
     this.data.close();
   }
 
-  /** Close the store now; running hosts keep running and are picked up by the next start. */
+  /** Close the store now; running hosts keep running and are picked up by the next start, tuners too. */
   detach(): void {
+    for (const run of this.tuningRuns.values()) run.abandon();
     this.store.close();
     this.data.close();
   }

@@ -9,6 +9,7 @@ import { describeTrainingJob } from "./describe.js";
 import { decodePageToken, encodePageToken } from "./page-token.js";
 import type { CreateTrainingJobRequest } from "./request.js";
 import { tagHandlers } from "./tags.js";
+import { tuningHandlers } from "./tuning-handlers.js";
 import { validateCreateTrainingJob, validateListTrainingJobs, validateTrainingJobName } from "./validate.js";
 
 const seconds = (v: unknown) => (typeof v === "number" ? v : undefined);
@@ -67,6 +68,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
       return { OptmlFreedBytes: freedBytes };
     },
     ...tagHandlers(cp),
+    ...tuningHandlers(cp),
   };
   return { targetPrefix: "SageMaker", signingName: "sagemaker", handlers };
 }
