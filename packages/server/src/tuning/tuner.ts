@@ -152,42 +152,51 @@ export class TuningRun {
   }
 
   private async run(): Promise<void> {
-    const config = this.request.HyperParameterTuningJobConfig;
-    const limits = config.ResourceLimits;
+    const limits = this.request.HyperParameterTuningJobConfig.ResourceLimits;
     const started = this.record().creationTime;
+    const budget = limits.MaxNumberOfTrainingJobs ?? Number.POSITIVE_INFINITY;
     let exhausted = false;
+    /** Why no more trials start: a stop, a trial that cannot be created, the budget or a completion criterion. */
+    let ending: { status: "Stopped" } | { status: "Failed"; reason: string } | { status: "Done" } | undefined;
     for (;;) {
       if (this.abandoned) return;
       const trials = this.trials();
       const running = trials.filter((t) => !ENDED.has(t.status));
-      if (this.stopRequested) {
-        for (const t of running) this.stopTrial(t.name);
-        if (running.length === 0) return this.finish("Stopped");
-      } else {
-        const elapsed = Date.now() / 1000 - started;
-        const reason = this.completion(trials) ?? (limits.MaxRuntimeInSeconds !== undefined && elapsed >= limits.MaxRuntimeInSeconds ? "runtime" : undefined);
-        if (reason !== undefined) {
-          for (const t of running) this.stopTrial(t.name);
-          if (running.length === 0) return this.finish(this.outcome(trials));
-        } else {
-          this.earlyStopping(running, trials);
-          const budget = limits.MaxNumberOfTrainingJobs ?? Number.POSITIVE_INFINITY;
-          let launched = running.length;
-          let created = trials.length;
-          while (!exhausted && launched < limits.MaxParallelTrainingJobs && created < budget) {
-            const seq = created + 1;
-            const plan = this.plans[(seq - 1) % this.plans.length]!;
-            const proposal = plan.strategy.next(this.history(plan, this.trials()));
-            if (proposal === "exhausted") {
-              exhausted = true;
-              break;
-            }
-            const failure = await this.launch(plan, seq, proposal.hyperparameters);
-            if (failure) return this.finish("Failed", failure);
-            launched++;
-            created++;
+      if (this.stopRequested) ending = { status: "Stopped" };
+      else if (!ending && (this.completion(trials) || (limits.MaxRuntimeInSeconds !== undefined && Date.now() / 1000 - started >= limits.MaxRuntimeInSeconds))) {
+        ending = { status: "Done" };
+      }
+      if (!ending) {
+        this.earlyStopping(running, trials);
+        let launched = running.length;
+        let created = trials.length;
+        while (!exhausted && launched < limits.MaxParallelTrainingJobs && created < budget) {
+          const seq = created + 1;
+          const plan = this.plans[(seq - 1) % this.plans.length]!;
+          const proposal = plan.strategy.next(this.history(plan, this.trials()));
+          if (proposal === "exhausted") {
+            exhausted = true;
+            break;
           }
-          if (launched === 0 && (exhausted || created >= budget)) return this.finish(this.outcome(this.trials()));
+          const failure = await this.launch(plan, seq, proposal.hyperparameters);
+          if (failure) {
+            ending = { status: "Failed", reason: failure };
+            break;
+          }
+          launched++;
+          created++;
+        }
+        // The budget is spent (or the grid walked) once the last trials have ended.
+        if (!ending && launched === 0 && (exhausted || created >= budget)) ending = { status: "Done" };
+      }
+      if (ending) {
+        // Running trials are stopped (a stop, a failure, a criterion met) and waited for.
+        const still = this.trials().filter((t) => !ENDED.has(t.status));
+        for (const t of still) this.stopTrial(t.name);
+        if (still.length === 0) {
+          if (ending.status === "Stopped") return this.finish("Stopped");
+          if (ending.status === "Failed") return this.finish("Failed", ending.reason);
+          return this.finish(this.outcome(this.trials()));
         }
       }
       await this.nextEvent(this.trials().filter((t) => !ENDED.has(t.status)));
@@ -278,9 +287,10 @@ export class TuningRun {
     if (target !== undefined && (best === target || isBetter(best, target, plan.objective.Type))) return "target";
     const notImproving = criteria.BestObjectiveNotImproving?.MaxNumberOfTrainingJobsNotImproving;
     const since = trialsSinceBest(values, plan.objective.Type);
-    this.deps.store.tuning.update(this.name, {
-      completion: { NumberOfTrainingJobsObjectiveNotImproving: since, ...convergenceTime(this.record().completion) },
-    });
+    const known = this.record().completion as { NumberOfTrainingJobsObjectiveNotImproving?: number } | null;
+    if (known?.NumberOfTrainingJobsObjectiveNotImproving !== since) {
+      this.deps.store.tuning.update(this.name, { completion: { NumberOfTrainingJobsObjectiveNotImproving: since, ...convergenceTime(known) } });
+    }
     if (notImproving !== undefined && since >= notImproving) return "not-improving";
     if (criteria.ConvergenceDetected?.CompleteOnConvergence === "Enabled" && converged(values, plan.objective.Type, rangeNames(plan.ranges).length)) {
       this.deps.store.tuning.update(this.name, {
