@@ -3,12 +3,14 @@
  * objective script run as ordinary training jobs: Hyperband stopping bad trials at its rungs while
  * good ones run every epoch, the completion criteria BestObjectiveNotImproving and
  * ConvergenceDetected, a training definition that cannot run (the tuning job fails, saying why),
- * and failing trials (counted as SageMaker counts them, while the tuner goes on).
+ * failing trials (counted as SageMaker counts them, while the tuner goes on), and trials on the
+ * instance type of a HyperParameterTuningResourceConfig (what the SageMaker Python SDK sends).
  */
 import { DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
   CreateHyperParameterTuningJobCommand,
   DescribeHyperParameterTuningJobCommand,
+  DescribeTrainingJobCommand,
   ListTrainingJobsForHyperParameterTuningJobCommand,
   type CreateHyperParameterTuningJobCommandInput,
   type DescribeHyperParameterTuningJobCommandOutput,
@@ -234,4 +236,18 @@ describe("tuning strategies and endings", () => {
     for (const x of ["0.3", "0.5"]) expect(byX.get(x)!.ObjectiveStatus).toBe("Succeeded");
     expect(d.BestTrainingJob!.TunedHyperParameters).toEqual({ x: "0.3" });
   }, 120_000);
+
+  it("HyperParameterTuningResourceConfig: trials run on its instance type, and Describe answers it as a ResourceConfig too", async () => {
+    const request = gridOver("tune-hporesource", ["0.3"]);
+    delete request.TrainingJobDefinition!.ResourceConfig;
+    request.TrainingJobDefinition!.HyperParameterTuningResourceConfig = { InstanceType: "ml.m5.xlarge", InstanceCount: 1, VolumeSizeInGB: 2 };
+    await h.sagemaker.send(new CreateHyperParameterTuningJobCommand(request));
+    const d = await waitForTuning("tune-hporesource");
+    expect(d.HyperParameterTuningJobStatus).toBe("Completed");
+    expect(d.TrainingJobDefinition!.HyperParameterTuningResourceConfig).toEqual({ InstanceType: "ml.m5.xlarge", InstanceCount: 1, VolumeSizeInGB: 2 });
+    expect(d.TrainingJobDefinition!.ResourceConfig).toEqual({ InstanceType: "ml.m5.xlarge", InstanceCount: 1, VolumeSizeInGB: 2 });
+    const [trial] = await trialsOf("tune-hporesource");
+    const job = await h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: trial!.TrainingJobName }));
+    expect(job.ResourceConfig).toMatchObject({ InstanceType: "ml.m5.xlarge", InstanceCount: 1, VolumeSizeInGB: 2 });
+  }, 60_000);
 });

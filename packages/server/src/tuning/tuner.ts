@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
-import { finalObjective, TUNING_OBJECTIVE_HYPERPARAMETER, type TrialView } from "../sagemaker/tuning-describe.js";
+import { finalObjective, resourceConfigOf, TUNING_OBJECTIVE_HYPERPARAMETER, type TrialView } from "../sagemaker/tuning-describe.js";
 import {
   objectiveOf,
   rangesOf,
@@ -229,7 +229,7 @@ export class TuningRun {
       RoleArn: d.RoleArn,
       ...(d.InputDataConfig ? { InputDataConfig: d.InputDataConfig } : {}),
       OutputDataConfig: d.OutputDataConfig,
-      ResourceConfig: d.ResourceConfig ?? { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 30 },
+      ResourceConfig: resourceConfigOf(d),
       StoppingCondition: d.StoppingCondition,
       ...(d.EnableNetworkIsolation !== undefined ? { EnableNetworkIsolation: d.EnableNetworkIsolation } : {}),
       ...(d.CheckpointConfig ? { CheckpointConfig: d.CheckpointConfig } : {}),
