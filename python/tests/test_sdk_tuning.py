@@ -55,11 +55,8 @@ for e in range(1, epochs + 1):
 open(os.path.join(os.environ["SM_MODEL_DIR"], "model.txt"), "w").write(f"x={x} layers={layers} optimizer={optimizer}")
 """
 
-RANGES = {
-    "x": ContinuousParameter(0, 1) if WANTED else None,
-    "layers": IntegerParameter(1, 4) if WANTED else None,
-    "optimizer": CategoricalParameter(["adam", "sgd"]) if WANTED else None,
-}
+def ranges() -> dict:
+    return {"x": ContinuousParameter(0, 1), "layers": IntegerParameter(1, 4), "optimizer": CategoricalParameter(["adam", "sgd"])}
 
 
 def loss(t) -> float:
@@ -98,7 +95,7 @@ class SdkTuner(unittest.TestCase):
             estimator,
             objective_metric_name="loss",
             objective_type="Minimize",
-            hyperparameter_ranges=RANGES,
+            hyperparameter_ranges=ranges(),
             metric_definitions=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}],
             strategy="Random",
             random_seed=17,
@@ -172,6 +169,16 @@ class SdkTuner(unittest.TestCase):
                 break
             self.assertLess(time.monotonic(), deadline, f"the trials did not start: {trials}")
             time.sleep(0.1)
+        # Their programs run.
+        logs, group = self.session.boto_session.client("logs"), "/aws/sagemaker/TrainingJobs"
+        for t in trials:
+            while not any(
+                e["message"].startswith("epoch 1 ")
+                for s in logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=t["TrainingJobName"] + "/")["logStreams"]
+                for e in logs.get_log_events(logGroupName=group, logStreamName=s["logStreamName"], startFromHead=True)["events"]
+            ):
+                self.assertLess(time.monotonic(), deadline, f"{t['TrainingJobName']} did not print its first epoch")
+                time.sleep(0.1)
         tuner.stop_tuning_job()
         printed = io.StringIO()
         with contextlib.redirect_stdout(printed), self.assertLogs("sagemaker", "WARNING") as warned:

@@ -30,7 +30,7 @@ ENDED = ("Completed", "Failed", "Stopped")
 class Tuning(unittest.TestCase):
     def setUp(self):
         require_control_plane()
-        self.sm, _ = clients()
+        self.sm, self.logs = clients()
         self.dirs = TempDirs()
         self.code = self.dirs.dir("code", {"objective.py": OBJECTIVE})
         self.out = self.dirs.dir("out", {})
@@ -76,6 +76,17 @@ class Tuning(unittest.TestCase):
             if time.monotonic() > deadline:
                 raise AssertionError(f"{name} still {d['HyperParameterTuningJobStatus']} after {timeout} s")
             time.sleep(0.2)
+
+    def wait_for_line(self, job: str, prefix: str, timeout: float = 60):
+        """Until the training job's program has printed a line starting with `prefix`."""
+        group, deadline = "/aws/sagemaker/TrainingJobs", time.monotonic() + timeout
+        while True:
+            for stream in self.logs.describe_log_streams(logGroupName=group, logStreamNamePrefix=job + "/")["logStreams"]:
+                events = self.logs.get_log_events(logGroupName=group, logStreamName=stream["logStreamName"], startFromHead=True)["events"]
+                if any(e["message"].startswith(prefix) for e in events):
+                    return
+            self.assertLess(time.monotonic(), deadline, f"{job} printed no line starting with {prefix!r}")
+            time.sleep(0.1)
 
     def assertTimestamp(self, value):
         self.assertIsInstance(value, datetime.datetime)
@@ -207,6 +218,9 @@ class Tuning(unittest.TestCase):
                 break
             self.assertLess(time.monotonic(), deadline, f"the trials did not start: {trials}")
             time.sleep(0.1)
+        # Their programs run: stopping running trials is what is tested.
+        for t in trials:
+            self.wait_for_line(t["TrainingJobName"], "epoch 1 ")
         # Running: it cannot be deleted.
         with self.assertRaises(ClientError) as refused:
             self.sm.delete_hyper_parameter_tuning_job(HyperParameterTuningJobName=name)
