@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import unittest
 
-from optml_sagemaker.local_code import file_uri, localize_training_request
+from optml_sagemaker.local_code import file_uri, localize_training_request, localize_tuning_request
 
 OUT = "file:///work/optml-out"
 
@@ -45,6 +45,17 @@ class LocalizeTrainingRequest(unittest.TestCase):
         self.assertEqual(out["DebugHookConfig"]["S3OutputPath"], OUT)
         self.assertEqual(out["ProfilerConfig"], {"S3OutputPath": "file:///mine"})
         self.assertNotIn("TensorBoardOutputConfig", out)
+
+    def test_a_tuning_jobs_training_definitions_are_localized_each(self):
+        local = {"ChannelName": "train", "DataSource": {"FileDataSource": {"FileUri": "file:///data/train"}}}
+        definition = {"OutputDataConfig": {"S3OutputPath": ""}, "InputDataConfig": [local], "StaticHyperParameters": {"a": "1"}}
+        out = localize_tuning_request({"HyperParameterTuningJobName": "t", "TrainingJobDefinition": definition}, OUT)
+        self.assertEqual(out["TrainingJobDefinition"]["OutputDataConfig"], {"S3OutputPath": OUT})
+        self.assertEqual(out["TrainingJobDefinition"]["InputDataConfig"][0]["DataSource"]["S3DataSource"]["S3Uri"], "file:///data/train")
+        self.assertEqual(out["TrainingJobDefinition"]["StaticHyperParameters"], {"a": "1"})
+        self.assertEqual(definition["OutputDataConfig"], {"S3OutputPath": ""}, "the caller's dict is left alone")
+        several = localize_tuning_request({"TrainingJobDefinitions": [definition, {"OutputDataConfig": {"S3OutputPath": "file:///mine"}}]}, OUT)
+        self.assertEqual([d["OutputDataConfig"]["S3OutputPath"] for d in several["TrainingJobDefinitions"]], [OUT, "file:///mine"])
 
     def test_file_uri_is_absolute_and_percent_encoded(self):
         self.assertEqual(file_uri("/a dir/x"), "file:///a%20dir/x")

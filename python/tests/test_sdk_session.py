@@ -240,7 +240,7 @@ class SdkSessionWithS3(unittest.TestCase):
 
 @unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
 class StatusMarks(unittest.TestCase):
-    """The wait of processing and tuning jobs (whose APIs the control plane does not serve yet)."""
+    """The wait of processing and tuning jobs, at the status marks (test_sdk_tuning.py waits for real tuning jobs)."""
 
     def test_the_wait_ends_on_the_first_final_status_with_the_sdks_marks_at_most_one_a_second(self):
         from optml_sagemaker.session import _wait_marking

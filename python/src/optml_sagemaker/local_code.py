@@ -5,7 +5,7 @@ hyperparameter ``sagemaker_submit_directory``), but it writes ``file://`` channe
 ``FileDataSource`` (a shape of its own local mode, unknown to the SageMaker API) and leaves the
 output path empty. optml reads ``file://`` wherever SageMaker reads ``s3://``: a channel becomes an
 ``S3DataSource`` on the same URI and every empty output path becomes the session's local output
-directory.
+directory. A tuning job's training definitions are made so in the same way.
 """
 
 from __future__ import annotations
@@ -53,4 +53,14 @@ def localize_training_request(params: Dict[str, Any], output_uri: str) -> Dict[s
     ):
         if member in out:
             out[member] = _fill(out[member], key, output_uri)
+    return out
+
+
+def localize_tuning_request(params: Dict[str, Any], output_uri: str) -> Dict[str, Any]:
+    """The CreateHyperParameterTuningJob parameters with each training definition localized."""
+    out = dict(params)
+    if "TrainingJobDefinition" in out:
+        out["TrainingJobDefinition"] = localize_training_request(out["TrainingJobDefinition"], output_uri)
+    if "TrainingJobDefinitions" in out:
+        out["TrainingJobDefinitions"] = [localize_training_request(d, output_uri) for d in out["TrainingJobDefinitions"]]
     return out

@@ -12,7 +12,7 @@ import sagemaker.logs
 import sagemaker.session as sdk_session
 
 from .control_plane import ControlPlane, OptmlBotoSession, find_control_plane
-from .local_code import file_uri, localize_training_request
+from .local_code import file_uri, localize_training_request, localize_tuning_request
 from .tailing import (
     ENDED_STATUSES,
     PROCESSING_LOG_GROUP,
@@ -87,9 +87,15 @@ class Session(sagemaker.Session):
         self.sagemaker_client.meta.events.register(
             "provide-client-params.sagemaker.CreateTrainingJob", self._localize_training_request
         )
+        self.sagemaker_client.meta.events.register(
+            "provide-client-params.sagemaker.CreateHyperParameterTuningJob", self._localize_tuning_request
+        )
 
     def _localize_training_request(self, params, **_kwargs):
         return localize_training_request(params, self.output_uri) if self.local_code else params
+
+    def _localize_tuning_request(self, params, **_kwargs):
+        return localize_tuning_request(params, self.output_uri) if self.local_code else params
 
     def _require_s3(self, what: str) -> None:
         if not self.boto_session.has_own_credentials:

@@ -410,7 +410,8 @@ describe("DescribeHyperParameterTuningJob: what it says", () => {
       OutputDataConfig: { KmsKeyId: "alias/k", CompressionType: "NONE" },
       EnableNetworkIsolation: true,
     });
-    expect(definitions[0]).not.toHaveProperty("ResourceConfig");
+    // Its one instance type described as a ResourceConfig too (the SageMaker Python SDK's attach reads it).
+    expect(definitions[0]!.ResourceConfig).toEqual({ InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 10 });
     expect(answers.completed!.HyperParameterTuningJobConfig).not.toHaveProperty("ParameterRanges");
     expect(answers.completed!.HyperParameterTuningJobConfig).toMatchObject({ TrainingJobEarlyStoppingType: "Auto", RandomSeed: 7 });
   });

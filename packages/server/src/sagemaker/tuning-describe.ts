@@ -80,7 +80,7 @@ export const WHEN_ABSENT: Readonly<Record<string, string>> = {
   "TrainingJobDefinition.HyperParameterRanges": "the tuning job's ParameterRanges hold them, as the request had them",
   "TrainingJobDefinition.InputDataConfig": ECHOED,
   "TrainingJobDefinition.VpcConfig": ECHOED,
-  "TrainingJobDefinition.ResourceConfig": "the definition used HyperParameterTuningResourceConfig instead, as its request did",
+  "TrainingJobDefinition.ResourceConfig": "the definition used HyperParameterTuningResourceConfig with InstanceConfigs (several instance types) instead, as its request did",
   "TrainingJobDefinition.HyperParameterTuningResourceConfig": "the definition used ResourceConfig instead, as its request did",
   "TrainingJobDefinition.CheckpointConfig": ECHOED,
   "TrainingJobDefinition.RetryStrategy": ECHOED,
@@ -316,6 +316,10 @@ function definitionWithDefaults(
   };
   if (isSet(definition.ResourceConfig)) {
     out.ResourceConfig = { ...definition.ResourceConfig, VolumeSizeInGB: definition.ResourceConfig!.VolumeSizeInGB ?? DEFAULT_VOLUME_SIZE_IN_GB };
+  } else if (isSet(definition.HyperParameterTuningResourceConfig?.InstanceType)) {
+    // One instance type is described as a ResourceConfig too: the SageMaker Python SDK sends only
+    // HyperParameterTuningResourceConfig, and its HyperparameterTuner.attach reads ResourceConfig.
+    out.ResourceConfig = resourceConfigOf(definition);
   }
   out.StoppingCondition = {
     ...definition.StoppingCondition,
@@ -326,6 +330,25 @@ function definitionWithDefaults(
   out.EnableInterContainerTrafficEncryption = definition.EnableInterContainerTrafficEncryption ?? false;
   out.EnableManagedSpotTraining = definition.EnableManagedSpotTraining ?? false;
   return out;
+}
+
+/**
+ * The ResourceConfig a definition's training jobs run with: its ResourceConfig, else its
+ * HyperParameterTuningResourceConfig's instance type, or the first of its InstanceConfigs (with
+ * AllocationStrategy Prioritized, the first that has capacity: here, always the first).
+ */
+export function resourceConfigOf(definition: HyperParameterTrainingJobDefinition): { InstanceType: string; InstanceCount: number; VolumeSizeInGB: number; VolumeKmsKeyId?: string } {
+  if (definition.ResourceConfig) {
+    return { ...definition.ResourceConfig, VolumeSizeInGB: definition.ResourceConfig.VolumeSizeInGB ?? DEFAULT_VOLUME_SIZE_IN_GB } as ReturnType<typeof resourceConfigOf>;
+  }
+  const flexible = definition.HyperParameterTuningResourceConfig ?? {};
+  const first = flexible.InstanceConfigs?.[0];
+  return {
+    InstanceType: flexible.InstanceType ?? first?.InstanceType ?? "ml.m5.large",
+    InstanceCount: flexible.InstanceCount ?? first?.InstanceCount ?? 1,
+    VolumeSizeInGB: flexible.VolumeSizeInGB ?? first?.VolumeSizeInGB ?? DEFAULT_VOLUME_SIZE_IN_GB,
+    ...(flexible.VolumeKmsKeyId !== undefined ? { VolumeKmsKeyId: flexible.VolumeKmsKeyId } : {}),
+  };
 }
 
 /** TuningJobCompletionDetails as stored (ConvergenceDetectedTime in epoch seconds, answered as a timestamp). */

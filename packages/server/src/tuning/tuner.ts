@@ -14,7 +14,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
-import { finalObjective, TUNING_OBJECTIVE_HYPERPARAMETER, type TrialView } from "../sagemaker/tuning-describe.js";
+import { finalObjective, resourceConfigOf, TUNING_OBJECTIVE_HYPERPARAMETER, type TrialView } from "../sagemaker/tuning-describe.js";
 import {
   objectiveOf,
   rangesOf,
@@ -22,6 +22,7 @@ import {
   type CreateHyperParameterTuningJobRequest,
   type HyperParameterTrainingJobDefinition,
 } from "../sagemaker/tuning-request.js";
+import { hyperbandMaxResource } from "../sagemaker/tuning-validate.js";
 import type { JobRecord, Store, TrainingJobTuning, TuningJobRecord } from "../store/index.js";
 import { createStrategy, hyperbandStops, medianStoppingRule, type Hyperparameters, type ParameterRangesInput, type SearchStrategy, type TrialState } from "./search/index.js";
 
@@ -51,6 +52,8 @@ interface Plan {
 const ENDED = new Set(["Completed", "Failed", "Stopped"]);
 /** How often running trials are checked for early stopping, and the runtime limit. */
 const TICK_MS = 1000;
+/** Hyperband's MaxResource where neither the config nor the static hyperparameters give it (validation refuses that). */
+const DEFAULT_HYPERBAND_MAX_RESOURCE = 100;
 
 export function isBetter(a: number, b: number, type: Objective["Type"]): boolean {
   return type === "Minimize" ? a < b : a > b;
@@ -235,7 +238,7 @@ export class TuningRun {
       RoleArn: d.RoleArn,
       ...(d.InputDataConfig ? { InputDataConfig: d.InputDataConfig } : {}),
       OutputDataConfig: d.OutputDataConfig,
-      ResourceConfig: d.ResourceConfig ?? { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 30 },
+      ResourceConfig: resourceConfigOf(d),
       StoppingCondition: d.StoppingCondition,
       ...(d.EnableNetworkIsolation !== undefined ? { EnableNetworkIsolation: d.EnableNetworkIsolation } : {}),
       ...(d.CheckpointConfig ? { CheckpointConfig: d.CheckpointConfig } : {}),
@@ -264,8 +267,13 @@ export class TuningRun {
         running: !ENDED.has(t.status),
         values: this.deps.store.metrics.samples(t.name, plan.objective.MetricName).map((s) => s.value),
       }));
+      // MaxResource given, or inferred from the static hyperparameters (epochs, ...) as SageMaker does.
+      const maxResource = hyperband ? (hyperbandMaxResource(this.request, plan.definition) ?? DEFAULT_HYPERBAND_MAX_RESOURCE) : 0;
       const stops = hyperband
-        ? hyperbandStops(progress, plan.objective.Type, { minResource: hyperband.MinResource ?? 1, maxResource: hyperband.MaxResource ?? 100 })
+        ? // A trial that has reported MaxResource values has had all its resource: it completes.
+          hyperbandStops(progress, plan.objective.Type, { minResource: hyperband.MinResource ?? 1, maxResource }).filter(
+            (id) => progress.find((p) => p.id === id)!.values.length < maxResource,
+          )
         : medianStoppingRule(progress, plan.objective.Type);
       for (const id of stops) {
         if (!running.some((t) => t.name === id)) continue;
