@@ -59,6 +59,22 @@ describe("runTraining", () => {
     expect(readFileSync(join(base, "output", "failure"), "utf8")).toMatch(/^Stopped:\nSignal SIGTERM\nExitCode 0\n/);
   });
 
+  it("stops before the program starts when the executor's stop marker (OPTML_STOP_FILE) is there", async () => {
+    const base = baseDir("train.sh", "#!/bin/sh\necho ran\n");
+    const marker = join(base, "algo-1.exit.stop");
+    writeFileSync(marker, "");
+    const stdout = sink();
+    const code = await runTraining({ env: { ...process.env, SAGEMAKER_BASE_DIR: base, OPTML_STOP_FILE: marker }, stdout, log: () => {}, handleProcessSignals: true, hostFacts });
+    expect(code).toBe(143);
+    expect(stdout.text()).toBe("");
+    expect(readFileSync(join(base, "output", "failure"), "utf8")).toBe('Stopped:\nSignal SIGTERM\nExtraInfo "Stopped before the user program started"');
+    // Without the marker the same run goes on.
+    rmSync(marker);
+    rmSync(join(base, "output"), { recursive: true, force: true });
+    expect(await runTraining({ env: { ...process.env, SAGEMAKER_BASE_DIR: base, OPTML_STOP_FILE: marker }, stdout, log: () => {}, handleProcessSignals: true, hostFacts })).toBe(0);
+    expect(stdout.text()).toBe("ran\n");
+  });
+
   it("maps outcomes to exit codes", () => {
     expect(exitCodeFor({ status: "Completed" })).toBe(0);
     expect(exitCodeFor({ status: "Failed", report: "" })).toBe(1);

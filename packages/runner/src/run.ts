@@ -3,6 +3,7 @@
  * dependencies, wait for the other hosts, run the user program, and report the result in
  * `output/success` or `output/failure` and the exit code.
  */
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -109,6 +110,12 @@ function describeError(e: unknown): string {
   return String(e);
 }
 
+/**
+ * The executor's stop marker (OPTML_STOP_FILE): a stop asked for while this process was still
+ * being started (its SIGTERM went to a shell that ignored it) is found here once the handlers are in.
+ */
+export const STOP_FILE_VARIABLE = "OPTML_STOP_FILE";
+
 function connectStopSources(stop: StopRequests, options: RunTrainingOptions): () => void {
   const undo: (() => void)[] = [];
   if (options.handleProcessSignals) {
@@ -117,6 +124,8 @@ function connectStopSources(stop: StopRequests, options: RunTrainingOptions): ()
       process.on(name, handler);
       undo.push(() => process.off(name, handler));
     }
+    const stopFile = (options.env ?? process.env)[STOP_FILE_VARIABLE];
+    if (stopFile && existsSync(stopFile)) stop.request("SIGTERM");
   }
   const abort = options.signal;
   if (abort !== undefined) {

@@ -198,6 +198,24 @@ describe("stopping", () => {
     );
   });
 
+  it("a stop sent as the host starts reaches train (not lost in the shell that sets up the host's scene)", async () => {
+    const req = scriptModeRequest({ name: "stop-early", codeDir: h.code({ "train.py": SLEEPER }), program: "train.py", outputDir: h.output() });
+    await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
+    // Stop the moment the job says Training: its host is being launched, train not yet handling signals.
+    for (;;) {
+      const d = await h.sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: "stop-early" }));
+      if (d.SecondaryStatus === "Training") break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await h.sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: "stop-early" }));
+    const d = await h.waitForEnd("stop-early");
+    expect(d.TrainingJobStatus).toBe("Stopped");
+    // train stopped as asked (before the program, or the program on SIGTERM), rather than being
+    // SIGKILLed at the end of the grace period, which leaves no failure file.
+    const { workDir } = h.server.controlPlane.view("stop-early").record;
+    expect(readFileSync(join(workDir, "algo-1", "output", "failure"), "utf8")).toMatch(/^Stopped:\nSignal SIGTERM\n/);
+  });
+
   it("MaxRuntimeInSeconds stops the job with SecondaryStatus MaxRuntimeExceeded", async () => {
     const req = scriptModeRequest({
       name: "maxrt-1",

@@ -11,8 +11,8 @@
  * then records the exit code.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { existsSync, writeFileSync } from "node:fs";
+import { mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
@@ -53,6 +53,11 @@ export interface ProcessExecutorOptions {
 // lives to record the exit code; Node resets signal dispositions at start, so `train` does not.
 const WRAPPER = 'log="$1"; exitfile="$2"; shift 2; trap "" TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"';
 
+/** The host's stop marker: written on stop before SIGTERM, read by train once it handles signals. */
+export function stopFileOf(host: Pick<HostPlan, "exitFile">): string {
+  return `${host.exitFile}.stop`;
+}
+
 /** The environment a host's `train` runs with: the control plane's, the extra environment, the plan's. */
 export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly<Record<string, string | undefined>>): NodeJS.ProcessEnv {
   return {
@@ -65,6 +70,8 @@ export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly
     OPTML_SSH_DIR: `${job.workDir}/ssh`,
     // train gives the program the same grace as the control plane before it kills it.
     OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+    // A stop asked for before train's handlers are in (its SIGTERM went to the scene's shell) is found there.
+    OPTML_STOP_FILE: stopFileOf(host),
     // The executor's commands run with the control plane's PATH; the scene gives train the job's.
     ...(host.env.PATH !== undefined ? { PATH: process.env.PATH, [JOB_PATH_VARIABLE]: host.env.PATH } : {}),
   };
@@ -109,6 +116,12 @@ class ProcessHost implements HostHandle {
   }
 
   terminate(): void {
+    // train may still be starting under the scene's shell, which ignores SIGTERM: the marker says it.
+    try {
+      writeFileSync(stopFileOf(this.state), "");
+    } catch {
+      // the work dir is gone: so is the host
+    }
     // train is the wrapper's only child; it forwards SIGTERM to the user program's process group.
     for (const pid of childrenOf(this.state.pid)) {
       try {
@@ -131,6 +144,8 @@ export class ProcessExecutor implements Executor {
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
     await mkdir(dirname(host.logFile), { recursive: true });
+    // A marker left by an earlier run of the job (before a restart) must not stop this one.
+    await rm(stopFileOf(host), { force: true });
     // The wrapper runs outside the host's mount namespace (it writes the log and exit files);
     // what it runs sets up the host's scene, then execs train, with its messages in the log.
     const scene = await hostScenePrefix(job, host, { namesProvided: this.options.namesProvided ?? false });

@@ -35,7 +35,7 @@ import { hostIndex } from "../../data/sharding.js";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { readExitFile } from "../exit-file.js";
 import { hostScenePrefix } from "../mount-namespace.js";
-import { hostEnvironment } from "../process/index.js";
+import { hostEnvironment, stopFileOf } from "../process/index.js";
 import { tailFile } from "../process/tail.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../types.js";
 import { SlurmClient, SlurmCommandError, type SlurmNodeAddress } from "./client.js";
@@ -214,6 +214,8 @@ class SlurmHost implements HostHandle {
   }
 
   terminate(): void {
+    // train may still be starting under the host's shells, which ignore SIGTERM: the marker says it.
+    void writeFile(stopFileOf(this.state), "").catch(() => undefined);
     this.watch.terminate();
   }
 
@@ -366,6 +368,7 @@ export class SlurmExecutor implements Executor {
     for (const { host } of placed) {
       if (this.hostNames === "node") await this.nameByNodes(host, placed);
       await writeFile(join(dir, hostScriptName(hostIndex(host.host) + 1)), await this.hostScript(job, host, algoHosts));
+      await rm(stopFileOf(host), { force: true });
       await appendFile(host.logFile, `[optml] Slurm job ${allocation.id}: ${where}; ${naming}\n`);
     }
     await writeFile(join(dir, GO_FILE), "");
