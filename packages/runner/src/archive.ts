@@ -2,8 +2,11 @@
  * Unpacking a code archive (tar, usually gzip-compressed) into the code dir, safely: every entry is
  * checked before anything is written, and one with an absolute path, a `..` component, a path
  * through a link in the archive, or a link pointing outside the code dir refuses the whole archive.
+ * Modes keep their permission bits only: setuid, setgid and sticky bits are dropped (an archive
+ * unpacked as root would otherwise leave a setuid-root program in the code dir).
  */
 import { posix } from "node:path";
+import { permissionBits } from "./code-copy.js";
 import { archiveEntryUnsafe, archiveUnreadable, RunnerError } from "./errors.js";
 
 export interface ArchiveEntry {
@@ -89,7 +92,16 @@ export async function extractArchive(file: string, destination: string, archiveN
   if (unsafe !== undefined) throw unsafe;
   try {
     // node-tar's own protections stay on (no absolute paths, no `..`, no writing through links).
-    await tar.extract({ file, cwd: destination, strict: true, preservePaths: false });
+    // onReadEntry runs before node-tar writes the entry, so the masked mode is the one it creates.
+    await tar.extract({
+      file,
+      cwd: destination,
+      strict: true,
+      preservePaths: false,
+      onReadEntry: (entry) => {
+        if (typeof entry.mode === "number") entry.mode = permissionBits(entry.mode);
+      },
+    });
   } catch (e) {
     throw archiveUnreadable(archiveName, (e as Error).message);
   }

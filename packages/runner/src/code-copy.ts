@@ -3,9 +3,11 @@
  * but version control, virtual environments, caches, installed packages and optml's own output
  * (DEFAULT_CODE_EXCLUDES), and what the directory's .optmlignore lists, in gitignore's syntax (a
  * `!pattern` line takes a default back). One rule for every copy optml makes of a code directory:
- * the runner's acquisition (code.ts) and `optml run`'s copy.
+ * the runner's acquisition (code.ts) and `optml run`'s copy. Copies keep permission bits only:
+ * setuid, setgid and sticky bits are dropped (a copy made as root would otherwise keep a
+ * setuid-root program).
  */
-import { cp, lstat, readdir, readFile } from "node:fs/promises";
+import { chmod, cp, lstat, readdir, readFile } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
 import ignore from "ignore";
 
@@ -87,6 +89,21 @@ export async function copyCode(root: string, into: string, filter: CodeFilter): 
       return !filter(path, (await lstat(source)).isDirectory());
     },
   });
+  await dropSpecialModeBits(into);
+}
+
+/** A mode's permission bits, without setuid, setgid, sticky and file type bits. */
+export function permissionBits(mode: number): number {
+  return mode & 0o777;
+}
+
+/** Clear setuid, setgid and sticky bits on `path` and, for a directory, all under it (links are not followed). */
+export async function dropSpecialModeBits(path: string): Promise<void> {
+  const info = await lstat(path);
+  if (info.isSymbolicLink()) return;
+  if ((info.mode & 0o7000) !== 0) await chmod(path, permissionBits(info.mode));
+  if (!info.isDirectory()) return;
+  for (const entry of await readdir(path)) await dropSpecialModeBits(join(path, entry));
 }
 
 /** 1536 -> "1.5 KiB". */

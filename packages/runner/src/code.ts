@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProcessEnv } from "@optml/contract";
-import { byteSize, CODE_IGNORE_FILE, codeFilter, copyCode, DEFAULT_CODE_EXCLUDES, largeCodeWarning, measureCode } from "./code-copy.js";
+import { byteSize, CODE_IGNORE_FILE, codeFilter, copyCode, DEFAULT_CODE_EXCLUDES, dropSpecialModeBits, largeCodeWarning, measureCode } from "./code-copy.js";
 import { submitDirectoryNotFound, submitDirectoryUnsupported } from "./errors.js";
 import type { Log } from "./log.js";
 import { parseS3Uri, type S3Location } from "./s3-location.js";
@@ -92,7 +92,9 @@ export async function acquireCode(options: AcquireCodeOptions): Promise<void> {
     await extractArchive(source.path, codeDir, source.path);
   } else {
     log(`copying ${source.path} into ${codeDir}`);
-    await cp(source.path, join(codeDir, basename(source.path)), { preserveTimestamps: true });
+    const copy = join(codeDir, basename(source.path));
+    await cp(source.path, copy, { preserveTimestamps: true });
+    await dropSpecialModeBits(copy);
   }
 }
 
