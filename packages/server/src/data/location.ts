@@ -1,7 +1,11 @@
 /**
  * Where data lives: `s3://bucket/key` or, as an optml extension wherever AWS takes an S3 URI,
- * `file:///absolute/path` on this machine.
+ * `file:///absolute/path` on this machine. A file path is normalised (`.`, `..` and repeated slashes
+ * resolved as text, no trailing slash), so that `file:///tmp/a/../b` is `/tmp/b` everywhere it is
+ * used, checked or shown.
  */
+import { posix } from "node:path";
+
 export type Location = { readonly kind: "file"; readonly path: string } | { readonly kind: "s3"; readonly bucket: string; readonly key: string };
 
 export class LocationError extends Error {
@@ -18,7 +22,8 @@ export function parseLocation(uri: string): Location {
     } catch {
       throw new LocationError(`"${uri}" has a broken %-escape`);
     }
-    return { kind: "file", path: path.length > 1 ? path.replace(/\/+$/, "") : path };
+    const normal = posix.normalize(path);
+    return { kind: "file", path: normal.length > 1 ? normal.replace(/\/+$/, "") : normal };
   }
   const m = /^(?:s3|https):\/\/([^/]+)\/?(.*)$/.exec(uri);
   if (!m) throw new LocationError(`"${uri}" is neither an s3:// nor a file:// URI`);
