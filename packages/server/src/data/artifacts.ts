@@ -3,12 +3,14 @@
  * output data dir, never visible half-written. To `file://`: written next to the destination under
  * a temporary name and renamed into place. To S3: the tar writer's stream is uploaded as it is
  * made (no temporary copy), as a multipart upload above one part, which S3 shows only once it is
- * completed and which is aborted when anything fails.
+ * completed and which is aborted when anything fails. A temporary file left by an upload that was
+ * killed (`.model.tar.gz.partial-*`, by a kill -9 of the control plane) is removed when the job's
+ * upload runs again (resumed after a restart) or another upload to the same destination starts.
  */
 import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
-import { cp, mkdir, readdir, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { cp, lstat, mkdir, readdir, rename, rm } from "node:fs/promises";
+import { basename, dirname } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGzip } from "node:zlib";
@@ -19,7 +21,34 @@ import { joinKey, parseLocation } from "./location.js";
 import { forEachLimited, uploadFile, uploadStream } from "./s3-objects.js";
 
 function temporaryBeside(path: string): string {
-  return `${dirname(path)}/.${path.slice(dirname(path).length + 1)}.partial-${randomBytes(4).toString("hex")}`;
+  return `${dirname(path)}/.${basename(path)}.partial-${randomBytes(4).toString("hex")}`;
+}
+
+/** Whether `name` is one of temporaryBeside's names for a destination called `base`. */
+export function isPartialOf(name: string, base: string): boolean {
+  const prefix = `.${base}.partial-`;
+  return name.startsWith(prefix) && /^[0-9a-f]{8}$/.test(name.slice(prefix.length));
+}
+
+/**
+ * Remove the temporary files (or directories) that uploads to `destination` left beside it and that
+ * were last changed before `before` (ms since the epoch: the start of the current attempt, so that
+ * nothing a running upload writes is touched). Returns the paths removed.
+ */
+export async function removeStalePartials(destination: string, before: number): Promise<string[]> {
+  const dir = dirname(destination);
+  const base = basename(destination);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of names) {
+    if (!isPartialOf(name, base)) continue;
+    const path = `${dir}/${name}`;
+    const info = await lstat(path).catch(() => undefined);
+    if (info === undefined || info.mtimeMs >= before) continue;
+    await rm(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
 }
 
 const GZIP_CHUNK_BYTES = 128 * 1024;
@@ -101,6 +130,12 @@ export async function uploadArtifacts(
   data?: DataContext,
 ): Promise<void> {
   const parts = options.parts ?? { model: true, outputData: true };
+  // Both destinations, whichever parts go this time: a killed attempt may have written either.
+  const started = Date.now();
+  for (const uri of [options.modelUri, options.outputUri]) {
+    const target = parseLocation(uri);
+    if (target.kind === "file") await removeStalePartials(target.path, started);
+  }
   if (parts.model) {
     if (options.compression === "NONE") await putDirectory(options.modelDir, options.modelUri, data);
     else await putTarGz(options.modelDir, options.modelUri, data);
