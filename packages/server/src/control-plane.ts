@@ -5,7 +5,7 @@
  */
 import { availableParallelism, homedir } from "node:os";
 import { rm } from "node:fs/promises";
-import { dirname, isAbsolute, join, relative, sep } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
 import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./executors/description.js";
@@ -15,6 +15,7 @@ import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
+import { allowedPathProblems, resolveAllowedPaths } from "./jobs/allowed-paths.js";
 import { diskBytes } from "./jobs/disk-usage.js";
 import { JobRun } from "./jobs/lifecycle.js";
 import { planJob, withPython, type JobPlan, type PlanSettings } from "./jobs/plan.js";
@@ -83,6 +84,12 @@ export interface ControlPlaneOptions {
   readonly python?: string;
   /** The Slurm executor's settings (`optml serve --slurm-*`). */
   readonly slurm?: SlurmOptions;
+  /**
+   * The directories file:// inputs and outputs (channels, sagemaker_submit_directory, the
+   * checkpoint location, S3OutputPath) must lie in (`optml serve --allow-path`); a job naming a
+   * local path outside all of them is refused. Default (absent or empty): no limit.
+   */
+  readonly allowPaths?: readonly string[];
 }
 
 export interface SlurmOptions {
@@ -163,6 +170,8 @@ export class ControlPlane implements TuningApi {
   private readonly python: string | undefined;
   /** Where the runner keeps the virtual environments of jobs' requirements.txt. */
   readonly venvsDir: string;
+  /** ControlPlaneOptions.allowPaths, absolute; empty: no limit. */
+  readonly allowPaths: readonly string[];
 
   private constructor(options: ControlPlaneOptions) {
     const env = process.env;
@@ -182,6 +191,7 @@ export class ControlPlane implements TuningApi {
     this.executorMode = options.executorMode ?? "auto";
     this.python = options.python ?? (env.OPTML_PYTHON || undefined);
     this.venvsDir = join(this.home, "venvs");
+    this.allowPaths = (options.allowPaths ?? []).map((d) => resolve(d));
     this.slurmSettings = { sbatchOptions: [], ...options.slurm?.settings };
     this.slurmJobsDir = join(options.slurm?.dir ?? this.home, "jobs");
     if (options.executor) {
@@ -376,6 +386,8 @@ export class ControlPlane implements TuningApi {
    */
   async createTrainingJob(request: CreateTrainingJobRequest, region: string = this.settings.region, tuning: TrainingJobTuning | null = null): Promise<{ TrainingJobArn: string }> {
     const problems = admissionProblems(request);
+    // Resolved at each request: an allowed directory made, or a link in it changed, since the start counts.
+    problems.push(...(await allowedPathProblems(request, await resolveAllowedPaths(this.allowPaths))));
     const now = Date.now() / 1000;
     let plan = planJob(request, this.settingsIn(region), now);
     const { executor, refusal, warnings } = await this.executorFor(plan, request);

@@ -17,6 +17,7 @@ interface ServeOptions {
   slurmQos?: string;
   slurmSbatchOptions?: string;
   slurmDir?: string;
+  allowPath: string[];
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -53,6 +54,12 @@ export function serveCommand(): Command {
     .option("--slurm-qos <name>", "Slurm jobs: sbatch --qos (tag optml:slurm-qos)")
     .option("--slurm-sbatch-options <options>", "Slurm jobs: more sbatch options, space-separated, e.g. '--gres=gpu:8 --constraint=a100' (tag optml:slurm-sbatch-options)")
     .option("--slurm-dir <dir>", "Slurm jobs' files go under <dir>/jobs, which every node must see at the same path (default: the state directory)")
+    .option(
+      "--allow-path <dir>",
+      "file:// inputs and outputs (channels, code, checkpoints, S3OutputPath) must lie in <dir>; repeat for more; a job naming a local path outside all of them is refused (default: no limit)",
+      (dir: string, dirs: string[]) => [...dirs, resolve(dir)],
+      [] as string[],
+    )
     .option("--python <path>", "the Python of jobs whose Environment sets no OPTML_PYTHON: a path, or a command on this PATH (default: $OPTML_PYTHON, else python3)")
     .addHelpText(
       "after",
@@ -74,6 +81,7 @@ Examples:
   optml serve
   optml serve --executor slurm --slurm-partition gpu --slurm-dir /shared/optml
   optml serve --port 0 --max-concurrent-jobs 4
+  optml serve --allow-path /data --allow-path /scratch/optml
   OPTML_ACCESS_KEYS=AKIDEXAMPLE:secret optml serve --auth`,
     )
     .action(async (options: ServeOptions) => {
@@ -104,6 +112,7 @@ Examples:
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
         executorMode: options.executor as ExecutorMode,
         ...(options.python !== undefined ? { python: options.python } : {}),
+        ...(options.allowPath.length > 0 ? { allowPaths: options.allowPath } : {}),
         slurm: {
           settings: {
             ...(options.slurmPartition ? { partition: options.slurmPartition } : {}),
@@ -123,9 +132,11 @@ Examples:
         options.executor === "slurm"
           ? `  Slurm jobs: files under ${server.controlPlane.slurmJobsDir}, which every node must see at that path; SLURM_CONF=${process.env.SLURM_CONF ?? "(Slurm's default)"}\n`
           : "";
+      const allowLine = options.allowPath.length > 0 ? `  file:// inputs and outputs only under: ${options.allowPath.join(", ")}\n` : "";
       process.stderr.write(
         `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
           slurmLine +
+          allowLine +
           `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint}\n`,
       );
       // Print the endpoint on stdout for scripts that start the server in the background.
