@@ -129,7 +129,12 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     }
     return verifySigV4(
       { method: req.method ?? "POST", url: req.url ?? "/", rawHeaders: req.rawHeaders, body },
-      { credentials: options.auth.credentials, signingName: service.signingName },
+      {
+        credentials: options.auth.credentials,
+        signingName: service.signingName,
+        ...(options.auth.region !== undefined ? { region: options.auth.region } : {}),
+        ...(options.auth.now !== undefined ? { now: options.auth.now } : {}),
+      },
     );
   }
 }
