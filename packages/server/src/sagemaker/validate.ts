@@ -72,9 +72,11 @@ function validateShape(shape: StructureShape, input: Record<string, unknown>): v
 // and 2, so these types hold.
 
 interface LocalView {
-  InputDataConfig?: { ChannelName: string }[];
-  Environment?: Record<string, string>;
-  HyperParameters?: Record<string, string>;
+  InputDataConfig?: { ChannelName: string }[] | null;
+  Environment?: Record<string, string> | null;
+  HyperParameters?: Record<string, string> | null;
+  /** A tuning job's training job definition has these in place of HyperParameters. */
+  StaticHyperParameters?: Record<string, string> | null;
 }
 
 const NOT_DOT_OR_DOT_DOT =
@@ -82,20 +84,24 @@ const NOT_DOT_OR_DOT_DOT =
 const NO_NUL_VALUE = "Member must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it";
 const NO_NUL_KEY = "Map key must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it";
 
-/** Step 2b: violations in AWS's wording, with AWS's member paths, in request order. */
-export function localViolations(req: LocalView): string[] {
+/**
+ * Step 2b: violations in AWS's wording, with AWS's member paths, in request order. `prefix` is the
+ * path of the structure checked ("trainingJobDefinition." for a tuning job's definition).
+ */
+export function localViolations(req: LocalView, prefix = ""): string[] {
   const out: string[] = [];
   (req.InputDataConfig ?? []).forEach((channel, i) => {
     if (channel.ChannelName === "." || channel.ChannelName === "..") {
-      out.push(formatViolation(`inputDataConfig.${i + 1}.member.channelName`, channel.ChannelName, NOT_DOT_OR_DOT_DOT));
+      out.push(formatViolation(`${prefix}inputDataConfig.${i + 1}.member.channelName`, channel.ChannelName, NOT_DOT_OR_DOT_DOT));
     }
   });
-  out.push(...nulViolations("hyperParameters", req.HyperParameters));
-  out.push(...nulViolations("environment", req.Environment));
+  out.push(...nulViolations(`${prefix}hyperParameters`, req.HyperParameters));
+  out.push(...nulViolations(`${prefix}staticHyperParameters`, req.StaticHyperParameters));
+  out.push(...nulViolations(`${prefix}environment`, req.Environment));
   return out;
 }
 
-function nulViolations(path: string, map: Readonly<Record<string, string>> | undefined): string[] {
+function nulViolations(path: string, map: Readonly<Record<string, string>> | null | undefined): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(map ?? {})) {
     if (key.includes("\0")) out.push(formatViolation(path, key, NO_NUL_KEY));
