@@ -8,6 +8,7 @@ interface ServeOptions {
   port: number;
   home?: string;
   auth?: boolean;
+  authRegion?: string;
   maxConcurrentJobs?: number;
   stopGraceSeconds?: number;
   executor: string;
@@ -41,7 +42,8 @@ export function serveCommand(): Command {
     .description("run the control plane: the SageMaker and CloudWatch Logs APIs on 127.0.0.1")
     .option("--port <n>", `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, wholeNumber("--port"), DEFAULT_PORT)
     .option("--home <dir>", "state directory (default: $OPTML_HOME, else ~/.optml)")
-    .option("--auth", "verify SigV4 signatures against OPTML_ACCESS_KEYS (else this shell's AWS keys)")
+    .option("--auth", "verify SigV4 signatures against OPTML_ACCESS_KEYS (else this shell's AWS keys); requests dated more than 15 minutes from this clock are refused, as AWS does")
+    .option("--auth-region <region>", "with --auth: refuse requests signed for any other region, as an AWS endpoint does (default: any region)")
     .option("--max-concurrent-jobs <n>", "jobs running at once; more wait as Pending (default: $OPTML_MAX_CONCURRENT_JOBS, else the CPU count)", wholeNumber("--max-concurrent-jobs"))
     .option("--stop-grace-seconds <n>", "SIGTERM to SIGKILL grace when a job is stopped (default 120)", wholeNumber("--stop-grace-seconds"))
     .option(
@@ -96,6 +98,7 @@ Examples:
         });
         if ("problem" in python) throw new CliError(python.problem, 2);
       }
+      if (options.authRegion !== undefined && !options.auth) throw new CliError("--auth-region needs --auth", 2);
       const home = options.home ?? defaultHome();
       // One control plane per home: other optml commands find this one through the lease.
       const claim = await claimHome(home, "optml serve");
@@ -107,7 +110,14 @@ Examples:
       const server = await startServer({
         port: options.port,
         home,
-        ...(options.auth ? { auth: { credentials: accessKeys(process.env) } } : {}),
+        ...(options.auth
+          ? {
+              auth: {
+                credentials: accessKeys(process.env),
+                ...(options.authRegion !== undefined ? { region: options.authRegion } : {}),
+              },
+            }
+          : {}),
         ...(options.maxConcurrentJobs !== undefined ? { capacity: options.maxConcurrentJobs } : {}),
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
         executorMode: options.executor as ExecutorMode,

@@ -61,6 +61,14 @@ export function requestEntityTooLargeException(maxBytes: number): ApiError {
   );
 }
 
+/**
+ * HTTP that Node parsed but that cannot be served as it is (no Host on HTTP/1.1, an Expect header
+ * other than 100-continue): the answer Node would give (400, 417), with an AWS-shaped body.
+ */
+export function unservableHttpRequest(message: string, statusCode: number): ApiError {
+  return new ApiError("SerializationException", message, statusCode);
+}
+
 export function internalFailure(
   message = "The request processing has failed because of an unknown error, exception or failure.",
 ): ApiError {

@@ -361,6 +361,64 @@ describe("raw HTTP", () => {
     expect(out.TrainingJobName).toBe("still-here");
   });
 
+  /** Sends `text` as is, half-closes, and returns everything the server wrote before closing. */
+  function exchange(text: string): Promise<string> {
+    const port = (server.address() as AddressInfo).port;
+    return new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, "127.0.0.1", () => socket.end(text));
+      let received = "";
+      socket.on("data", (d) => (received += d.toString()));
+      socket.on("error", reject);
+      socket.on("close", () => resolve(received));
+    });
+  }
+
+  function parseRaw(response: string): { status: number; headers: string; body: Record<string, unknown> } {
+    const split = response.indexOf("\r\n\r\n");
+    const head = response.slice(0, split);
+    return { status: Number(head.split(" ")[1]), headers: head.toLowerCase(), body: JSON.parse(response.slice(split + 4)) as Record<string, unknown> };
+  }
+
+  it("answers an HTTP/1.1 request without Host with 400 and an AWS-shaped body, not Node's bare one", async () => {
+    const answer = parseRaw(
+      await exchange("POST / HTTP/1.1\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\nContent-Length: 2\r\n\r\n{}"),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.headers).toContain("content-type: application/x-amz-json-1.1");
+    expect(answer.headers).toContain("x-amzn-errortype: serializationexception");
+    expect(answer.body).toEqual({
+      __type: "SerializationException",
+      message: "An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.",
+    });
+    // HTTP/1.0 needs no Host.
+    const http10 = parseRaw(
+      await exchange(
+        'POST / HTTP/1.0\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\nContent-Length: 24\r\n\r\n{"TrainingJobName":"hi"}',
+      ),
+    );
+    expect(http10).toMatchObject({ status: 200, body: { TrainingJobName: "hi" } });
+  });
+
+  it("answers an Expect header other than 100-continue with 417 and an AWS-shaped body", async () => {
+    const answer = parseRaw(
+      await exchange(
+        "POST / HTTP/1.1\r\nHost: x\r\nExpect: garbage\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\nContent-Length: 2\r\n\r\n{}",
+      ),
+    );
+    expect(answer.status).toBe(417);
+    expect(answer.headers).toContain("x-amzn-errortype: serializationexception");
+    expect(answer.body).toEqual({
+      __type: "SerializationException",
+      message: "Expect: 'garbage' is not supported; the only expectation served is '100-continue'.",
+    });
+    // 100-continue is still served as Node serves it.
+    const continued = await exchange(
+      'POST / HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nX-Amz-Target: SageMaker.DescribeTrainingJob\r\nContent-Length: 24\r\nConnection: close\r\n\r\n{"TrainingJobName":"go"}',
+    );
+    expect(continued).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+    expect(continued).toContain('"TrainingJobName":"go"');
+  });
+
   it("keeps answering after every kind of bad request", async () => {
     await post("[", describeTarget);
     await post("x".repeat(MAX_BODY * 2), describeTarget);

@@ -13,6 +13,7 @@ import {
   invalidRegionInScope,
   requestEntityTooLargeException,
   unknownOperationException,
+  unservableHttpRequest,
 } from "./errors.js";
 import { collectHeaders, readCredentialScope, verifySigV4, type CredentialScope } from "./sigv4.js";
 import type { ApiServerOptions, Handler, RequestContext, ServiceDefinition } from "./types.js";
@@ -40,7 +41,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const reportInternal = options.onInternalError ?? reportToStderr;
 
-  const server = http.createServer((req, res) => {
+  // Host is checked in serve(), so that its absence gets an AWS-shaped answer, not Node's bare 400.
+  const server = http.createServer({ requireHostHeader: false }, (req, res) => {
     const requestId = randomUUID();
     req.on("error", ignore);
     res.on("error", ignore);
@@ -50,9 +52,30 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     });
   });
   server.on("clientError", answerClientError);
+  // An Expect other than 100-continue: Node's answer (417), AWS-shaped (a listener replaces Node's own).
+  server.on("checkExpectation", (req: http.IncomingMessage, res: http.ServerResponse) => {
+    req.on("error", ignore);
+    res.on("error", ignore);
+    req.resume();
+    const expectation = String(req.headers.expect ?? "");
+    sendError(
+      res,
+      randomUUID(),
+      unservableHttpRequest(`Expect: '${expectation}' is not supported; the only expectation served is '100-continue'.`, 417),
+    );
+  });
   return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    if (!hasRequiredHost(req)) {
+      req.resume();
+      sendError(
+        res,
+        requestId,
+        unservableHttpRequest("An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.", 400),
+      );
+      return;
+    }
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method !== "POST" || path !== "/") {
       req.resume();
@@ -129,9 +152,20 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     }
     return verifySigV4(
       { method: req.method ?? "POST", url: req.url ?? "/", rawHeaders: req.rawHeaders, body },
-      { credentials: options.auth.credentials, signingName: service.signingName },
+      {
+        credentials: options.auth.credentials,
+        signingName: service.signingName,
+        ...(options.auth.region !== undefined ? { region: options.auth.region } : {}),
+        ...(options.auth.now !== undefined ? { now: options.auth.now } : {}),
+      },
     );
   }
+}
+
+/** HTTP/1.1 and later need a Host header (HTTP/1.0 does not), as Node's own check has it. */
+function hasRequiredHost(req: http.IncomingMessage): boolean {
+  const needsHost = req.httpVersionMajor > 1 || (req.httpVersionMajor === 1 && req.httpVersionMinor >= 1);
+  return !needsHost || req.headers.host !== undefined;
 }
 
 /**

@@ -54,7 +54,12 @@ describe("signing key", () => {
 });
 
 describe("verifySigV4 against known signatures", () => {
-  const options = { credentials: { [EXAMPLE_KEY]: EXAMPLE_SECRET }, signingName: "service" };
+  // The vectors were signed at 20150830T123600Z: check them with that clock.
+  const options = {
+    credentials: { [EXAMPLE_KEY]: EXAMPLE_SECRET },
+    signingName: "service",
+    now: () => Date.UTC(2015, 7, 30, 12, 36, 0),
+  };
 
   it("verifies AWS's get-vanilla test vector", () => {
     const request: SignedRequest = {
@@ -122,6 +127,38 @@ describe("verifySigV4 against known signatures", () => {
     const error = thrown(() => verifySigV4(sdkSigned, { ...options, signingName: "sagemaker" }));
     expect(error.code).toBe("InvalidSignatureException");
     expect(error.message).toBe("Credential should be scoped to correct service: 'sagemaker'.");
+  });
+
+  it("refuses a date that is not ISO 8601 basic format with AWS's IncompleteSignatureException", () => {
+    const badDate = { ...sdkSigned, rawHeaders: sdkSigned.rawHeaders.map((v) => (v === "20150830T123600Z" ? "20150830T126000Z" : v)) };
+    expect(thrown(() => verifySigV4(badDate, options))).toMatchObject({
+      code: "IncompleteSignatureException",
+      message: "Date must be in ISO-8601 'basic format'. Got '20150830T126000Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+    });
+  });
+
+  it("refuses the known vectors an hour after they were signed, with AWS's wording", () => {
+    const later = { ...options, now: () => Date.UTC(2015, 7, 30, 13, 36, 0) };
+    expect(thrown(() => verifySigV4(sdkSigned, later))).toMatchObject({
+      code: "InvalidSignatureException",
+      statusCode: 400,
+      message: "Signature expired: 20150830T123600Z is now earlier than 20150830T132100Z (20150830T133600Z - 15 min.)",
+    });
+    const earlier = { ...options, now: () => Date.UTC(2015, 7, 30, 11, 36, 0) };
+    expect(thrown(() => verifySigV4(sdkSigned, earlier))).toMatchObject({
+      code: "InvalidSignatureException",
+      statusCode: 400,
+      message: "Signature not yet current: 20150830T123600Z is still later than 20150830T115100Z (20150830T113600Z + 15 min.)",
+    });
+  });
+
+  it("refuses a credential scoped to another region when the server serves one", () => {
+    const error = thrown(() => verifySigV4(sdkSigned, { ...options, region: "eu-west-1" }));
+    expect(error).toMatchObject({
+      code: "InvalidSignatureException",
+      message: "Credential should be scoped to a valid region, not 'us-east-1'.",
+    });
+    expect(verifySigV4(sdkSigned, { ...options, region: "us-east-1" }).region).toBe("us-east-1");
   });
 
   it("refuses an access key it does not know", () => {
@@ -313,6 +350,55 @@ describe("a server with auth, driven by the real SDKs", () => {
       maxAttempts: 1,
     });
     expect((await logs.send(new DescribeLogGroupsCommand({}))).logGroups).toEqual([]);
+  });
+
+  // A captured request replayed later, or a client whose clock is off, signs with another time:
+  // the real SDK with a skewed clock (systemClockOffset) signs exactly such requests.
+  const MINUTE = 60_000;
+  function skewedClient(offsetMs: number): SageMakerClient {
+    return new SageMakerClient({
+      endpoint: url,
+      region: "us-west-2",
+      credentials: { accessKeyId: "AKIDGOOD", secretAccessKey: "good-secret" },
+      maxAttempts: 1,
+      systemClockOffset: offsetMs,
+    });
+  }
+  const refusedSkews: [string, () => number, RegExp][] = [
+    ["1 hour old", () => -60 * MINUTE, /^Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 15 min\.\)$/],
+    ["16 minutes old", () => -16 * MINUTE, /^Signature expired: /],
+    ["from 2020", () => Date.UTC(2020, 0, 1) - Date.now(), /^Signature expired: 20200101T000000Z is now earlier than /],
+    ["1 hour ahead", () => 60 * MINUTE, /^Signature not yet current: \d{8}T\d{6}Z is still later than \d{8}T\d{6}Z \(\d{8}T\d{6}Z \+ 15 min\.\)$/],
+  ];
+  for (const [name, offset, message] of refusedSkews) {
+    it(`refuses a correctly signed request ${name} with InvalidSignatureException (400)`, async () => {
+      seen.length = 0;
+      const error = (await skewedClient(offset()).send(describeJob()).catch((e: unknown) => e)) as {
+        name: string;
+        message: string;
+        $metadata: { httpStatusCode: number };
+      };
+      expect(error).toMatchObject({ name: "InvalidSignatureException", $metadata: { httpStatusCode: 400 } });
+      expect(error.message).toMatch(message);
+      expect(seen).toEqual([]);
+    });
+  }
+
+  it("accepts a correctly signed request 14 minutes old", async () => {
+    expect((await skewedClient(-14 * MINUTE).send(describeJob("fourteen"))).TrainingJobName).toBe("fourteen");
+  });
+
+  it("refuses a request signed for another region when the server serves one, accepts its own", async () => {
+    const server = createApiServer({ services: [service("sagemaker")], auth: { credentials, region: "eu-central-1" } });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const regional = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    await expect(client("AKIDGOOD", "good-secret", regional, "us-west-2").send(describeJob())).rejects.toMatchObject({
+      name: "InvalidSignatureException",
+      message: "Credential should be scoped to a valid region, not 'us-west-2'.",
+      $metadata: { httpStatusCode: 400 },
+    });
+    expect((await client("AKIDGOOD", "good-secret", regional, "eu-central-1").send(describeJob("here"))).TrainingJobName).toBe("here");
   });
 
   it("accepts any credentials without auth, still taking the region from the scope", async () => {

@@ -3,8 +3,12 @@
  * for `optml serve --auth`. The server rebuilds the canonical request from what it received,
  * derives the signing key from the configured secret and compares signatures in constant time.
  *
- * Not checked (documented, deliberate for a local control plane): clock skew / signature expiry,
- * and `X-Amz-Security-Token` (session tokens are accepted as they come).
+ * As AWS does, a request is refused when its date is more than 15 minutes from the server's clock
+ * (either way: a captured request cannot be replayed later), and when its credential scope names
+ * another service, or another region than the one the server was configured with.
+ *
+ * Not checked (documented, deliberate for a local control plane): `X-Amz-Security-Token` (session
+ * tokens are accepted as they come).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import {
@@ -17,6 +21,9 @@ import {
 export const SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
 
 const UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD";
+/** How far a request's date may be from the server's clock, either way (AWS: 15 minutes). */
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MISSING_DATE = "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
 
 /** What a request looks like to the verifier: exactly what arrived on the wire. */
@@ -51,6 +58,10 @@ export interface VerifyOptions {
   readonly credentials: Readonly<Record<string, string>>;
   /** The signing name the target service expects in the credential scope ("sagemaker", "logs"). */
   readonly signingName: string;
+  /** When set, the credential scope must name this region (an AWS endpoint serves one region). */
+  readonly region?: string;
+  /** The server's clock, epoch milliseconds (default Date.now). */
+  readonly now?: () => number;
 }
 
 /**
@@ -73,7 +84,8 @@ export function verifySigV4(request: SignedRequest, options: VerifyOptions): Cre
   if (!parsed.signedHeaders.includes("host")) {
     throw invalidSignatureException("'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
-  checkScope(parsed.scope, options.signingName, amzDate);
+  checkScope(parsed.scope, options, amzDate);
+  checkClockSkew(amzDate, (options.now ?? Date.now)());
 
   const secret = Object.hasOwn(options.credentials, parsed.scope.accessKeyId)
     ? options.credentials[parsed.scope.accessKeyId]
@@ -155,10 +167,13 @@ function parseCredential(credential: string): CredentialScope | undefined {
   return { accessKeyId, date, region, service, terminator };
 }
 
-function checkScope(scope: CredentialScope, signingName: string, amzDate: string): void {
+function checkScope(scope: CredentialScope, options: VerifyOptions, amzDate: string): void {
   let problems = "";
-  if (scope.service !== signingName) {
-    problems += `Credential should be scoped to correct service: '${signingName}'. `;
+  if (options.region !== undefined && scope.region !== options.region) {
+    problems += `Credential should be scoped to a valid region, not '${scope.region}'. `;
+  }
+  if (scope.service !== options.signingName) {
+    problems += `Credential should be scoped to correct service: '${options.signingName}'. `;
   }
   if (scope.terminator !== "aws4_request") {
     problems += `Credential should be scoped with a valid terminator: 'aws4_request', not '${scope.terminator}'. `;
@@ -170,6 +185,50 @@ function checkScope(scope: CredentialScope, signingName: string, amzDate: string
       `'${scope.date}' != '${day}', from '${amzDate}'.`;
   }
   if (problems) throw invalidSignatureException(problems.trim());
+}
+
+/**
+ * Refuses a request dated more than 15 minutes before or after `nowMs`, with AWS's wording
+ * ("Signature expired: ... is now earlier than ... (... - 15 min.)" and "Signature not yet
+ * current: ... is still later than ... (... + 15 min.)"), and a date that is not ISO 8601 basic
+ * format (IncompleteSignatureException, as AWS answers).
+ */
+export function checkClockSkew(amzDate: string, nowMs: number): void {
+  const signedAt = parseAmzDate(amzDate);
+  if (signedAt === undefined) {
+    throw incompleteSignatureException(
+      `Date must be in ISO-8601 'basic format'. Got '${amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`,
+    );
+  }
+  const now = basicFormat(nowMs);
+  if (signedAt < nowMs - MAX_CLOCK_SKEW_MS) {
+    throw invalidSignatureException(
+      `Signature expired: ${amzDate} is now earlier than ${basicFormat(nowMs - MAX_CLOCK_SKEW_MS)} (${now} - 15 min.)`,
+    );
+  }
+  if (signedAt > nowMs + MAX_CLOCK_SKEW_MS) {
+    throw invalidSignatureException(
+      `Signature not yet current: ${amzDate} is still later than ${basicFormat(nowMs + MAX_CLOCK_SKEW_MS)} (${now} + 15 min.)`,
+    );
+  }
+}
+
+/** `20260130T120000Z` as epoch milliseconds; undefined when it is not that format or no real time. */
+function parseAmzDate(text: string): number | undefined {
+  const m = AMZ_DATE.exec(text);
+  if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second);
+  const back = new Date(ms);
+  if (back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day || hour > 23 || minute > 59 || second > 59) {
+    return undefined;
+  }
+  return ms;
+}
+
+/** Epoch milliseconds as ISO 8601 basic format, to the second: `20260130T120000Z`. */
+function basicFormat(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
 }
 
 /** The SigV4 signing key: HMAC chain over date, region, service and "aws4_request". */
@@ -278,7 +337,7 @@ function requestDate(headers: ReadonlyMap<string, string>): string | undefined {
   if (date === undefined) return undefined;
   const ms = Date.parse(date);
   if (Number.isNaN(ms)) return undefined;
-  return new Date(ms).toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "");
+  return basicFormat(ms);
 }
 
 function sha256Hex(data: string | Buffer): string {

@@ -31,6 +31,14 @@ export interface ServiceDefinition {
 export interface AuthConfig {
   /** access key id -> secret access key; requests signed with anything else are refused. */
   readonly credentials: Readonly<Record<string, string>>;
+  /**
+   * The one region this endpoint serves, as an AWS endpoint does: requests signed for another are
+   * refused ("Credential should be scoped to a valid region"). Unset: any region is accepted and
+   * becomes the request's region.
+   */
+  readonly region?: string;
+  /** The clock signatures are checked against (epoch ms; default Date.now): 15 minutes either way. */
+  readonly now?: () => number;
 }
 
 export interface ApiServerOptions {

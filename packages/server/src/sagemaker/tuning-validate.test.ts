@@ -384,6 +384,27 @@ describe("CreateHyperParameterTuningJob: the rules between members", () => {
     ]);
   });
 
+  it("refuses what a trial could not take: channel names '.' and '..', NUL in an environment value or static hyperparameter", () => {
+    const req = withEdit(pythonSdkRequest(), (r) => {
+      definition(r).InputDataConfig[0].ChannelName = "..";
+      definition(r).StaticHyperParameters.epochs = "3\u0000";
+      definition(r).Environment = { BAD: "\u0000" };
+    });
+    expect(problems(req)).toEqual([
+      "Value '..' at 'trainingJobDefinition.inputDataConfig.1.member.channelName' failed to satisfy constraint: " +
+        "Member must not be '.' or '..' (a channel is the directory /opt/ml/input/data/<ChannelName>).",
+      "Value '3\u0000' at 'trainingJobDefinition.staticHyperParameters.epochs.member' failed to satisfy constraint: " +
+        "Member must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it.",
+      "Value '\u0000' at 'trainingJobDefinition.environment.BAD.member' failed to satisfy constraint: " +
+        "Member must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it.",
+    ]);
+    const several = withEdit(twoDefinitions(), (r) => (r.TrainingJobDefinitions[1].InputDataConfig[0].ChannelName = "."));
+    expect(problems(several)).toEqual([
+      "Value '.' at 'trainingJobDefinitions.2.member.inputDataConfig.1.member.channelName' failed to satisfy constraint: " +
+        "Member must not be '.' or '..' (a channel is the directory /opt/ml/input/data/<ChannelName>).",
+    ]);
+  });
+
   it("keeps the training-job rules of each definition, and one kind of resource configuration", () => {
     const req = withEdit(pythonSdkRequest(), (r) => {
       definition(r).EnableManagedSpotTraining = true;

@@ -28,7 +28,7 @@ import {
   LIST_TUNING_JOBS_REQUEST,
   TUNING_JOB_NAME_REQUEST,
 } from "./tuning-shapes.js";
-import { crossMemberProblem, type CreateRequestView } from "./validate.js";
+import { crossMemberProblem, localViolations, type CreateRequestView } from "./validate.js";
 import { checkTypes, collectViolations, type StructureShape } from "./validate-model.js";
 
 /** Hyperparameters a tuning job can search (each range counts one): "Number of hyperparameters that can be searched". */
@@ -113,6 +113,9 @@ export function tuningJobProblems(request: CreateHyperParameterTuningJobRequest)
   problems.push(...definitionNameProblems(definitions, several));
   for (const [i, definition] of definitions.entries()) {
     const where = several ? `training job definition '${definition.DefinitionName ?? i + 1}'` : "the training job definition";
+    // What a trial's training job could not take (channels '.' and '..', NUL characters).
+    const path = several ? `trainingJobDefinitions.${i + 1}.member.` : "trainingJobDefinition.";
+    problems.push(...localViolations(definition as Parameters<typeof localViolations>[0], path).map((v) => `${v}.`));
     problems.push(...definitionProblems(request, definition, where));
   }
   const environment = definitions.reduce((n, d) => n + Object.keys(d.Environment ?? {}).length, 0);

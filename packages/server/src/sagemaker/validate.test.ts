@@ -429,6 +429,40 @@ describe("validateCreateTrainingJob: rules between members", () => {
   });
 });
 
+describe("validateCreateTrainingJob: what AWS's model allows but a local job cannot take", () => {
+  const source = { S3DataSource: { S3DataType: "S3Prefix", S3Uri: "s3://b/k" } };
+
+  it("refuses the channel names '.' and '..', naming the member", () => {
+    for (const [name, at] of [[".", 1], ["..", 2]] as const) {
+      const channels = [{ ChannelName: "train", DataSource: source }];
+      channels.splice(at - 1, 0, { ChannelName: name, DataSource: source });
+      expectValidation(
+        withEdit(minimalRequest(), (r) => (r.InputDataConfig = channels)),
+        `1 validation error detected: Value '${name}' at 'inputDataConfig.${at}.member.channelName' failed to satisfy constraint: ` +
+          "Member must not be '.' or '..' (a channel is the directory /opt/ml/input/data/<ChannelName>)",
+      );
+    }
+    for (const name of ["...", ".hidden", "a..b"]) {
+      expect(() =>
+        validateCreateTrainingJob(withEdit(minimalRequest(), (r) => (r.InputDataConfig = [{ ChannelName: name, DataSource: source }]))),
+      ).not.toThrow();
+    }
+  });
+
+  it("refuses a NUL character in an Environment value, a hyperparameter's name or value, naming each", () => {
+    const error = createError(
+      withEdit(minimalRequest(), (r) => {
+        r.HyperParameters = { "lr\u0000x": "1", epochs: "3\u0000rm" };
+        r.Environment = { OK: "fine", BAD: "a\u0000b" };
+      }),
+    );
+    expect(error.message).toMatch(/^3 validation errors detected: /);
+    expect(error.message).toContain("Value 'lr\u0000x' at 'hyperParameters' failed to satisfy constraint: Map key must not contain the NUL character (U+0000)");
+    expect(error.message).toContain("Value '3\u0000rm' at 'hyperParameters.epochs.member' failed to satisfy constraint: Member must not contain the NUL character (U+0000)");
+    expect(error.message).toContain("Value 'a\u0000b' at 'environment.BAD.member' failed to satisfy constraint: Member must not contain the NUL character (U+0000)");
+  });
+});
+
 describe("validateListTrainingJobs", () => {
   it("accepts every filter, sort and page member, timestamps as epoch seconds", () => {
     const req = {

@@ -3,12 +3,15 @@
  * 1. JSON types per botocore's service model -> SerializationException (the first mismatch);
  * 2. the model's constraints -> one ValidationException listing every violation
  *    (`2 validation errors detected: Value 'x' at 'trainingJobName' failed to satisfy constraint: ...; ...`);
+ * 2b. what AWS's model allows but a local job cannot take (channel names `.` and `..`, NUL in an
+ *    environment variable or hyperparameter) -> a ValidationException in step 2's wording, naming
+ *    the member, at the door rather than as a failed job later;
  * 3. the rules between members that the model cannot express (spot wait time, Gzip only with Pipe,
  *    one data source per channel, ...) -> a ValidationException for the first one broken.
  *
  * optml extension: `file:///absolute/path` URIs pass wherever an S3 URI does (validate-shapes.ts).
  */
-import { validationErrors, validationException } from "../protocol/errors.js";
+import { formatViolation, validationErrors, validationException } from "../protocol/errors.js";
 import { checkTypes, collectViolations, type StructureShape } from "./validate-model.js";
 import {
   ADD_TAGS_REQUEST,
@@ -24,6 +27,8 @@ export const DEFAULT_MAX_RUNTIME_SECONDS = 86_400;
 
 export function validateCreateTrainingJob(input: Record<string, unknown>): void {
   validateShape(CREATE_TRAINING_JOB_REQUEST, input);
+  const local = localViolations(input as unknown as LocalView);
+  if (local.length > 0) throw validationErrors(local);
   const problem = crossMemberProblem(input as unknown as CreateRequestView);
   if (problem !== undefined) throw validationException(problem);
 }
@@ -60,6 +65,49 @@ function validateShape(shape: StructureShape, input: Record<string, unknown>): v
   checkTypes(shape, input);
   const violations = collectViolations(shape, input);
   if (violations.length > 0) throw validationErrors(violations);
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the model allows but a job on this machine cannot take. The request has passed steps 1
+// and 2, so these types hold.
+
+interface LocalView {
+  InputDataConfig?: { ChannelName: string }[] | null;
+  Environment?: Record<string, string> | null;
+  HyperParameters?: Record<string, string> | null;
+  /** A tuning job's training job definition has these in place of HyperParameters. */
+  StaticHyperParameters?: Record<string, string> | null;
+}
+
+const NOT_DOT_OR_DOT_DOT =
+  "Member must not be '.' or '..' (a channel is the directory /opt/ml/input/data/<ChannelName>)";
+const NO_NUL_VALUE = "Member must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it";
+const NO_NUL_KEY = "Map key must not contain the NUL character (U+0000): a process's environment and arguments cannot carry it";
+
+/**
+ * Step 2b: violations in AWS's wording, with AWS's member paths, in request order. `prefix` is the
+ * path of the structure checked ("trainingJobDefinition." for a tuning job's definition).
+ */
+export function localViolations(req: LocalView, prefix = ""): string[] {
+  const out: string[] = [];
+  (req.InputDataConfig ?? []).forEach((channel, i) => {
+    if (channel.ChannelName === "." || channel.ChannelName === "..") {
+      out.push(formatViolation(`${prefix}inputDataConfig.${i + 1}.member.channelName`, channel.ChannelName, NOT_DOT_OR_DOT_DOT));
+    }
+  });
+  out.push(...nulViolations(`${prefix}hyperParameters`, req.HyperParameters));
+  out.push(...nulViolations(`${prefix}staticHyperParameters`, req.StaticHyperParameters));
+  out.push(...nulViolations(`${prefix}environment`, req.Environment));
+  return out;
+}
+
+function nulViolations(path: string, map: Readonly<Record<string, string>> | null | undefined): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(map ?? {})) {
+    if (key.includes("\0")) out.push(formatViolation(path, key, NO_NUL_KEY));
+    if (value.includes("\0")) out.push(formatViolation(`${path}.${key}.member`, value, NO_NUL_VALUE));
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
