@@ -236,6 +236,8 @@ export class ProcessExecutor implements Executor {
     const s = state as ProcessHostState;
     if (s?.kind !== "process") return undefined;
     if (existsSync(s.exitFile) || isSameProcessAlive(s.pid, s.startTicks)) return new ProcessHost(s);
+    // The host died with its wrapper and left no result; what it started may still run: it goes.
+    if (s.cgroup) void removeCgroup(s.cgroup.hierarchy, s.cgroup.path);
     return undefined;
   }
 }
