@@ -10,6 +10,7 @@ import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
 import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./executors/description.js";
 import { NetnsExecutor } from "./executors/netns/index.js";
+import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
@@ -198,9 +199,11 @@ export class ControlPlane implements TuningApi {
       this.executors = { process: options.executor, netns: undefined, docker: undefined, slurm: undefined };
     } else {
       const runnerCommand = defaultRunnerCommand(env);
+      // Hosts in cgroups of their own (see executors/cgroups.ts) unless OPTML_CGROUPS=off.
+      const cgroups = env[CGROUPS_VARIABLE] !== "off";
       this.executors = {
-        process: new ProcessExecutor({ runnerCommand }),
-        netns: new NetnsExecutor({ runnerCommand, stateDir: join(this.home, "networks") }),
+        process: new ProcessExecutor({ runnerCommand, jobsDir: this.settings.jobsDir, cgroups }),
+        netns: new NetnsExecutor({ runnerCommand, stateDir: join(this.home, "networks"), jobsDir: this.settings.jobsDir, cgroups }),
         docker: new DockerExecutor({ home: this.home }),
         slurm: new SlurmExecutor(
           {
@@ -360,6 +363,7 @@ export class ControlPlane implements TuningApi {
     // What crashed control planes left behind for jobs that are over (networks, containers) goes.
     const reclaim = (executor: Executor) =>
       executor.reclaim?.(active).catch((e: Error) => this.log(`could not remove the leftovers of earlier jobs (${executor.name}): ${e.message}`));
+    void reclaim(this.executors.process);
     if (this.executors.netns) void reclaim(this.executors.netns);
     if (this.executors.slurm) void reclaim(this.executors.slurm);
     const docker = this.executors.docker;

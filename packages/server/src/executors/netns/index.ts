@@ -123,6 +123,7 @@ export class NetnsExecutor implements Executor {
       await rm(`${this.options.stateDir}/${file}`, { force: true });
     }
     await this.loopback.reclaim(active);
+    await this.processes.reclaim(active);
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {

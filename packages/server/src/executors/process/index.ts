@@ -9,13 +9,28 @@
  * its log from the stored offset and reads its exit code. SIGTERM goes to `train` (which forwards
  * it to the user program); SIGKILL goes to every process the host started but the wrapper, which
  * then records the exit code.
+ *
+ * Each host runs in a cgroup of its own (see ../cgroups.ts): its processes are killed there on
+ * kill and once the wrapper has exited, whatever sessions they made; where there is no cgroup, the
+ * host's sessions are (see ./session.ts).
  */
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { appendFile, mkdir, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import {
+  CGROUPS_VARIABLE,
+  createCgroup,
+  hostCgroupPath,
+  joinCgroupCommand,
+  killCgroup,
+  machineHierarchy,
+  reclaimCgroups,
+  removeCgroup,
+  type CgroupHierarchy,
+} from "../cgroups.js";
 import { readExitFile } from "../exit-file.js";
 import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
@@ -30,6 +45,8 @@ export interface ProcessHostState {
   readonly startTicks: number;
   readonly logFile: string;
   readonly exitFile: string;
+  /** The host's cgroup and its hierarchy, when it has one. */
+  readonly cgroup?: { readonly path: string; readonly hierarchy: CgroupHierarchy };
 }
 
 export interface ProcessExecutorOptions {
@@ -47,6 +64,13 @@ export interface ProcessExecutorOptions {
    * namespace); otherwise the host's mount namespace names it (see ../mount-namespace.ts).
    */
   readonly namesProvided?: boolean;
+  /**
+   * Whether each host goes in a cgroup of its own (where the machine allows: root, a writable
+   * hierarchy); default: unless OPTML_CGROUPS is `off`.
+   */
+  readonly cgroups?: boolean;
+  /** The control plane's jobs dir: its hosts' cgroups are reclaimed under it (see ../cgroups.ts). */
+  readonly jobsDir?: string;
 }
 
 // $1 log file, $2 exit file, then the command. The wrapper ignores SIGTERM/SIGINT so it always
@@ -97,6 +121,7 @@ class ProcessHost implements HostHandle {
     for (;;) {
       const exit = readExitFile(this.state.exitFile);
       if (exit) {
+        await this.removeCgroup();
         this.finished = true;
         return exit;
       }
@@ -104,11 +129,18 @@ class ProcessHost implements HostHandle {
         // The wrapper is gone; give its last write a moment, then take what is there.
         await sleep(100);
         const late = readExitFile(this.state.exitFile);
+        await this.removeCgroup();
         this.finished = true;
         return late ?? { exitCode: null };
       }
       await (this.wrapperExited ? Promise.race([sleep(50), this.wrapperExited]) : sleep(50));
     }
+  }
+
+  /** The host has ended: what it left running in its cgroup is killed, and the cgroup removed. */
+  private async removeCgroup(): Promise<void> {
+    const cgroup = this.state.cgroup;
+    if (cgroup) await removeCgroup(cgroup.hierarchy, cgroup.path, this.state.pid);
   }
 
   output(fromOffset: number, signal: AbortSignal) {
@@ -133,14 +165,43 @@ class ProcessHost implements HostHandle {
   }
 
   kill(): void {
+    // The session's processes first (a host that had not joined its cgroup yet), then the cgroup's.
     signalHost(this.state.pid, "SIGKILL");
+    const cgroup = this.state.cgroup;
+    if (cgroup) void killCgroup(cgroup.hierarchy, cgroup.path, this.state.pid);
   }
 }
 
 export class ProcessExecutor implements Executor {
   readonly name = "process";
 
-  constructor(private readonly options: ProcessExecutorOptions) {}
+  private readonly cgroups: boolean;
+
+  constructor(private readonly options: ProcessExecutorOptions) {
+    this.cgroups = options.cgroups ?? process.env[CGROUPS_VARIABLE] !== "off";
+  }
+
+  /** The host's cgroup, made; or undefined, with why in the host's log. */
+  private async hostCgroup(job: JobPlan, host: HostPlan): Promise<ProcessHostState["cgroup"]> {
+    if (!this.cgroups) return undefined;
+    const { hierarchy, why } = machineHierarchy();
+    const path = hierarchy && hostCgroupPath(hierarchy, dirname(job.workDir), job.workDir, host.host);
+    const failed = path ? await createCgroup(path) : why;
+    if (hierarchy && path && !failed) {
+      // What an earlier run of this host left there (before a restart) is over.
+      await killCgroup(hierarchy, path);
+      return { path, hierarchy };
+    }
+    await appendFile(host.logFile, `[optml] warning: the host is not in a cgroup: ${failed}; processes it starts outside its session may outlive the job\n`);
+    return undefined;
+  }
+
+  /** At start: kill and remove the host cgroups of this control plane's jobs that are not active. */
+  async reclaim(active: readonly JobPlan[]): Promise<void> {
+    const { hierarchy } = machineHierarchy();
+    if (!this.cgroups || !hierarchy || this.options.jobsDir === undefined) return;
+    await reclaimCgroups(hierarchy, this.options.jobsDir, active.map((job) => job.workDir));
+  }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
     await mkdir(dirname(host.logFile), { recursive: true });
@@ -149,7 +210,11 @@ export class ProcessExecutor implements Executor {
     // The wrapper runs outside the host's mount namespace (it writes the log and exit files);
     // what it runs sets up the host's scene, then execs train, with its messages in the log.
     const scene = await hostScenePrefix(job, host, { namesProvided: this.options.namesProvided ?? false });
-    const [prefixCommand, ...prefixArgs] = [...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
+    // The wrapper joins the host's cgroup first of all: before anything forks, and before a
+    // network namespace's prefix hides /sys/fs/cgroup.
+    const cgroup = await this.hostCgroup(job, host);
+    const join = cgroup ? joinCgroupCommand(cgroup.path, host.logFile) : [];
+    const [prefixCommand, ...prefixArgs] = [...join, ...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
     const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...this.options.runnerCommand], {
       detached: true,
       stdio: "ignore",
@@ -164,13 +229,15 @@ export class ProcessExecutor implements Executor {
     const wrapperExited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const pid = child.pid!;
     const startTicks = processStartTicks(pid) ?? 0;
-    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile }, wrapperExited);
+    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile, ...(cgroup ? { cgroup } : {}) }, wrapperExited);
   }
 
   reattach(state: unknown): HostHandle | undefined {
     const s = state as ProcessHostState;
     if (s?.kind !== "process") return undefined;
     if (existsSync(s.exitFile) || isSameProcessAlive(s.pid, s.startTicks)) return new ProcessHost(s);
+    // The host died with its wrapper and left no result; what it started may still run: it goes.
+    if (s.cgroup) void removeCgroup(s.cgroup.hierarchy, s.cgroup.path);
     return undefined;
   }
 }
