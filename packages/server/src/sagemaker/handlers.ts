@@ -6,13 +6,11 @@ import type { ControlPlane } from "../control-plane.js";
 import type { Handler, ServiceDefinition } from "../protocol/types.js";
 import type { ListQuery, TrainingJobStatus } from "../store/index.js";
 import { describeTrainingJob } from "./describe.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { listQueryOf, page } from "./list-input.js";
 import type { CreateTrainingJobRequest } from "./request.js";
 import { tagHandlers } from "./tags.js";
 import { tuningHandlers } from "./tuning-handlers.js";
 import { validateCreateTrainingJob, validateListTrainingJobs, validateTrainingJobName } from "./validate.js";
-
-const seconds = (v: unknown) => (typeof v === "number" ? v : undefined);
 
 export function sagemakerService(cp: ControlPlane): ServiceDefinition {
   const handlers: Record<string, Handler> = {
@@ -23,24 +21,10 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
     DescribeTrainingJob: (input) => describeTrainingJob(cp.view(validateTrainingJobName(input))),
     ListTrainingJobs: async (input) => {
       validateListTrainingJobs(input);
-      const limit = typeof input.MaxResults === "number" ? input.MaxResults : 10;
-      const offset = decodePageToken(input.NextToken);
-      const query: ListQuery = {
-        ...(typeof input.NameContains === "string" ? { nameContains: input.NameContains } : {}),
-        ...(typeof input.StatusEquals === "string" ? { statusEquals: input.StatusEquals as TrainingJobStatus } : {}),
-        ...(seconds(input.CreationTimeAfter) !== undefined ? { creationTimeAfter: seconds(input.CreationTimeAfter)! } : {}),
-        ...(seconds(input.CreationTimeBefore) !== undefined ? { creationTimeBefore: seconds(input.CreationTimeBefore)! } : {}),
-        ...(seconds(input.LastModifiedTimeAfter) !== undefined ? { lastModifiedTimeAfter: seconds(input.LastModifiedTimeAfter)! } : {}),
-        ...(seconds(input.LastModifiedTimeBefore) !== undefined ? { lastModifiedTimeBefore: seconds(input.LastModifiedTimeBefore)! } : {}),
-        sortBy: (input.SortBy as ListQuery["sortBy"] | undefined) ?? "CreationTime",
-        sortOrder: (input.SortOrder as ListQuery["sortOrder"] | undefined) ?? "Ascending",
-        offset,
-        limit: limit + 1,
-      };
-      const rows = cp.list(query);
-      const page = rows.slice(0, limit);
+      const query = listQueryOf<ListQuery["sortBy"], TrainingJobStatus>(input, { sortBy: "CreationTime", sortOrder: "Ascending", maxResults: 10 });
+      const { rows: page0, nextToken } = page(cp.list(query), query);
       const summaries = [];
-      for (const j of page) {
+      for (const j of page0) {
         summaries.push({
           TrainingJobName: j.name,
           TrainingJobArn: j.arn,
@@ -53,10 +37,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
           OptmlDiskBytes: await cp.diskBytes(j),
         });
       }
-      return {
-        TrainingJobSummaries: summaries,
-        ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}),
-      };
+      return { TrainingJobSummaries: summaries, ...(nextToken ? { NextToken: nextToken } : {}) };
     },
     StopTrainingJob: (input) => {
       cp.stopTrainingJob(validateTrainingJobName(input));

@@ -5,7 +5,7 @@
  */
 import type { Handler } from "../protocol/types.js";
 import type { TrainingJobStatus, TuningJobRecord, TuningJobStatus, TuningListQuery } from "../store/index.js";
-import { decodePageToken, encodePageToken } from "./page-token.js";
+import { listQueryOf, page } from "./list-input.js";
 import {
   describeHyperParameterTuningJob,
   finalObjective,
@@ -37,8 +37,6 @@ export interface TuningApi {
 /** MaxResults of both list operations when not given: "The default value is 10." */
 export const DEFAULT_TUNING_LIST_MAX_RESULTS = 10;
 
-const seconds = (v: unknown) => (typeof v === "number" ? v : undefined);
-
 export function tuningHandlers(api: TuningApi): Record<string, Handler> {
   return {
     CreateHyperParameterTuningJob: async (input, ctx) => {
@@ -48,25 +46,12 @@ export function tuningHandlers(api: TuningApi): Record<string, Handler> {
     DescribeHyperParameterTuningJob: (input) => describeHyperParameterTuningJob(api.tuningJobView(validateTuningJobName(input))),
     ListHyperParameterTuningJobs: (input) => {
       validateListHyperParameterTuningJobs(input);
-      const limit = typeof input.MaxResults === "number" ? input.MaxResults : DEFAULT_TUNING_LIST_MAX_RESULTS;
-      const offset = decodePageToken(input.NextToken);
-      const query: TuningListQuery = {
-        ...(typeof input.NameContains === "string" ? { nameContains: input.NameContains } : {}),
-        ...(typeof input.StatusEquals === "string" ? { statusEquals: input.StatusEquals as TuningJobStatus } : {}),
-        ...(seconds(input.CreationTimeAfter) !== undefined ? { creationTimeAfter: seconds(input.CreationTimeAfter)! } : {}),
-        ...(seconds(input.CreationTimeBefore) !== undefined ? { creationTimeBefore: seconds(input.CreationTimeBefore)! } : {}),
-        ...(seconds(input.LastModifiedTimeAfter) !== undefined ? { lastModifiedTimeAfter: seconds(input.LastModifiedTimeAfter)! } : {}),
-        ...(seconds(input.LastModifiedTimeBefore) !== undefined ? { lastModifiedTimeBefore: seconds(input.LastModifiedTimeBefore)! } : {}),
-        // "The default is Name", "The default is Ascending" (API reference).
-        sortBy: (input.SortBy as TuningListQuery["sortBy"] | undefined) ?? "Name",
-        sortOrder: (input.SortOrder as TuningListQuery["sortOrder"] | undefined) ?? "Ascending",
-        offset,
-        limit: limit + 1,
-      };
-      const rows = api.listTuningJobs(query);
+      // "The default is Name", "The default is Ascending" (API reference).
+      const query = listQueryOf<TuningListQuery["sortBy"], TuningJobStatus>(input, { sortBy: "Name", sortOrder: "Ascending", maxResults: DEFAULT_TUNING_LIST_MAX_RESULTS });
+      const { rows, nextToken } = page(api.listTuningJobs(query), query);
       return {
-        HyperParameterTuningJobSummaries: rows.slice(0, limit).map((r) => tuningJobSummary(api.tuningJobView(r.name))),
-        ...(rows.length > limit ? { NextToken: encodePageToken(offset + limit) } : {}),
+        HyperParameterTuningJobSummaries: rows.map((r) => tuningJobSummary(api.tuningJobView(r.name))),
+        ...(nextToken ? { NextToken: nextToken } : {}),
       };
     },
     StopHyperParameterTuningJob: (input) => {
@@ -79,19 +64,18 @@ export function tuningHandlers(api: TuningApi): Record<string, Handler> {
     },
     ListTrainingJobsForHyperParameterTuningJob: (input) => {
       const view = api.tuningJobView(validateListTrainingJobsForTuningJob(input));
-      const limit = typeof input.MaxResults === "number" ? input.MaxResults : DEFAULT_TUNING_LIST_MAX_RESULTS;
-      const offset = decodePageToken(input.NextToken);
+      const query = listQueryOf<TrialSortBy, TrainingJobStatus>(input, { sortBy: "Name", sortOrder: "Ascending", maxResults: DEFAULT_TUNING_LIST_MAX_RESULTS });
       const request = view.record.request as CreateHyperParameterTuningJobRequest;
       const trials = sortedTrials(
         request,
-        view.trials.filter((t) => input.StatusEquals === undefined || input.StatusEquals === null || t.job.status === (input.StatusEquals as TrainingJobStatus)),
-        (input.SortBy as TrialSortBy | undefined) ?? "Name",
-        (input.SortOrder as "Ascending" | "Descending" | undefined) ?? "Ascending",
+        view.trials.filter((t) => query.statusEquals === undefined || t.job.status === query.statusEquals),
+        query.sortBy,
+        query.sortOrder,
       );
-      const end = offset + limit;
+      const { rows, nextToken } = page(trials.slice(query.offset), query);
       return {
-        TrainingJobSummaries: trials.slice(offset, end).map((t) => trainingJobSummary(request, t)),
-        ...(trials.length > end ? { NextToken: encodePageToken(end) } : {}),
+        TrainingJobSummaries: rows.map((t) => trainingJobSummary(request, t)),
+        ...(nextToken ? { NextToken: nextToken } : {}),
       };
     },
   };

@@ -1,3 +1,4 @@
+import { listSql, type ResourceListQuery } from "./list-query.js";
 import type Database from "better-sqlite3";
 import type { JobPython } from "../jobs/python.js";
 import type { TrainingJobTuning } from "./tuning.js";
@@ -103,18 +104,7 @@ function fromRow(r: JobRow): JobRecord {
   };
 }
 
-export interface ListQuery {
-  readonly nameContains?: string;
-  readonly statusEquals?: TrainingJobStatus;
-  readonly creationTimeAfter?: number;
-  readonly creationTimeBefore?: number;
-  readonly lastModifiedTimeAfter?: number;
-  readonly lastModifiedTimeBefore?: number;
-  readonly sortBy: "Name" | "CreationTime" | "Status";
-  readonly sortOrder: "Ascending" | "Descending";
-  readonly offset: number;
-  readonly limit: number;
-}
+export type ListQuery = ResourceListQuery<"Name" | "CreationTime" | "Status", TrainingJobStatus>;
 
 const SORT_COLUMNS = { Name: "name", CreationTime: "creation_time", Status: "status" } as const;
 
@@ -247,32 +237,8 @@ export class JobStore {
   }
 
   list(q: ListQuery): JobRecord[] {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (q.nameContains !== undefined) {
-      where.push("instr(lower(name), lower(?)) > 0");
-      values.push(q.nameContains);
-    }
-    if (q.statusEquals !== undefined) {
-      where.push("status = ?");
-      values.push(q.statusEquals);
-    }
-    const range: [number | undefined, string][] = [
-      [q.creationTimeAfter, "creation_time > ?"],
-      [q.creationTimeBefore, "creation_time < ?"],
-      [q.lastModifiedTimeAfter, "last_modified_time > ?"],
-      [q.lastModifiedTimeBefore, "last_modified_time < ?"],
-    ];
-    for (const [value, clause] of range) {
-      if (value === undefined) continue;
-      where.push(clause);
-      values.push(value);
-    }
-    const dir = q.sortOrder === "Ascending" ? "ASC" : "DESC";
-    const sql =
-      `SELECT * FROM jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      `ORDER BY ${SORT_COLUMNS[q.sortBy]} ${dir}, name ${dir} LIMIT ? OFFSET ?`;
-    return (this.db.prepare(sql).all(...values, q.limit, q.offset) as JobRow[]).map(fromRow);
+    const { sql, values } = listSql("jobs", q, SORT_COLUMNS);
+    return (this.db.prepare(sql).all(...values) as JobRow[]).map(fromRow);
   }
 
   delete(name: string): void {

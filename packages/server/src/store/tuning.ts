@@ -6,6 +6,7 @@
  * The training jobs a tuner creates are ordinary rows of `jobs`; their `tuning_job` and `tuning`
  * columns say which tuning job made them (jobs.ts, JobRecord.tuning).
  */
+import { listSql, type ResourceListQuery } from "./list-query.js";
 import type Database from "better-sqlite3";
 
 export type TuningJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped" | "Deleting";
@@ -40,18 +41,7 @@ export interface TrainingJobTuning {
   readonly seq: number;
 }
 
-export interface TuningListQuery {
-  readonly nameContains?: string;
-  readonly statusEquals?: TuningJobStatus;
-  readonly creationTimeAfter?: number;
-  readonly creationTimeBefore?: number;
-  readonly lastModifiedTimeAfter?: number;
-  readonly lastModifiedTimeBefore?: number;
-  readonly sortBy: "Name" | "Status" | "CreationTime";
-  readonly sortOrder: "Ascending" | "Descending";
-  readonly offset: number;
-  readonly limit: number;
-}
+export type TuningListQuery = ResourceListQuery<"Name" | "Status" | "CreationTime", TuningJobStatus>;
 
 export type TuningJobPatch = Partial<Pick<TuningJobRecord, "status" | "failureReason" | "endTime" | "completion" | "state">>;
 
@@ -147,32 +137,8 @@ export class TuningStore {
   }
 
   list(q: TuningListQuery): TuningJobRecord[] {
-    const where: string[] = [];
-    const values: unknown[] = [];
-    if (q.nameContains !== undefined) {
-      where.push("instr(lower(name), lower(?)) > 0");
-      values.push(q.nameContains);
-    }
-    if (q.statusEquals !== undefined) {
-      where.push("status = ?");
-      values.push(q.statusEquals);
-    }
-    const range: [number | undefined, string][] = [
-      [q.creationTimeAfter, "creation_time > ?"],
-      [q.creationTimeBefore, "creation_time < ?"],
-      [q.lastModifiedTimeAfter, "last_modified_time > ?"],
-      [q.lastModifiedTimeBefore, "last_modified_time < ?"],
-    ];
-    for (const [value, clause] of range) {
-      if (value === undefined) continue;
-      where.push(clause);
-      values.push(value);
-    }
-    const dir = q.sortOrder === "Ascending" ? "ASC" : "DESC";
-    const sql =
-      `SELECT * FROM tuning_jobs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ` +
-      `ORDER BY ${SORT_COLUMNS[q.sortBy]} ${dir}, name ${dir} LIMIT ? OFFSET ?`;
-    return (this.db.prepare(sql).all(...values, q.limit, q.offset) as TuningRow[]).map(fromRow);
+    const { sql, values } = listSql("tuning_jobs", q, SORT_COLUMNS);
+    return (this.db.prepare(sql).all(...values) as TuningRow[]).map(fromRow);
   }
 
   /** Tuning jobs still running or stopping (for recovery after a restart), oldest first. */
