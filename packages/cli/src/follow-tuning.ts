@@ -11,10 +11,10 @@
  * optml command to pick up.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { EXIT, usageError } from "./cli-error.js";
-import { openConnection, TUNING_ENDED, type Connection, type TrainingJob, type Trial, type TuningJob } from "./connection.js";
-import { colourEnabled, style, transitionLine, type Output, type Style } from "./display.js";
-import type { SubmitOptions } from "./submit.js";
+import { EXIT } from "./cli-error.js";
+import { TUNING_ENDED, type Connection, type TrainingJob, type Trial, type TuningJob } from "./connection.js";
+import { transitionLine, type Output, type Style } from "./display.js";
+import { submitThenFollow, type SubmitOptions } from "./submit.js";
 import {
   bestTrial,
   LiveBlock,
@@ -38,29 +38,13 @@ export function tuningExitCode(tuning: TuningJob): number {
 }
 
 export async function submitTuningAndFollow(request: TuningRequest, options: SubmitOptions): Promise<number> {
-  const display: Screen = options.json ? process.stderr : process.stdout;
-  const s = style(colourEnabled(display));
-  const conn = await openConnection(options.by, options.endpoint);
-  const name = String(request.HyperParameterTuningJobName);
-  let arn: string;
-  try {
-    if (!options.wait && conn.embedded) {
-      throw usageError(
-        "--no-wait needs a control plane that outlives this command: start 'optml serve' in another terminal (optml then uses it), or give --endpoint",
-      );
-    }
-    arn = await conn.createHyperParameterTuningJob(request);
-  } catch (e) {
-    await conn.close();
-    throw e;
-  }
-  if (!options.wait) {
-    process.stdout.write(options.json ? `${JSON.stringify({ HyperParameterTuningJobName: name, HyperParameterTuningJobArn: arn }, null, 2)}\n` : `${name}\n`);
-    await conn.close();
-    return EXIT.ok;
-  }
-  display.write(`${s.dim(`optml: tuning job ${s.bold(name)} on ${conn.describeSelf()}`)}\n`);
-  return follow(conn, name, display, s, options.json === true);
+  return submitThenFollow(options, {
+    kind: "tuning job",
+    name: String(request.HyperParameterTuningJobName),
+    members: ["HyperParameterTuningJobName", "HyperParameterTuningJobArn"],
+    create: (conn) => conn.createHyperParameterTuningJob(request),
+    follow,
+  });
 }
 
 async function follow(conn: Connection, name: string, display: Screen, s: Style, json: boolean): Promise<number> {

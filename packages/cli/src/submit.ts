@@ -32,10 +32,31 @@ export function exitCodeOf(job: TrainingJob): number {
 }
 
 export async function submitAndFollow(request: JobRequest, options: SubmitOptions): Promise<number> {
+  return submitThenFollow(options, {
+    kind: "training job",
+    name: String(request.TrainingJobName),
+    members: ["TrainingJobName", "TrainingJobArn"],
+    create: (conn) => conn.createTrainingJob(request),
+    follow,
+  });
+}
+
+/** What submitThenFollow needs to know of one kind of job. */
+export interface Submission {
+  readonly kind: "training job" | "tuning job";
+  readonly name: string;
+  /** The name's and the ARN's members in --no-wait --json's answer. */
+  readonly members: readonly [string, string];
+  /** Create the job; returns its ARN. */
+  create(conn: Connection): Promise<string>;
+  follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number>;
+}
+
+/** Create a job and follow it to its end; with --no-wait, print its name (or JSON) and leave it to run. */
+export async function submitThenFollow(options: SubmitOptions, job: Submission): Promise<number> {
   const display = options.json ? process.stderr : process.stdout;
   const s = style(colourEnabled(display));
   const conn = await openConnection(options.by, options.endpoint);
-  const name = String(request.TrainingJobName);
   let arn: string;
   try {
     if (!options.wait && conn.embedded) {
@@ -43,18 +64,19 @@ export async function submitAndFollow(request: JobRequest, options: SubmitOption
         "--no-wait needs a control plane that outlives this command: start 'optml serve' in another terminal (optml then uses it), or give --endpoint",
       );
     }
-    arn = await conn.createTrainingJob(request);
+    arn = await job.create(conn);
   } catch (e) {
     await conn.close();
     throw e;
   }
   if (!options.wait) {
-    process.stdout.write(options.json ? `${JSON.stringify({ TrainingJobName: name, TrainingJobArn: arn }, null, 2)}\n` : `${name}\n`);
+    const [nameMember, arnMember] = job.members;
+    process.stdout.write(options.json ? `${JSON.stringify({ [nameMember]: job.name, [arnMember]: arn }, null, 2)}\n` : `${job.name}\n`);
     await conn.close();
     return EXIT.ok;
   }
-  display.write(`${s.dim(`optml: training job ${s.bold(name)} on ${conn.describeSelf()}`)}\n`);
-  return follow(conn, name, display, s, options.json === true);
+  display.write(`${s.dim(`optml: ${job.kind} ${s.bold(job.name)} on ${conn.describeSelf()}`)}\n`);
+  return job.follow(conn, job.name, display, s, options.json === true);
 }
 
 async function follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number> {
