@@ -5,12 +5,14 @@ import { LogStore } from "./logs.js";
 import { MetricStore } from "./metrics.js";
 import { TagStore } from "./tags.js";
 import { TuningStore } from "./tuning.js";
+import { UtilizationStore } from "./utilization.js";
 
 export * from "./jobs.js";
 export * from "./logs.js";
 export * from "./metrics.js";
 export * from "./tags.js";
 export * from "./tuning.js";
+export * from "./utilization.js";
 
 /** The control plane's state: one SQLite file under OPTML_HOME. */
 export class Store {
@@ -19,6 +21,7 @@ export class Store {
   readonly metrics: MetricStore;
   readonly tags: TagStore;
   readonly tuning: TuningStore;
+  readonly utilization: UtilizationStore;
 
   constructor(readonly db: Database.Database) {
     this.jobs = new JobStore(db);
@@ -26,6 +29,7 @@ export class Store {
     this.metrics = new MetricStore(db);
     this.tags = new TagStore(db);
     this.tuning = new TuningStore(db);
+    this.utilization = new UtilizationStore(db);
   }
 
   static open(file: string): Store {

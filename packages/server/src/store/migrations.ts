@@ -113,6 +113,28 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX jobs_tuning_job ON jobs (tuning_job);
     `,
   },
+  {
+    // Each host's utilisation, sampled every few seconds while it runs (store/utilization.ts): the
+    // instance metrics (CPUUtilization, MemoryUtilization, DiskUtilization, GPUUtilization,
+    // GPUMemoryUtilization) of a host `<job>/algo-N`. A figure that could not be read is NULL.
+    version: 5,
+    sql: `
+      CREATE TABLE host_utilization (
+        job TEXT NOT NULL REFERENCES jobs (name) ON DELETE CASCADE,
+        host TEXT NOT NULL,
+        timestamp REAL NOT NULL,
+        cpu_percent REAL,
+        memory_percent REAL,
+        memory_bytes INTEGER,
+        disk_percent REAL,
+        gpu_count INTEGER,
+        gpu_percent REAL,
+        gpu_memory_percent REAL,
+        gpu_memory_bytes INTEGER,
+        PRIMARY KEY (job, host, timestamp)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

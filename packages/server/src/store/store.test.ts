@@ -235,4 +235,36 @@ describe("Store: tuning jobs", () => {
     expect(store.tuning.insert(tuningJob("t", 200))).toBe(true);
     store.close();
   });
+  it("keeps each host's utilisation samples in time order, the latest per host, and drops them with the job (schema 5 on a database of schema 4)", () => {
+    const file = join(dir, "v4.db");
+    let store = Store.open(file);
+    store.jobs.insert(job("util", 100), { status: "Starting", message: "" });
+    store.close();
+    const db = new Database(file);
+    db.exec("DROP TABLE host_utilization; DELETE FROM schema_migrations WHERE version = 5;");
+    db.close();
+    store = Store.open(file);
+    const sample = (host: string, timestamp: number, cpuPercent: number) => ({
+      host,
+      timestamp,
+      cpuPercent,
+      memoryPercent: 1.5,
+      memoryBytes: 1_000_000,
+      diskPercent: 40,
+      gpuCount: null,
+      gpuPercent: null,
+      gpuMemoryPercent: null,
+      gpuMemoryBytes: null,
+    });
+    store.utilization.add("util", [sample("algo-2", 12, 50), sample("algo-1", 11, 180), sample("algo-1", 10, 90)]);
+    expect(store.utilization.series("util", "algo-1").map((s) => [s.timestamp, s.cpuPercent])).toEqual([
+      [10, 90],
+      [11, 180],
+    ]);
+    expect(store.utilization.series("util").map((s) => s.host)).toEqual(["algo-1", "algo-1", "algo-2"]);
+    expect(store.utilization.latest("util")).toEqual([sample("algo-1", 11, 180), sample("algo-2", 12, 50)]);
+    store.jobs.delete("util");
+    expect(store.utilization.series("util")).toEqual([]);
+    store.close();
+  });
 });
