@@ -48,8 +48,10 @@ import {
   type Transition,
   type TuningJobRecord,
   type TuningListQuery,
+  type UtilizationSample,
 } from "./store/index.js";
 import { TuningRun } from "./tuning/tuner.js";
+import { utilizationInterval } from "./usage/sampler.js";
 
 export interface ControlPlaneOptions {
   /** State directory (default: $OPTML_HOME, else ~/.optml). */
@@ -91,6 +93,11 @@ export interface ControlPlaneOptions {
    * local path outside all of them is refused. Default (absent or empty): no limit.
    */
   readonly allowPaths?: readonly string[];
+  /**
+   * How often each running host's CPU, memory, disk and GPU use is sampled and stored, in
+   * milliseconds (default: $OPTML_UTILIZATION_INTERVAL_MS, else 5000); see `utilization`.
+   */
+  readonly utilizationIntervalMs?: number;
 }
 
 export interface SlurmOptions {
@@ -173,6 +180,8 @@ export class ControlPlane implements TuningApi {
   readonly venvsDir: string;
   /** ControlPlaneOptions.allowPaths, absolute; empty: no limit. */
   readonly allowPaths: readonly string[];
+  /** ControlPlaneOptions.utilizationIntervalMs, resolved. */
+  private readonly utilizationIntervalMs: number;
 
   private constructor(options: ControlPlaneOptions) {
     const env = process.env;
@@ -193,6 +202,7 @@ export class ControlPlane implements TuningApi {
     this.python = options.python ?? (env.OPTML_PYTHON || undefined);
     this.venvsDir = join(this.home, "venvs");
     this.allowPaths = (options.allowPaths ?? []).map((d) => resolve(d));
+    this.utilizationIntervalMs = utilizationInterval(options.utilizationIntervalMs, env);
     this.slurmSettings = { sbatchOptions: [], ...options.slurm?.settings };
     this.slurmJobsDir = join(options.slurm?.dir ?? this.home, "jobs");
     if (options.executor) {
@@ -373,7 +383,7 @@ export class ControlPlane implements TuningApi {
 
   private deps(executor: Executor) {
     const scheduler = executor.name === "slurm" ? this.unbounded : this.scheduler;
-    return { store: this.store, executor, scheduler, data: this.data, log: this.log };
+    return { store: this.store, executor, scheduler, data: this.data, log: this.log, utilizationIntervalMs: this.utilizationIntervalMs };
   }
 
   /** Keep a started run until it is done (call after start/resume, which set `done`). */
@@ -453,6 +463,16 @@ export class ControlPlane implements TuningApi {
 
   list(query: ListQuery): JobRecord[] {
     return this.store.jobs.list(query);
+  }
+
+  /**
+   * A job's host utilisation samples (CPU, memory, disk, GPU), each host's in time order, and each
+   * host's latest: what the dashboard charts and CloudWatch's instance metrics (CPUUtilization,
+   * MemoryUtilization, DiskUtilization, GPUUtilization, GPUMemoryUtilization of `<job>/algo-N`) read.
+   */
+  utilization(name: string): { series: UtilizationSample[]; latest: UtilizationSample[] } {
+    if (!this.store.jobs.get(name)) throw trainingJobNotFound();
+    return { series: this.store.utilization.series(name), latest: this.store.utilization.latest(name) };
   }
 
   stopTrainingJob(name: string): void {

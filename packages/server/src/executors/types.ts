@@ -36,6 +36,12 @@ export interface HostHandle {
   terminate(): void;
   /** Stop everything the host started, now (SIGKILL). */
   kill(): void;
+  /**
+   * The pids of the host's processes now, where this machine can list them (its cgroup's members,
+   * else its wrapper's process tree): what utilisation sampling reads. Absent for hosts that run
+   * elsewhere or in a container.
+   */
+  processes?(): number[];
 }
 
 /** Turns a host plan into a running host, and finds hosts again after a restart. */

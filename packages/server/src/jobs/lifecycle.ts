@@ -17,6 +17,7 @@ import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
 import type { JobPlan } from "./plan.js";
 import type { Scheduler } from "./scheduler.js";
+import { UtilizationSampler } from "../usage/sampler.js";
 
 /** FailureReason is at most this long (what SageMaker keeps). */
 export const FAILURE_REASON_LIMIT = 1024;
@@ -50,6 +51,8 @@ export interface LifecycleDeps {
   readonly data: DataContext;
   /** Control plane diagnostics (not job logs). */
   readonly log: (message: string) => void;
+  /** How often each running host's utilisation is sampled (usage/sampler.ts). */
+  readonly utilizationIntervalMs: number;
 }
 
 /** Said of a job that completed without saving anything in its model dir (SageMaker uploads the empty archive all the same). */
@@ -305,6 +308,15 @@ export class JobRun {
         signal: this.pumpAbort.signal,
       }),
     );
+    // Each host's CPU, memory, disk and GPU use, sampled until every host has exited.
+    const sampler = new UtilizationSampler({
+      job: this.plan.name,
+      hosts: this.hosts.map((handle, i) => ({ handle, plan: this.plan.hosts.find((p) => p.host === state.hosts[i]!.host)! })),
+      store: this.store.utilization,
+      intervalMs: this.deps.utilizationIntervalMs,
+      log: this.deps.log,
+    });
+    sampler.start();
     const exits = await Promise.all(
       this.hosts.map((h, i) =>
         h.exited.then((exit) => {
@@ -319,6 +331,7 @@ export class JobRun {
         }),
       ),
     );
+    await sampler.stop();
     await Promise.all(pumps);
     clearTimeout(this.runtimeTimer);
     return exits;

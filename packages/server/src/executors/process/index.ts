@@ -22,6 +22,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import {
   CGROUPS_VARIABLE,
+  cgroupMembers,
   createCgroup,
   hostCgroupPath,
   joinCgroupCommand,
@@ -34,7 +35,7 @@ import {
 import { readExitFile } from "../exit-file.js";
 import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
-import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
+import { childrenOf, hostProcesses, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
 import { tailFile } from "./tail.js";
 
 export interface ProcessHostState {
@@ -162,6 +163,14 @@ class ProcessHost implements HostHandle {
         // already gone
       }
     }
+  }
+
+  processes(): number[] {
+    if (this.finished) return [];
+    const cgroup = this.state.cgroup;
+    const members = cgroup ? cgroupMembers(cgroup.path) : [];
+    // Before the wrapper has joined its cgroup (or without one): the wrapper's tree and sessions.
+    return members.length > 0 ? members : [this.state.pid, ...hostProcesses(this.state.pid)];
   }
 
   kill(): void {
