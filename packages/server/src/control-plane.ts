@@ -485,7 +485,7 @@ export class ControlPlane implements TuningApi {
   }
 
   /**
-   * Delete an ended job: its record, transitions, log streams and events, metric samples (the
+   * Delete an ended job: its record, transitions, log streams and events, metric samples, host utilisation samples (the
    * store cascades), and its files: the work dir under `<home>/jobs/` and a code copy `optml run`
    * left under `<home>/code/`. Artifacts delivered elsewhere (S3OutputPath, such as ./optml-out)
    * are the user's and stay. Returns the bytes the files took.
