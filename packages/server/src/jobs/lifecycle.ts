@@ -331,7 +331,7 @@ export class JobRun {
         }),
       ),
     );
-    await sampler.stop();
+    sampler.stop();
     await Promise.all(pumps);
     clearTimeout(this.runtimeTimer);
     return exits;

@@ -61,7 +61,6 @@ export interface UtilizationSamplerOptions {
 export class UtilizationSampler {
   private readonly meters = new Map<string, CpuMeter>();
   private timer: NodeJS.Timeout | undefined;
-  private round: Promise<void> = Promise.resolve();
   private stopped = false;
   /** False once nvidia-smi failed to answer: it is not asked again for this job. */
   private gpus = true;
@@ -85,7 +84,7 @@ export class UtilizationSampler {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.round = this.sample()
+      void this.sample()
         .catch((e: Error) => this.options.log(`job ${this.options.job}: utilisation not sampled: ${e.message}`))
         .finally(() => this.schedule());
     }, this.options.intervalMs);
@@ -119,10 +118,9 @@ export class UtilizationSampler {
     if (!this.stopped) this.options.store.add(this.options.job, samples);
   }
 
-  /** No more rounds; resolves once one under way has ended (and stored nothing). */
-  async stop(): Promise<void> {
+  /** No more rounds; one under way stores nothing (a slow nvidia-smi does not hold up the job's end). */
+  stop(): void {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.round;
   }
 }
