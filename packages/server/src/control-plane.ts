@@ -12,6 +12,7 @@ import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./exe
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
+import { instanceResourcesModeFor, machineResources, withInstanceResources, type InstanceResourcesMode, type MachineResources } from "./executors/resources.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 import type { Executor } from "./executors/types.js";
@@ -91,6 +92,14 @@ export interface ControlPlaneOptions {
    * local path outside all of them is refused. Default (absent or empty): no limit.
    */
   readonly allowPaths?: readonly string[];
+  /**
+   * `enforce` gives each host of a process or netns job the vCPUs and memory of its InstanceType
+   * through its cgroup (`optml serve --instance-resources`); a job's tag `optml:instance-resources`
+   * overrides it. Default `off`.
+   */
+  readonly instanceResources?: InstanceResourcesMode;
+  /** What the machine has, that instance types are capped at (default: this machine's CPUs and memory). */
+  readonly machineResources?: MachineResources;
 }
 
 export interface SlurmOptions {
@@ -159,6 +168,8 @@ export class ControlPlane implements TuningApi {
   private readonly slurmSettings: SlurmJobSettings;
   readonly slurmJobsDir: string;
   private readonly executorMode: ExecutorMode;
+  private readonly instanceResources: InstanceResourcesMode;
+  private readonly machine: MachineResources;
   private readonly runs = new Map<string, JobRun>();
   /** Tuning jobs whose tuner runs here, by name. */
   private readonly tuningRuns = new Map<string, TuningRun>();
@@ -190,6 +201,8 @@ export class ControlPlane implements TuningApi {
     const capacity = options.capacity ?? positiveNumber(env.OPTML_MAX_CONCURRENT_JOBS, "OPTML_MAX_CONCURRENT_JOBS") ?? availableParallelism();
     this.scheduler = new Scheduler(Math.floor(capacity));
     this.executorMode = options.executorMode ?? "auto";
+    this.instanceResources = options.instanceResources ?? "off";
+    this.machine = options.machineResources ?? machineResources();
     this.python = options.python ?? (env.OPTML_PYTHON || undefined);
     this.venvsDir = join(this.home, "venvs");
     this.allowPaths = (options.allowPaths ?? []).map((d) => resolve(d));
@@ -307,6 +320,20 @@ export class ControlPlane implements TuningApi {
     };
   }
 
+  /**
+   * The plan with its hosts' instance limits, under `enforce` (the job's tag, else the server's
+   * mode): process and netns hosts only (their cgroups hold the limits).
+   */
+  private withLimits(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): { plan: JobPlan; warnings: string[]; problem?: string } {
+    const { mode, problem } = instanceResourcesModeFor(request, this.instanceResources);
+    if (problem) return { plan, warnings: [], problem };
+    if (mode === "off") return { plan, warnings: [] };
+    if (executor !== "process" && executor !== "netns") {
+      return { plan, warnings: [`optml:instance-resources enforce applies to jobs run as processes; the ${executor} executor runs this one without the instance's CPU and memory limits`] };
+    }
+    return withInstanceResources(plan, mode, this.machine);
+  }
+
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
   private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
@@ -352,7 +379,8 @@ export class ControlPlane implements TuningApi {
       const recorded = (record.executorState as { executor?: string } | null)?.executor;
       const executor = this.executorNamed(recorded ?? (planned.hosts.length > 1 ? "netns" : "process"));
       const withSettings = this.withExecutorSettings(planned, request, executor.name);
-      const plan = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
+      const withPy = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
+      const plan = this.withLimits(withPy, request, executor.name).plan;
       const run = new JobRun(this.deps(executor), plan);
       run.resume(record);
       this.track(run);
@@ -407,6 +435,10 @@ export class ControlPlane implements TuningApi {
     if (executor.name === "slurm") plan = planJob(request, { ...this.settingsIn(region), jobsDir: this.slurmJobsDir }, now);
     plan = this.withExecutorSettings(plan, request, executor.name);
     if (python) plan = withPython(plan, python, this.venvsDir);
+    const limited = this.withLimits(plan, request, executor.name);
+    if (limited.problem) throw validationErrors([limited.problem]);
+    plan = limited.plan;
+    warnings.push(...limited.warnings);
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,

@@ -9,6 +9,7 @@ import { joinUri, parseLocation, type Location } from "../data/location.js";
 import { hostIndex, type Shard } from "../data/sharding.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 import type { SlurmJobSettings } from "../executors/slurm/scripts.js";
+import type { HostLimits } from "../executors/resources.js";
 import type { JobPython } from "./python.js";
 
 export interface PlanSettings {
@@ -55,6 +56,8 @@ export interface HostPlan {
   /** The host's output, as the executor records it (log file of the process executor). */
   readonly logFile: string;
   readonly exitFile: string;
+  /** The CPUs and memory of its instance type, under `--instance-resources enforce` (see executors/resources.ts). */
+  readonly limits?: HostLimits;
 }
 
 export interface ArtifactPlan {
