@@ -11,13 +11,14 @@
  * Why a limit is not there (an unknown type, no root, a hierarchy without the controller) goes in
  * the job's warnings and log: the job runs, unlimited.
  */
-import { existsSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { cpus, totalmem } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 import type { HostPlan, JobPlan } from "../jobs/plan.js";
 import { instanceSpec } from "../sagemaker/instance-specs.js";
-import { createCgroup, parseMountinfo, type CgroupHierarchy } from "./cgroups.js";
+import { createCgroup, jobOfCgroupName, parseMountinfo, scopePath, type CgroupHierarchy } from "./cgroups.js";
 
 export type InstanceResourcesMode = "off" | "enforce";
 export const INSTANCE_RESOURCES_MODES: readonly InstanceResourcesMode[] = ["off", "enforce"];
@@ -214,6 +215,37 @@ export function outOfMemoryReason(host: string, cgroups: LimitCgroups): string {
   );
 }
 
+/** Remove a control plane's scope once no host cgroup is left in it (it fails while one is there). */
+function removeIfEmpty(scope: string): void {
+  try {
+    rmdirSync(scope);
+  } catch {
+    // another host's cgroup is there
+  }
+}
+
+/**
+ * At start: remove the v1 limit cgroups of this control plane's jobs that are not active (their
+ * processes went with their membership cgroups, see ./cgroups.ts reclaimCgroups).
+ */
+export async function reclaimLimitCgroups(hierarchy: CgroupHierarchy, jobsDir: string, activeWorkDirs: readonly string[]): Promise<void> {
+  if (hierarchy.kind === "v2") return;
+  const keep = new Set(activeWorkDirs.map((dir) => basename(dir)));
+  const { memory, cpu } = v1Hierarchies();
+  for (const mount of [memory, cpu]) {
+    if (!mount) continue;
+    const scope = scopePath({ kind: hierarchy.kind, mountPoint: mount }, jobsDir);
+    let names: string[] = [];
+    try {
+      names = readdirSync(scope, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    } catch {
+      continue;
+    }
+    const gone = names.filter((name) => !keep.has(jobOfCgroupName(name))).map((name) => `${scope}/${name}`);
+    await removeLimitCgroups({ kind: "v1", paths: gone, memoryBytes: 0, instanceType: "" });
+  }
+}
+
 /** Remove a host's v1 limit cgroups (a v2 one is its membership cgroup, removed with it). */
 export async function removeLimitCgroups(cgroups: LimitCgroups): Promise<void> {
   if (cgroups.kind !== "v1") return;
@@ -228,5 +260,6 @@ export async function removeLimitCgroups(cgroups: LimitCgroups): Promise<void> {
         await sleep(20);
       }
     }
+    removeIfEmpty(dirname(path));
   }
 }

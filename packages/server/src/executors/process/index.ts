@@ -32,7 +32,7 @@ import {
   type CgroupHierarchy,
 } from "../cgroups.js";
 import { readExitFile } from "../exit-file.js";
-import { applyLimits, NUM_CPUS_VARIABLE, oomKills, outOfMemoryReason, removeLimitCgroups, type LimitCgroups } from "../resources.js";
+import { applyLimits, NUM_CPUS_VARIABLE, oomKills, outOfMemoryReason, reclaimLimitCgroups, removeLimitCgroups, type LimitCgroups } from "../resources.js";
 import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
 import { childrenOf, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
@@ -219,6 +219,7 @@ export class ProcessExecutor implements Executor {
     const { hierarchy } = machineHierarchy();
     if (!this.cgroups || !hierarchy || this.options.jobsDir === undefined) return;
     await reclaimCgroups(hierarchy, this.options.jobsDir, active.map((job) => job.workDir));
+    await reclaimLimitCgroups(hierarchy, this.options.jobsDir, active.map((job) => job.workDir));
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
