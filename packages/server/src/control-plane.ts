@@ -12,6 +12,7 @@ import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./exe
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
+import { machineGpus, withGpuNeeds } from "./executors/gpus.js";
 import { instanceResourcesModeFor, machineResources, withInstanceResources, type InstanceResourcesMode, type MachineResources } from "./executors/resources.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
@@ -100,6 +101,11 @@ export interface ControlPlaneOptions {
   readonly instanceResources?: InstanceResourcesMode;
   /** What the machine has, that instance types are capped at (default: this machine's CPUs and memory). */
   readonly machineResources?: MachineResources;
+  /**
+   * The machine's GPUs (nvidia-smi indexes), each job's hosts getting their instance types' (default:
+   * what `nvidia-smi -L` on this process's PATH lists; none without it).
+   */
+  readonly gpus?: readonly string[];
 }
 
 export interface SlurmOptions {
@@ -199,7 +205,7 @@ export class ControlPlane implements TuningApi {
     };
     this.data = new DataContext(this.home, this.settings.region, options.data, env);
     const capacity = options.capacity ?? positiveNumber(env.OPTML_MAX_CONCURRENT_JOBS, "OPTML_MAX_CONCURRENT_JOBS") ?? availableParallelism();
-    this.scheduler = new Scheduler(Math.floor(capacity));
+    this.scheduler = new Scheduler(Math.floor(capacity), options.gpus ?? machineGpus());
     this.executorMode = options.executorMode ?? "auto";
     this.instanceResources = options.instanceResources ?? "off";
     this.machine = options.machineResources ?? machineResources();
@@ -334,6 +340,12 @@ export class ControlPlane implements TuningApi {
     return withInstanceResources(plan, mode, this.machine);
   }
 
+  /** The plan with each host's GPUs as its instance type has them, where the machine has GPUs (not on Slurm: its nodes' own). */
+  private withGpus(plan: JobPlan, executor: string): { plan: JobPlan; warnings: string[] } {
+    if (executor === "slurm") return { plan, warnings: [] };
+    return withGpuNeeds(plan, this.scheduler.gpus.length);
+  }
+
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
   private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
@@ -380,7 +392,7 @@ export class ControlPlane implements TuningApi {
       const executor = this.executorNamed(recorded ?? (planned.hosts.length > 1 ? "netns" : "process"));
       const withSettings = this.withExecutorSettings(planned, request, executor.name);
       const withPy = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
-      const plan = this.withLimits(withPy, request, executor.name).plan;
+      const plan = this.withGpus(this.withLimits(withPy, request, executor.name).plan, executor.name).plan;
       const run = new JobRun(this.deps(executor), plan);
       run.resume(record);
       this.track(run);
@@ -437,8 +449,9 @@ export class ControlPlane implements TuningApi {
     if (python) plan = withPython(plan, python, this.venvsDir);
     const limited = this.withLimits(plan, request, executor.name);
     if (limited.problem) throw validationErrors([limited.problem]);
-    plan = limited.plan;
-    warnings.push(...limited.warnings);
+    const withGpus = this.withGpus(limited.plan, executor.name);
+    plan = withGpus.plan;
+    warnings.push(...limited.warnings, ...withGpus.warnings);
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,

@@ -58,6 +58,8 @@ export interface HostPlan {
   readonly exitFile: string;
   /** The CPUs and memory of its instance type, under `--instance-resources enforce` (see executors/resources.ts). */
   readonly limits?: HostLimits;
+  /** How many of the machine's GPUs it gets (its instance type's), where nvidia-smi lists GPUs (see executors/gpus.ts). */
+  readonly gpus?: number;
 }
 
 export interface ArtifactPlan {

@@ -80,9 +80,19 @@ export class Scheduler {
     });
   }
 
+  /** Take a slot and these GPUs at once (a job that had them before a restart); returns its release. */
+  claim(gpus: readonly string[]): () => void {
+    const mine = gpus.filter((g) => this.freeGpus.includes(g));
+    for (const g of mine) this.freeGpus.splice(this.freeGpus.indexOf(g), 1);
+    return this.slot(mine).release;
+  }
+
   private take(gpus: number): Slot {
+    return this.slot(this.freeGpus.splice(0, gpus));
+  }
+
+  private slot(taken: string[]): Slot {
     this.running++;
-    const taken = this.freeGpus.splice(0, gpus);
     let released = false;
     return {
       gpus: taken,
