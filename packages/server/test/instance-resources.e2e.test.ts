@@ -1,7 +1,7 @@
 /**
  * The instance, simulated (`--instance-resources enforce`, as root with cgroups): a program that
  * allocates past an ml.t3.medium's 4 GiB is killed and the job fails with OutOfMemoryError naming
- * the limit; a busy loop on two processes gets about one CPU where the host was given one; and
+ * the limit (on either host of a two-host job run in network namespaces); a busy loop on two processes gets about one CPU where the host was given one; and
  * SM_NUM_CPUS says what the host was given (the instance's vCPUs capped at the machine's), or the
  * machine's CPUs under the tag `optml:instance-resources=off`.
  *
@@ -112,6 +112,21 @@ describe("--instance-resources enforce", () => {
     expect(logText("cpus-enforced")).toContain("SM_NUM_CPUS 1");
     expect(logText("cpus-off")).toContain(`SM_NUM_CPUS ${cpus().length}`);
   }, 90_000);
+
+  it("each host of a two-host job (network namespaces) is held to its limit: algo-2 over ml.t3.medium's 4 GiB fails the job, naming algo-2", async () => {
+    const program = `
+import os, sys
+print("SM_NUM_CPUS", os.environ["SM_NUM_CPUS"], flush=True)
+if os.environ["SM_CURRENT_HOST"] == "algo-2":
+${ALLOCATOR.trim().split("\n").map((l) => "    " + l).join("\n")}
+`;
+    const request = job("oom-two-hosts", program, "ml.t3.medium");
+    await h.sagemaker.send(new CreateTrainingJobCommand({ ...request, ResourceConfig: { ...request.ResourceConfig, InstanceCount: 2 } } as never));
+    const d = await h.waitForEnd("oom-two-hosts", 120_000);
+    expect(d.TrainingJobStatus, d.FailureReason).toBe("Failed");
+    expect(d.FailureReason).toMatch(/^OutOfMemoryError: .*the training program on algo-2 used more than the 4 GiB of ml\.t3\.medium/);
+    expect(logText("oom-two-hosts")).toContain("SM_NUM_CPUS 1");
+  }, 150_000);
 
   it("refuses a tag optml:instance-resources that is not a mode", async () => {
     await expect(h.sagemaker.send(new CreateTrainingJobCommand(job("bad-mode", CPUS, "ml.m5.large", [{ Key: "optml:instance-resources", Value: "strict" }]) as never))).rejects.toThrow(
