@@ -35,3 +35,17 @@ describe("detectHostFacts", () => {
     expect(detectHostFacts({ PATH: pathWith({ "nvidia-smi": 'echo "GPU 0: x"; exit 6' }) }).numGpus).toBe(0);
   });
 });
+
+describe("OPTML_NUM_CPUS / OPTML_NUM_GPUS (what optml's executor gave a simulated instance)", () => {
+  it("win over the machine's CPUs and nvidia-smi's GPUs", () => {
+    const PATH = pathWith({ "nvidia-smi": 'echo "GPU 0: A (UUID: GPU-0)"; echo "GPU 1: A (UUID: GPU-1)"' });
+    expect(detectHostFacts({ PATH, OPTML_NUM_CPUS: "3", OPTML_NUM_GPUS: "1" })).toMatchObject({ numCpus: 3, numGpus: 1 });
+    expect(detectHostFacts({ PATH, OPTML_NUM_GPUS: "0" })).toMatchObject({ numGpus: 0 });
+  });
+
+  it("are ignored unless whole numbers (CPUs > 0): the machine's counts then", () => {
+    const PATH = pathWith({ "nvidia-smi": 'echo "GPU 0: A (UUID: GPU-0)"' });
+    const machine = detectHostFacts({ PATH });
+    expect(detectHostFacts({ PATH, OPTML_NUM_CPUS: "0", OPTML_NUM_GPUS: "two" })).toMatchObject({ numCpus: machine.numCpus, numGpus: 1 });
+  });
+});

@@ -47,18 +47,31 @@ export function onPath(name: string, env: ProcessEnv): boolean {
 }
 
 /**
+ * The CPUs and GPUs a simulated instance was given (optml's executor sets OPTML_NUM_CPUS and
+ * OPTML_NUM_GPUS under `--instance-resources enforce` / for the GPUs it assigns), which win over
+ * the machine's; a value that is not a whole number >= 0 is ignored.
+ */
+export function givenCounts(env: ProcessEnv): { cpus?: number; gpus?: number } {
+  const count = (value: string | undefined) => (value !== undefined && /^\d+$/.test(value) ? Number(value) : undefined);
+  const cpus = count(env.OPTML_NUM_CPUS);
+  const gpus = count(env.OPTML_NUM_GPUS);
+  return { ...(cpus !== undefined && cpus > 0 ? { cpus } : {}), ...(gpus !== undefined ? { gpus } : {}) };
+}
+
+/**
  * Detect this machine's facts: CPUs from the OS; GPUs from `nvidia-smi --list-gpus` (0 when the
  * tool is missing or fails); Neuron cores from `neuron-ls -j` (0 when missing); whether
  * `smddprun`/`smddpmprun` are on PATH.
  */
 export function detectHostFacts(env: ProcessEnv = process.env): HostFacts {
+  const given = givenCounts(env);
   // Only where the tool is on PATH: a failed spawn of a missing tool costs milliseconds at every start.
-  const gpus = onPath("nvidia-smi", env) ? run("nvidia-smi", ["--list-gpus"], env) : undefined;
+  const gpus = given.gpus === undefined && onPath("nvidia-smi", env) ? run("nvidia-smi", ["--list-gpus"], env) : undefined;
   const neurons = onPath("neuron-ls", env) ? run("neuron-ls", ["-j"], env) : undefined;
   return {
     // Python's multiprocessing.cpu_count(): every CPU of the machine, not only this process's affinity.
-    numCpus: cpus().length || availableParallelism(),
-    numGpus: gpus === undefined ? 0 : countGpus(gpus),
+    numCpus: given.cpus ?? (cpus().length || availableParallelism()),
+    numGpus: given.gpus ?? (gpus === undefined ? 0 : countGpus(gpus)),
     numNeurons: neurons === undefined ? 0 : countNeuronCores(neurons),
     smddprunInstalled: onPath("smddprun", env),
     smddpmprunInstalled: onPath("smddpmprun", env),

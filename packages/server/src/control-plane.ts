@@ -12,6 +12,8 @@ import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./exe
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
+import { machineGpus, withGpuNeeds } from "./executors/gpus.js";
+import { instanceResourcesModeFor, machineResources, withInstanceResources, type InstanceResourcesMode, type MachineResources } from "./executors/resources.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 import type { Executor } from "./executors/types.js";
@@ -98,6 +100,19 @@ export interface ControlPlaneOptions {
    * milliseconds (default: $OPTML_UTILIZATION_INTERVAL_MS, else 5000); see `utilization`.
    */
   readonly utilizationIntervalMs?: number;
+  /**
+   * `enforce` gives each host of a process or netns job the vCPUs and memory of its InstanceType
+   * through its cgroup (`optml serve --instance-resources`); a job's tag `optml:instance-resources`
+   * overrides it. Default `off`.
+   */
+  readonly instanceResources?: InstanceResourcesMode;
+  /** What the machine has, that instance types are capped at (default: this machine's CPUs and memory). */
+  readonly machineResources?: MachineResources;
+  /**
+   * The machine's GPUs (nvidia-smi indexes), each job's hosts getting their instance types' (default:
+   * what `nvidia-smi -L` on this process's PATH lists; none without it).
+   */
+  readonly gpus?: readonly string[];
 }
 
 export interface SlurmOptions {
@@ -166,6 +181,8 @@ export class ControlPlane implements TuningApi {
   private readonly slurmSettings: SlurmJobSettings;
   readonly slurmJobsDir: string;
   private readonly executorMode: ExecutorMode;
+  private readonly instanceResources: InstanceResourcesMode;
+  private readonly machine: MachineResources;
   private readonly runs = new Map<string, JobRun>();
   /** Tuning jobs whose tuner runs here, by name. */
   private readonly tuningRuns = new Map<string, TuningRun>();
@@ -197,8 +214,10 @@ export class ControlPlane implements TuningApi {
     };
     this.data = new DataContext(this.home, this.settings.region, options.data, env);
     const capacity = options.capacity ?? positiveNumber(env.OPTML_MAX_CONCURRENT_JOBS, "OPTML_MAX_CONCURRENT_JOBS") ?? availableParallelism();
-    this.scheduler = new Scheduler(Math.floor(capacity));
+    this.scheduler = new Scheduler(Math.floor(capacity), options.gpus ?? machineGpus());
     this.executorMode = options.executorMode ?? "auto";
+    this.instanceResources = options.instanceResources ?? "off";
+    this.machine = options.machineResources ?? machineResources();
     this.python = options.python ?? (env.OPTML_PYTHON || undefined);
     this.venvsDir = join(this.home, "venvs");
     this.allowPaths = (options.allowPaths ?? []).map((d) => resolve(d));
@@ -317,6 +336,26 @@ export class ControlPlane implements TuningApi {
     };
   }
 
+  /**
+   * The plan with its hosts' instance limits, under `enforce` (the job's tag, else the server's
+   * mode): process and netns hosts only (their cgroups hold the limits).
+   */
+  private withLimits(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): { plan: JobPlan; warnings: string[]; problem?: string } {
+    const { mode, problem } = instanceResourcesModeFor(request, this.instanceResources);
+    if (problem) return { plan, warnings: [], problem };
+    if (mode === "off") return { plan, warnings: [] };
+    if (executor !== "process" && executor !== "netns") {
+      return { plan, warnings: [`optml:instance-resources enforce applies to jobs run as processes; the ${executor} executor runs this one without the instance's CPU and memory limits`] };
+    }
+    return withInstanceResources(plan, mode, this.machine);
+  }
+
+  /** The plan with each host's GPUs as its instance type has them, where the machine has GPUs (not on Slurm: its nodes' own). */
+  private withGpus(plan: JobPlan, executor: string): { plan: JobPlan; warnings: string[] } {
+    if (executor === "slurm") return { plan, warnings: [] };
+    return withGpuNeeds(plan, this.scheduler.gpus.length);
+  }
+
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
   private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
@@ -362,7 +401,8 @@ export class ControlPlane implements TuningApi {
       const recorded = (record.executorState as { executor?: string } | null)?.executor;
       const executor = this.executorNamed(recorded ?? (planned.hosts.length > 1 ? "netns" : "process"));
       const withSettings = this.withExecutorSettings(planned, request, executor.name);
-      const plan = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
+      const withPy = record.python ? withPython(withSettings, record.python, this.venvsDir) : withSettings;
+      const plan = this.withGpus(this.withLimits(withPy, request, executor.name).plan, executor.name).plan;
       const run = new JobRun(this.deps(executor), plan);
       run.resume(record);
       this.track(run);
@@ -417,6 +457,11 @@ export class ControlPlane implements TuningApi {
     if (executor.name === "slurm") plan = planJob(request, { ...this.settingsIn(region), jobsDir: this.slurmJobsDir }, now);
     plan = this.withExecutorSettings(plan, request, executor.name);
     if (python) plan = withPython(plan, python, this.venvsDir);
+    const limited = this.withLimits(plan, request, executor.name);
+    if (limited.problem) throw validationErrors([limited.problem]);
+    const withGpus = this.withGpus(limited.plan, executor.name);
+    plan = withGpus.plan;
+    warnings.push(...limited.warnings, ...withGpus.warnings);
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,

@@ -1,5 +1,6 @@
 export { ControlPlane, defaultHome, EXECUTOR_MODES, type ControlPlaneOptions, type ExecutorMode, type JobView, type SlurmOptions } from "./control-plane.js";
 export { splitOptions, SLURM_SETTING_NAMES, type SlurmJobSettings } from "./executors/slurm/scripts.js";
+export { INSTANCE_RESOURCES_MODES, type InstanceResourcesMode } from "./executors/resources.js";
 export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer } from "./server.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
-import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, resolvePython, splitOptions, startServer, type ExecutorMode } from "@optml/server";
+import { DEFAULT_PORT, defaultHome, EXECUTOR_MODES, INSTANCE_RESOURCES_MODES, resolvePython, splitOptions, startServer, type ExecutorMode, type InstanceResourcesMode } from "@optml/server";
 import { CliError, wholeNumber } from "../cli-error.js";
 import { claimHome } from "../home-lease.js";
 
@@ -19,6 +19,7 @@ interface ServeOptions {
   slurmSbatchOptions?: string;
   slurmDir?: string;
   allowPath: string[];
+  instanceResources: string;
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -62,6 +63,11 @@ export function serveCommand(): Command {
       (dir: string, dirs: string[]) => [...dirs, resolve(dir)],
       [] as string[],
     )
+    .option(
+      "--instance-resources <mode>",
+      "enforce: each host of a job run as processes gets the vCPUs and memory of its InstanceType (capped at this machine's) through its cgroup, and a host over its memory fails the job with OutOfMemoryError; off: no limits (a job's tag optml:instance-resources wins)",
+      "off",
+    )
     .option("--python <path>", "the Python of jobs whose Environment sets no OPTML_PYTHON: a path, or a command on this PATH (default: $OPTML_PYTHON, else python3)")
     .addHelpText(
       "after",
@@ -90,6 +96,9 @@ Examples:
       if (options.maxConcurrentJobs === 0) throw new CliError("--max-concurrent-jobs must be at least 1", 2);
       if (!EXECUTOR_MODES.includes(options.executor as ExecutorMode)) {
         throw new CliError(`--executor takes one of ${EXECUTOR_MODES.join(", ")}, got '${options.executor}'`, 2);
+      }
+      if (!INSTANCE_RESOURCES_MODES.includes(options.instanceResources as InstanceResourcesMode)) {
+        throw new CliError(`--instance-resources takes one of ${INSTANCE_RESOURCES_MODES.join(", ")}, got '${options.instanceResources}'`, 2);
       }
       if (options.python !== undefined) {
         const python = await resolvePython({ requested: options.python, source: "optml serve --python" }, process.env.PATH, {
@@ -121,6 +130,7 @@ Examples:
         ...(options.maxConcurrentJobs !== undefined ? { capacity: options.maxConcurrentJobs } : {}),
         ...(options.stopGraceSeconds !== undefined ? { stopGraceSeconds: options.stopGraceSeconds } : {}),
         executorMode: options.executor as ExecutorMode,
+        instanceResources: options.instanceResources as InstanceResourcesMode,
         ...(options.python !== undefined ? { python: options.python } : {}),
         ...(options.allowPath.length > 0 ? { allowPaths: options.allowPath } : {}),
         slurm: {

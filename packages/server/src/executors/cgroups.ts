@@ -103,9 +103,15 @@ export function hostCgroupPath(hierarchy: CgroupHierarchy, jobsDir: string, work
  * The command that puts itself in a cgroup and execs its arguments ($0: cgroup.procs, $1: log
  * file); where the write fails, the log says so and the host runs uncontained.
  */
-export function joinCgroupCommand(cgroup: string, logFile: string): string[] {
+export function joinCgroupCommand(cgroup: string, logFile: string, limitCgroups: readonly string[] = []): string[] {
+  // The cgroups that hold its limits (cgroup v1's memory and cpu hierarchies), joined likewise.
+  const limits = limitCgroups
+    .map((dir) => `if ! echo $$ >'${dir}/cgroup.procs' 2>/dev/null; then echo "[optml] warning: the host could not join ${dir}: its instance limits are not enforced" >>"$1"; fi; `)
+    .join("");
   const script =
-    'if ! echo $$ >"$0" 2>/dev/null; then echo "[optml] warning: the host could not join its cgroup ($0): processes it starts outside its session may outlive the job" >>"$1"; fi; shift; exec "$@"';
+    'if ! echo $$ >"$0" 2>/dev/null; then echo "[optml] warning: the host could not join its cgroup ($0): processes it starts outside its session may outlive the job" >>"$1"; fi; ' +
+    limits +
+    'shift; exec "$@"';
   return ["/bin/sh", "-c", script, `${cgroup}/cgroup.procs`, logFile];
 }
 

@@ -15,6 +15,7 @@ import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "
 import type { JobRecord, SecondaryStatus, StopCause, Store } from "../store/index.js";
 import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
+import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
 import type { JobPlan } from "./plan.js";
 import type { Scheduler } from "./scheduler.js";
 import { UtilizationSampler } from "../usage/sampler.js";
@@ -40,6 +41,8 @@ export const STATUS_MESSAGES: Record<SecondaryStatus, string> = {
 /** What is stored in the job row so that a restarted control plane can find the hosts. */
 interface ExecutorState {
   readonly executor: string;
+  /** The machine's GPUs the job was given (see executors/gpus.ts), taken again after a restart. */
+  readonly gpus?: readonly string[];
   readonly hosts: readonly { readonly host: string; readonly stream: string; readonly state: unknown }[];
 }
 
@@ -81,10 +84,12 @@ export class JobRun {
   private jobDataOf: JobData | undefined;
   private dataFailure: DataError | undefined;
   done: Promise<void> = Promise.resolve();
+  /** The GPUs the scheduler gave the job. */
+  private assignedGpus: readonly string[] = [];
 
   constructor(
     private readonly deps: LifecycleDeps,
-    readonly plan: JobPlan,
+    public plan: JobPlan,
   ) {}
 
   private get store() {
@@ -164,9 +169,18 @@ export class JobRun {
     let release: (() => void) | undefined;
     try {
       if (from === "queue") {
-        if (this.deps.scheduler.full) this.transition("Pending", {}, `Waiting for capacity: ${this.deps.scheduler.queued + 1} job(s) waiting`);
+        const scheduler = this.deps.scheduler;
+        const gpus = gpusNeeded(this.plan);
+        if (scheduler.full) this.transition("Pending", {}, `Waiting for capacity: ${scheduler.queued + 1} job(s) waiting`);
+        else if (scheduler.wouldWait(gpus)) this.transition("Pending", {}, `Waiting for ${gpus} GPU(s): ${scheduler.gpusFree} of the machine's ${scheduler.gpus.length} are free`);
         try {
-          release = await this.deps.scheduler.acquire(this.queueAbort.signal);
+          const slot = await scheduler.acquireGpus(gpus, this.queueAbort.signal);
+          release = slot.release;
+          // Where the machine has GPUs, every host is told which are its own (none, for a CPU instance).
+          if (scheduler.gpus.length > 0) {
+            this.plan = withAssignedGpus(this.plan, slot.gpus);
+            this.assignedGpus = slot.gpus;
+          }
         } catch {
           return this.finishStopped(false);
         }
@@ -192,7 +206,8 @@ export class JobRun {
         this.transition("Training");
         state = await this.launch();
       } else {
-        release = this.deps.scheduler.full ? undefined : await this.deps.scheduler.acquire();
+        // The GPUs it had before the restart are its own again.
+        release = this.deps.scheduler.full ? undefined : this.deps.scheduler.claim(state?.gpus ?? []);
       }
       if (from !== "uploading") {
         await this.jobData.startSync((e) => this.failData(e));
@@ -277,7 +292,7 @@ export class JobRun {
       for (const handle of this.hosts) handle.kill();
       throw failed.reason;
     }
-    const state: ExecutorState = { executor: this.deps.executor.name, hosts };
+    const state: ExecutorState = { executor: this.deps.executor.name, hosts, ...(this.assignedGpus.length ? { gpus: this.assignedGpus } : {}) };
     this.store.jobs.update(this.plan.name, { executorState: state });
     // What the job could not have as asked is said in each host's log as well as in Describe.
     const warnings = this.job().warnings;

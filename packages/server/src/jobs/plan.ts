@@ -9,6 +9,7 @@ import { joinUri, parseLocation, type Location } from "../data/location.js";
 import { hostIndex, type Shard } from "../data/sharding.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 import type { SlurmJobSettings } from "../executors/slurm/scripts.js";
+import type { HostLimits } from "../executors/resources.js";
 import type { JobPython } from "./python.js";
 
 export interface PlanSettings {
@@ -55,6 +56,10 @@ export interface HostPlan {
   /** The host's output, as the executor records it (log file of the process executor). */
   readonly logFile: string;
   readonly exitFile: string;
+  /** The CPUs and memory of its instance type, under `--instance-resources enforce` (see executors/resources.ts). */
+  readonly limits?: HostLimits;
+  /** How many of the machine's GPUs it gets (its instance type's), where nvidia-smi lists GPUs (see executors/gpus.ts). */
+  readonly gpus?: number;
 }
 
 export interface ArtifactPlan {

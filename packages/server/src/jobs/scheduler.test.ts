@@ -31,3 +31,29 @@ describe("Scheduler", () => {
     (await s.acquire())();
   });
 });
+
+describe("Scheduler's GPUs", () => {
+  it("gives each job GPUs of its own; a job that needs more than are free waits, and those behind it too", async () => {
+    const s = new Scheduler(10, ["0", "1"]);
+    const a = await s.acquireGpus(1);
+    const b = await s.acquireGpus(1);
+    expect([...a.gpus, ...b.gpus].sort()).toEqual(["0", "1"]);
+    expect(s.wouldWait(1)).toBe(true);
+    const order: string[] = [];
+    const c = s.acquireGpus(2).then((slot) => (order.push("c"), slot));
+    const d = s.acquireGpus(0).then((slot) => (order.push("d"), slot));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]);
+    a.release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(order).toEqual([]);
+    b.release();
+    expect((await c).gpus).toEqual(["0", "1"]);
+    await d;
+    expect(order).toEqual(["c", "d"]);
+  });
+
+  it("refuses to wait for more GPUs than the machine has", async () => {
+    await expect(new Scheduler(1, ["0"]).acquireGpus(2)).rejects.toThrow(/asks for 2 GPUs, more than this machine's 1/);
+  });
+});

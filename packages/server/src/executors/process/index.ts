@@ -33,6 +33,7 @@ import {
   type CgroupHierarchy,
 } from "../cgroups.js";
 import { readExitFile } from "../exit-file.js";
+import { applyLimits, NUM_CPUS_VARIABLE, oomKills, outOfMemoryReason, reclaimLimitCgroups, removeLimitCgroups, type LimitCgroups } from "../resources.js";
 import { HOST_BASE_DIR_VARIABLE, hostScenePrefix, JOB_PATH_VARIABLE } from "../mount-namespace.js";
 import type { Executor, HostExit, HostHandle } from "../types.js";
 import { childrenOf, hostProcesses, isSameProcessAlive, processStartTicks, signalHost } from "./session.js";
@@ -48,6 +49,8 @@ export interface ProcessHostState {
   readonly exitFile: string;
   /** The host's cgroup and its hierarchy, when it has one. */
   readonly cgroup?: { readonly path: string; readonly hierarchy: CgroupHierarchy };
+  /** Where the host's instance limits are (under --instance-resources enforce), when they could be set. */
+  readonly limits?: LimitCgroups;
 }
 
 export interface ProcessExecutorOptions {
@@ -99,6 +102,8 @@ export function hostEnvironment(job: JobPlan, host: HostPlan, baseEnv?: Readonly
     OPTML_STOP_FILE: stopFileOf(host),
     // The executor's commands run with the control plane's PATH; the scene gives train the job's.
     ...(host.env.PATH !== undefined ? { PATH: process.env.PATH, [JOB_PATH_VARIABLE]: host.env.PATH } : {}),
+    // The instance's vCPUs (capped at the machine's): SM_NUM_CPUS says what the host was given.
+    ...(host.limits ? { [NUM_CPUS_VARIABLE]: String(host.limits.cpus) } : {}),
   };
 }
 
@@ -121,27 +126,28 @@ class ProcessHost implements HostHandle {
   private async watch(): Promise<HostExit> {
     for (;;) {
       const exit = readExitFile(this.state.exitFile);
-      if (exit) {
-        await this.removeCgroup();
-        this.finished = true;
-        return exit;
-      }
+      if (exit) return this.ended(exit);
       if (!isSameProcessAlive(this.state.pid, this.state.startTicks)) {
         // The wrapper is gone; give its last write a moment, then take what is there.
         await sleep(100);
-        const late = readExitFile(this.state.exitFile);
-        await this.removeCgroup();
-        this.finished = true;
-        return late ?? { exitCode: null };
+        return this.ended(readExitFile(this.state.exitFile) ?? { exitCode: null });
       }
       await (this.wrapperExited ? Promise.race([sleep(50), this.wrapperExited]) : sleep(50));
     }
   }
 
-  /** The host has ended: what it left running in its cgroup is killed, and the cgroup removed. */
-  private async removeCgroup(): Promise<void> {
+  /**
+   * The host has ended: whether the kernel killed it for memory is read, what it left running in
+   * its cgroup is killed, and the cgroups removed.
+   */
+  private async ended(exit: HostExit): Promise<HostExit> {
+    const limits = this.state.limits;
+    const outOfMemory = limits !== undefined && exit.exitCode !== 0 && oomKills(limits) > 0;
     const cgroup = this.state.cgroup;
     if (cgroup) await removeCgroup(cgroup.hierarchy, cgroup.path, this.state.pid);
+    if (limits) await removeLimitCgroups(limits);
+    this.finished = true;
+    return outOfMemory && !exit.failure ? { ...exit, failure: outOfMemoryReason(this.state.host, limits) } : exit;
   }
 
   output(fromOffset: number, signal: AbortSignal) {
@@ -205,11 +211,24 @@ export class ProcessExecutor implements Executor {
     return undefined;
   }
 
+  /** The host's instance limits (under --instance-resources enforce) in its cgroup; or undefined, with why in its log. */
+  private async hostLimits(host: HostPlan, cgroup: ProcessHostState["cgroup"]): Promise<LimitCgroups | undefined> {
+    if (!host.limits) return undefined;
+    const applied = cgroup ? await applyLimits(cgroup.hierarchy, cgroup.path, host.limits) : { why: "the host is not in a cgroup (run optml serve as root on a machine with cgroups)" };
+    if (applied.cgroups) return applied.cgroups;
+    await appendFile(
+      host.logFile,
+      `[optml] warning: the CPU and memory limits of ${host.limits.instanceType} could not be enforced (${applied.why}); the host runs with the machine's CPUs and memory\n`,
+    );
+    return undefined;
+  }
+
   /** At start: kill and remove the host cgroups of this control plane's jobs that are not active. */
   async reclaim(active: readonly JobPlan[]): Promise<void> {
     const { hierarchy } = machineHierarchy();
     if (!this.cgroups || !hierarchy || this.options.jobsDir === undefined) return;
     await reclaimCgroups(hierarchy, this.options.jobsDir, active.map((job) => job.workDir));
+    await reclaimLimitCgroups(hierarchy, this.options.jobsDir, active.map((job) => job.workDir));
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
@@ -222,7 +241,8 @@ export class ProcessExecutor implements Executor {
     // The wrapper joins the host's cgroup first of all: before anything forks, and before a
     // network namespace's prefix hides /sys/fs/cgroup.
     const cgroup = await this.hostCgroup(job, host);
-    const join = cgroup ? joinCgroupCommand(cgroup.path, host.logFile) : [];
+    const limits = await this.hostLimits(host, cgroup);
+    const join = cgroup ? joinCgroupCommand(cgroup.path, host.logFile, limits?.kind === "v1" ? limits.paths : []) : [];
     const [prefixCommand, ...prefixArgs] = [...join, ...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
     const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...this.options.runnerCommand], {
       detached: true,
@@ -238,7 +258,8 @@ export class ProcessExecutor implements Executor {
     const wrapperExited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
     const pid = child.pid!;
     const startTicks = processStartTicks(pid) ?? 0;
-    return new ProcessHost({ kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile, ...(cgroup ? { cgroup } : {}) }, wrapperExited);
+    const state: ProcessHostState = { kind: "process", host: host.host, pid, startTicks, logFile: host.logFile, exitFile: host.exitFile, ...(cgroup ? { cgroup } : {}), ...(limits ? { limits } : {}) };
+    return new ProcessHost(state, wrapperExited);
   }
 
   reattach(state: unknown): HostHandle | undefined {
@@ -246,7 +267,7 @@ export class ProcessExecutor implements Executor {
     if (s?.kind !== "process") return undefined;
     if (existsSync(s.exitFile) || isSameProcessAlive(s.pid, s.startTicks)) return new ProcessHost(s);
     // The host died with its wrapper and left no result; what it started may still run: it goes.
-    if (s.cgroup) void removeCgroup(s.cgroup.hierarchy, s.cgroup.path);
+    if (s.cgroup) void removeCgroup(s.cgroup.hierarchy, s.cgroup.path).then(() => (s.limits ? removeLimitCgroups(s.limits) : undefined));
     return undefined;
   }
 }
