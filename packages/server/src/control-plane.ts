@@ -338,14 +338,15 @@ export class ControlPlane implements TuningApi {
 
   /**
    * The plan with its hosts' instance limits, under `enforce` (the job's tag, else the server's
-   * mode): process and netns hosts only (their cgroups hold the limits).
+   * mode): process and netns hosts (their cgroups hold the limits) and Docker hosts (the engine's
+   * container limits); not Slurm's.
    */
   private withLimits(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): { plan: JobPlan; warnings: string[]; problem?: string } {
     const { mode, problem } = instanceResourcesModeFor(request, this.instanceResources);
     if (problem) return { plan, warnings: [], problem };
     if (mode === "off") return { plan, warnings: [] };
-    if (executor !== "process" && executor !== "netns") {
-      return { plan, warnings: [`optml:instance-resources enforce applies to jobs run as processes; the ${executor} executor runs this one without the instance's CPU and memory limits`] };
+    if (executor !== "process" && executor !== "netns" && executor !== "docker") {
+      return { plan, warnings: [`optml:instance-resources enforce applies to jobs run as processes or in Docker; the ${executor} executor runs this one without the instance's CPU and memory limits`] };
     }
     return withInstanceResources(plan, mode, this.machine);
   }

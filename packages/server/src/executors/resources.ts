@@ -10,6 +10,9 @@
  *
  * Why a limit is not there (an unknown type, no root, a hierarchy without the controller) goes in
  * the job's warnings and log: the job runs, unlimited.
+ *
+ * Docker hosts get the same limits from the engine (HostConfig Memory, MemorySwap, NanoCpus; see
+ * ./docker/container.ts), and the same FailureReason when the engine says the kernel killed for memory.
  */
 import { existsSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { basename, dirname } from "node:path";
@@ -207,7 +210,7 @@ export function oomKills(cgroups: LimitCgroups): number {
  * The FailureReason of a host the kernel killed for memory: SageMaker's words for it, then what
  * optml adds (the host, the limit, where it came from).
  */
-export function outOfMemoryReason(host: string, cgroups: LimitCgroups): string {
+export function outOfMemoryReason(host: string, cgroups: Pick<LimitCgroups, "memoryBytes" | "instanceType">): string {
   return (
     "OutOfMemoryError: Please use an instance type with more memory, or reduce the size of job data processed on an instance. " +
     `(optml: the training program on ${host} used more than the ${formatBytes(cgroups.memoryBytes)} of ${cgroups.instanceType}, ` +

@@ -23,6 +23,12 @@ export interface OutputChunk {
   readonly offset: number;
 }
 
+/** A host's CPU (percent of one core, summed over cores; null before a second reading) and memory in use. */
+export interface HostUsage {
+  readonly cpuPercent: number | null;
+  readonly memoryBytes: number;
+}
+
 /** A running (or finished) host. */
 export interface HostHandle {
   readonly host: string;
@@ -42,6 +48,11 @@ export interface HostHandle {
    * elsewhere or in a container.
    */
   processes?(): number[];
+  /**
+   * The host's CPU and memory now, from where it runs (a container engine's stats), or undefined
+   * when that has no figures (the host ended). Sampling prefers it to `processes`.
+   */
+  usage?(): Promise<HostUsage | undefined>;
 }
 
 /** Turns a host plan into a running host, and finds hosts again after a restart. */

@@ -1,19 +1,20 @@
 /**
  * While a job's hosts run, each host's utilisation is sampled every few seconds (default 5;
  * ControlPlaneOptions.utilizationIntervalMs or OPTML_UTILIZATION_INTERVAL_MS) and stored
- * (store/utilization.ts): CPU and memory of the host's processes from /proc (proc.ts), how full
+ * (store/utilization.ts): CPU and memory of the host's processes from /proc (proc.ts), or from
+ * where the host runs when its handle says (HostHandle.usage: a Docker container's engine stats), how full
  * the filesystem of its base dir is (statfs), and GPU figures where `nvidia-smi` answers (gpu.ts).
  *
- * Only hosts whose pids this machine can list (HostHandle.processes: process and netns hosts) are
- * sampled; Docker and Slurm hosts are not (a Slurm host runs on another machine; Docker's figures
- * would come from the engine's stats, not read yet).
+ * Only hosts with figures here are sampled: those whose pids this machine can list
+ * (HostHandle.processes: process and netns hosts) and those that give their own (HostHandle.usage:
+ * Docker hosts); Slurm hosts are not (they run on other machines).
  */
 import { statfs } from "node:fs/promises";
 import { totalmem } from "node:os";
 import type { HostHandle } from "../executors/types.js";
 import type { HostPlan } from "../jobs/plan.js";
 import type { UtilizationSample, UtilizationStore } from "../store/utilization.js";
-import { hostGpuFigures, queryGpus, type GpuReading } from "./gpu.js";
+import { hostGpuFigures, queryGpus } from "./gpu.js";
 import { CpuMeter, readProcesses } from "./proc.js";
 
 export const UTILIZATION_INTERVAL_VARIABLE = "OPTML_UTILIZATION_INTERVAL_MS";
@@ -68,17 +69,26 @@ export class UtilizationSampler {
   constructor(private readonly options: UtilizationSamplerOptions) {}
 
   private get sampled(): readonly SampledHost[] {
-    return this.options.hosts.filter((h) => h.handle.processes !== undefined);
+    return this.options.hosts.filter((h) => h.handle.usage !== undefined || h.handle.processes !== undefined);
   }
 
   start(): void {
     if (this.sampled.length === 0) return;
     for (const h of this.sampled) {
+      if (h.handle.usage) continue; // its own CPU readings
       const meter = new CpuMeter();
       meter.next(readProcesses(h.handle.processes!()));
       this.meters.set(h.plan.host, meter);
     }
     this.schedule();
+  }
+
+  /** A host's CPU and memory now: from where it runs (HostHandle.usage), else from /proc; undefined when it has none. */
+  private async reading(h: SampledHost): Promise<{ cpuPercent: number | null; memoryBytes: number } | undefined> {
+    if (h.handle.usage) return h.handle.usage();
+    const reading = readProcesses(h.handle.processes!());
+    if (reading.processes.size === 0) return undefined;
+    return { cpuPercent: this.meters.get(h.plan.host)?.next(reading) ?? null, memoryBytes: reading.rssBytes };
   }
 
   private schedule(): void {
@@ -92,22 +102,22 @@ export class UtilizationSampler {
 
   /** One round: every host's figures, stored together. */
   async sample(): Promise<void> {
-    const gpuReadings: GpuReading[] | undefined = this.gpus ? await queryGpus() : undefined;
+    // An engine's stats take a moment (two readings): every host's are asked at once, with nvidia-smi.
+    const [gpuReadings, readings] = await Promise.all([this.gpus ? queryGpus() : Promise.resolve(undefined), Promise.all(this.sampled.map((h) => this.reading(h)))]);
     if (gpuReadings === undefined) this.gpus = false;
     const timestamp = Date.now() / 1000;
     const samples: UtilizationSample[] = [];
-    for (const h of this.sampled) {
-      const reading = readProcesses(h.handle.processes!());
-      if (reading.processes.size === 0) continue;
-      const cpu = this.meters.get(h.plan.host)?.next(reading);
+    for (const [i, h] of this.sampled.entries()) {
+      const reading = readings[i];
+      if (!reading) continue;
       const memoryTotal = h.memoryBytes ?? totalmem();
       const gpu = gpuReadings ? hostGpuFigures(gpuReadings, h.plan.env.CUDA_VISIBLE_DEVICES) : undefined;
       samples.push({
         host: h.plan.host,
         timestamp,
-        cpuPercent: cpu ?? null,
-        memoryPercent: (reading.rssBytes / memoryTotal) * 100,
-        memoryBytes: reading.rssBytes,
+        cpuPercent: reading.cpuPercent,
+        memoryPercent: (reading.memoryBytes / memoryTotal) * 100,
+        memoryBytes: reading.memoryBytes,
         diskPercent: await diskPercent(h.plan.baseDir),
         gpuCount: gpu?.gpuCount ?? null,
         gpuPercent: gpu?.gpuPercent ?? null,

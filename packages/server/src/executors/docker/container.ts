@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
+import { NUM_CPUS_VARIABLE } from "../resources.js";
 
 export const LABEL_JOB = "optml.job";
 export const LABEL_HOME = "optml.home";
@@ -80,9 +81,28 @@ export interface ContainerSpecOptions {
   readonly holder?: string;
 }
 
-/** A host container's environment: the extra environment, the plan's over it, and the stop grace. */
-export function containerEnv(job: Pick<JobPlan, "stopGraceSeconds">, host: Pick<HostPlan, "env">, extra?: Readonly<Record<string, string>>): Record<string, string> {
-  return { ...extra, ...host.env, OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds) };
+/**
+ * A host container's environment: the extra environment, the plan's over it (with the GPUs the
+ * host was given, CUDA_VISIBLE_DEVICES and OPTML_NUM_GPUS, see ../gpus.ts), the stop grace, and
+ * under enforced instance resources the host's vCPUs (OPTML_NUM_CPUS: an @optml/runner `train`
+ * makes SM_NUM_CPUS of it).
+ */
+export function containerEnv(job: Pick<JobPlan, "stopGraceSeconds">, host: Pick<HostPlan, "env" | "limits">, extra?: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    ...extra,
+    ...host.env,
+    OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
+    ...(host.limits ? { [NUM_CPUS_VARIABLE]: String(host.limits.cpus) } : {}),
+  };
+}
+
+/**
+ * A host's instance limits (under --instance-resources enforce) as the engine takes them: its
+ * memory with no swap on top (MemorySwap the same), its vCPUs as a CFS quota (NanoCpus).
+ */
+export function resourceLimits(host: Pick<HostPlan, "limits">): Record<string, number> {
+  if (!host.limits) return {};
+  return { Memory: host.limits.memoryBytes, MemorySwap: host.limits.memoryBytes, NanoCpus: Math.round(host.limits.cpus * 1e9) };
 }
 
 /** The body of `POST /containers/create` for one host. */
@@ -111,6 +131,7 @@ export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: Cont
       ...network,
       // json-file keeps the whole output with the container, so it can be read again from the start.
       LogConfig: { Type: "json-file", Config: {} },
+      ...resourceLimits(host),
       ...(o.gpus ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] } : {}),
     },
     ...(isolated || o.holder ? {} : { NetworkingConfig: { EndpointsConfig: { [ids.network]: { Aliases: [host.host] } } } }),

@@ -10,10 +10,17 @@
  *
  * Exit: `POST /containers/{id}/wait`; the code is also written to the host's exit file, so that a
  * host whose container was removed (after the job's end) still has its result after a restart.
+ * Under enforced instance resources, a host whose container the engine says the kernel killed for
+ * memory (State.OOMKilled) fails with the process executor's OutOfMemoryError reason.
+ *
+ * Usage: CPU and memory from the engine's stats (`GET /containers/{id}/stats?stream=false`), as
+ * `docker stats` computes them: CPU over the engine's two readings a moment apart, in percent of
+ * one core summed over cores; memory used less the inactive page cache.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { readExitFile, writeExitFile } from "../exit-file.js";
-import type { HostExit, HostHandle, OutputChunk } from "../types.js";
+import { outOfMemoryReason } from "../resources.js";
+import type { HostExit, HostHandle, HostUsage, OutputChunk } from "../types.js";
 import { DockerError, type DockerEngine } from "./engine.js";
 import { ByteSkipper, FrameDecoder } from "./frames.js";
 
@@ -26,6 +33,8 @@ export interface DockerHostState {
   readonly exitFile: string;
   /** Why the container could not start (it then has no output but this). */
   readonly startError?: string;
+  /** The container's memory limit and the instance type it came from (under --instance-resources enforce). */
+  readonly limits?: { readonly memoryBytes: number; readonly instanceType: string };
 }
 
 /** How long output must be quiet before an empty chunk says so. */
@@ -35,6 +44,31 @@ interface ContainerState {
   readonly Running?: boolean;
   readonly Status?: string;
   readonly ExitCode?: number;
+  readonly OOMKilled?: boolean;
+}
+
+/** The parts of the engine's container stats read here (cgroup v1 and v2 alike). */
+export interface ContainerStats {
+  readonly cpu_stats?: { cpu_usage?: { total_usage?: number; percpu_usage?: number[] }; system_cpu_usage?: number; online_cpus?: number };
+  readonly precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  readonly memory_stats?: { usage?: number; stats?: Record<string, number> };
+}
+
+/**
+ * CPU (percent of one core, summed over cores) and memory (bytes) of a stats answer, as `docker
+ * stats` computes them; undefined for a container that is not running (no figures in the answer).
+ */
+export function usageOfStats(s: ContainerStats): HostUsage | undefined {
+  const memory = s.memory_stats?.usage;
+  if (memory === undefined) return undefined;
+  const stats = s.memory_stats?.stats ?? {};
+  // Page cache the kernel can take back is not the program's (v1: total_inactive_file; v2: inactive_file).
+  const inactive = stats.total_inactive_file ?? stats.inactive_file ?? 0;
+  const cpuDelta = (s.cpu_stats?.cpu_usage?.total_usage ?? 0) - (s.precpu_stats?.cpu_usage?.total_usage ?? 0);
+  const systemDelta = (s.cpu_stats?.system_cpu_usage ?? 0) - (s.precpu_stats?.system_cpu_usage ?? 0);
+  const cores = s.cpu_stats?.online_cpus || s.cpu_stats?.cpu_usage?.percpu_usage?.length || 1;
+  const measured = s.precpu_stats?.system_cpu_usage !== undefined && systemDelta > 0 && cpuDelta >= 0;
+  return { cpuPercent: measured ? (cpuDelta / systemDelta) * cores * 100 : null, memoryBytes: Math.max(0, memory - (inactive < memory ? inactive : 0)) };
 }
 
 export class DockerHost implements HostHandle {
@@ -66,7 +100,7 @@ export class DockerHost implements HostHandle {
 
   private async watch(): Promise<HostExit> {
     const known = readExitFile(this.state.exitFile);
-    if (known) return known;
+    if (known) return this.ended(known);
     let exitCode: number | null = null;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -76,7 +110,7 @@ export class DockerHost implements HostHandle {
       } catch (e) {
         // The container is gone (removed by someone else): no exit code to know, unless recorded.
         if (e instanceof DockerError && e.status === 404) {
-          return readExitFile(this.state.exitFile) ?? { exitCode: null };
+          return this.ended(readExitFile(this.state.exitFile) ?? { exitCode: null });
         }
         // The engine went away for a moment (restart): ask again, then give up.
         if (attempt >= 30) return { exitCode: null };
@@ -84,7 +118,24 @@ export class DockerHost implements HostHandle {
       }
     }
     await writeExitFile(this.state.exitFile, exitCode).catch(() => undefined);
-    return { exitCode };
+    return this.ended({ exitCode });
+  }
+
+  /** A host under instance limits that failed: OutOfMemoryError when the engine says the kernel killed it for memory. */
+  private async ended(exit: HostExit): Promise<HostExit> {
+    const limits = this.state.limits;
+    if (!limits || exit.exitCode === 0 || exit.failure) return exit;
+    const state = await this.inspect().catch(() => undefined);
+    return state?.OOMKilled ? { ...exit, failure: outOfMemoryReason(this.state.host, limits) } : exit;
+  }
+
+  /** The container's CPU and memory now (the engine's stats); undefined when it does not run or the engine does not answer. */
+  async usage(): Promise<HostUsage | undefined> {
+    try {
+      return usageOfStats((await this.engine.call("GET", this.path("/stats"), { query: { stream: 0 }, timeoutMs: 10_000 })) as ContainerStats);
+    } catch {
+      return undefined;
+    }
   }
 
   async *output(fromOffset: number, signal: AbortSignal): AsyncIterable<OutputChunk> {

@@ -7,7 +7,13 @@
  *
  * GPUs: a host's container gets every NVIDIA GPU of the machine (DeviceRequests, driver nvidia,
  * count -1) when the host's instance type is a GPU type (`ml.p*`, `ml.g*`) and `nvidia-smi -L`
- * lists a GPU here; otherwise none (option `gpus` overrides the machine check).
+ * lists a GPU here; otherwise none (option `gpus` overrides the machine check). The GPUs the
+ * control plane assigned the host (../gpus.ts) reach it as CUDA_VISIBLE_DEVICES in its environment,
+ * which selects among them: every GPU is passed in, so the machine's indices hold inside.
+ *
+ * Instance resources: under `--instance-resources enforce` a host's container gets its instance
+ * type's memory (no swap on top) and vCPUs from the engine (HostConfig Memory, MemorySwap,
+ * NanoCpus), OPTML_NUM_CPUS for SM_NUM_CPUS, and an OutOfMemoryError when the kernel kills it.
  *
  * Loopback services: a job whose environment names an endpoint on this machine's loopback
  * (AWS_ENDPOINT_URL_S3=http://127.0.0.1:9000, ...) reaches it at that URL from its containers: each
@@ -223,6 +229,7 @@ export class DockerExecutor implements Executor {
       socketPath: this.socketPath,
       exitFile: host.exitFile,
       ...(startError ? { startError } : {}),
+      ...(host.limits ? { limits: { memoryBytes: host.limits.memoryBytes, instanceType: host.limits.instanceType } } : {}),
     };
     return new DockerHost(state, this.engine);
   }
