@@ -134,7 +134,7 @@ export const NODE_IMAGE_PROGRAM = [
  * A Node-based training image whose `train` is @optml/runner, from what this machine has: the
  * same layout as the Dockerfile in packages/server/README.md, without a registry.
  */
-export async function buildNodeImage(engine: DockerEngine): Promise<void> {
+export async function buildNodeImage(engine: DockerEngine, tag: string = NODE_IMAGE): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "optml-node-image-"));
   try {
     const root = join(dir, "rootfs");
@@ -162,7 +162,7 @@ export async function buildNodeImage(engine: DockerEngine): Promise<void> {
       join(dir, "Dockerfile"),
       "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/usr/bin:/bin SAGEMAKER_PROGRAM=train.mjs\nWORKDIR /opt/ml/code\n",
     );
-    await build(engine, dir, NODE_IMAGE);
+    await build(engine, dir, tag);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,8 @@ import { planJob } from "../../jobs/plan.js";
 import type { CreateTrainingJobRequest } from "../../sagemaker/request.js";
 import { commandOf, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds } from "./container.js";
 import { negotiateApiVersion, pullReference } from "./engine.js";
+import { withInstanceResources } from "../resources.js";
+import { usageOfStats } from "./host.js";
 
 const req = (extra: Partial<CreateTrainingJobRequest> = {}, instanceType = "ml.g5.xlarge"): CreateTrainingJobRequest => ({
   TrainingJobName: "spec",
@@ -17,6 +19,19 @@ const req = (extra: Partial<CreateTrainingJobRequest> = {}, instanceType = "ml.g
 const settings = { region: "us-east-1", accountId: "1", jobsDir: "/tmp/jobs", stopGraceSeconds: 120 };
 
 describe("container spec", () => {
+  it("under enforced instance resources: the instance's memory with no swap on top, its vCPUs, OPTML_NUM_CPUS", () => {
+    const { plan } = withInstanceResources(planJob(req({}, "ml.t3.medium"), settings, 1), "enforce", { cpus: 64, memoryBytes: 256 * 1024 ** 3 });
+    const spec = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), { gpus: false }) as Record<string, any>;
+    expect(spec.HostConfig).toMatchObject({ Memory: 4 * 1024 ** 3, MemorySwap: 4 * 1024 ** 3, NanoCpus: 2e9 });
+    expect(spec.Env).toContain("OPTML_NUM_CPUS=2");
+    // Without enforce: no limits, no OPTML_NUM_CPUS.
+    const free = planJob(req({}, "ml.t3.medium"), settings, 1);
+    const plain = containerSpec(free, free.hosts[0]!, jobIds(free, "h"), { gpus: false }) as Record<string, any>;
+    expect(plain.HostConfig.Memory).toBeUndefined();
+    expect(plain.HostConfig.NanoCpus).toBeUndefined();
+    expect(plain.Env.some((e: string) => e.startsWith("OPTML_NUM_CPUS="))).toBe(false);
+  });
+
   it("is `<image> train` with hostname algo-N, /opt/ml bound, the plan's env, on the job network with alias algo-N", () => {
     const plan = planJob(req(), settings, 1);
     const ids = jobIds(plan, "/home/optml");
@@ -71,5 +86,24 @@ describe("engine helpers", () => {
     expect(pullReference("busybox")).toEqual({ fromImage: "busybox", tag: "latest" });
     expect(pullReference("localhost:5000/a/b:2")).toEqual({ fromImage: "localhost:5000/a/b", tag: "2" });
     expect(pullReference("a/b@sha256:abc")).toEqual({ fromImage: "a/b", tag: "sha256:abc" });
+  });
+});
+
+describe("container usage from the engine's stats", () => {
+  it("CPU as docker stats: percent of one core summed over cores; memory less inactive page cache", () => {
+    const stats = {
+      cpu_stats: { cpu_usage: { total_usage: 3_000_000_000 }, system_cpu_usage: 104_000_000_000, online_cpus: 4 },
+      precpu_stats: { cpu_usage: { total_usage: 1_500_000_000 }, system_cpu_usage: 100_000_000_000 },
+      memory_stats: { usage: 500 * 1024 ** 2, stats: { total_inactive_file: 100 * 1024 ** 2 } },
+    };
+    // 1.5 s of CPU over 4 s of the machine's 4 cores (1 s of wall time): 150% of one core.
+    expect(usageOfStats(stats)).toEqual({ cpuPercent: 150, memoryBytes: 400 * 1024 ** 2 });
+    // cgroup v2's name for the cache; no earlier reading: CPU unknown.
+    expect(usageOfStats({ cpu_stats: { cpu_usage: { total_usage: 5 }, online_cpus: 2 }, precpu_stats: {}, memory_stats: { usage: 1000, stats: { inactive_file: 200 } } })).toEqual({
+      cpuPercent: null,
+      memoryBytes: 800,
+    });
+    // A container that does not run: no figures.
+    expect(usageOfStats({ cpu_stats: {}, precpu_stats: {}, memory_stats: {} })).toBeUndefined();
   });
 });
