@@ -122,5 +122,7 @@ describe.skipIf(unavailable !== undefined)(`Docker hosts under --instance-resour
     expect(Math.max(...series.map((s) => s.cpuPercent ?? 0))).toBeGreaterThan(50);
     expect(series.every((s) => s.memoryBytes !== null && s.memoryBytes > 0)).toBe(true);
     expect(series.every((s) => s.memoryPercent! > 0 && s.memoryPercent! < 100)).toBe(true);
+    // Under enforce, memory use is a share of the instance's 4 GiB (ml.t3.medium), not of the machine's.
+    for (const s of series) expect(s.memoryPercent!).toBeCloseTo((s.memoryBytes! / (4 * GiB)) * 100, 6);
   });
 });

@@ -326,7 +326,11 @@ export class JobRun {
     // Each host's CPU, memory, disk and GPU use, sampled until every host has exited.
     const sampler = new UtilizationSampler({
       job: this.plan.name,
-      hosts: this.hosts.map((handle, i) => ({ handle, plan: this.plan.hosts.find((p) => p.host === state.hosts[i]!.host)! })),
+      hosts: this.hosts.map((handle, i) => {
+        const plan = this.plan.hosts.find((p) => p.host === state.hosts[i]!.host)!;
+        // Under enforced instance resources, memory use is a share of the instance's memory.
+        return { handle, plan, ...(plan.limits ? { memoryBytes: plan.limits.memoryBytes } : {}) };
+      }),
       store: this.store.utilization,
       intervalMs: this.deps.utilizationIntervalMs,
       log: this.deps.log,
