@@ -104,14 +104,16 @@ describe("a Slurm test cluster of 3 nodes", () => {
     expect((await slurm("srun", "-N3", "hostname")).split("\n").sort()).toEqual(["n1", "n2", "n3"]);
   });
 
-  it("a killed node fails its --no-requeue job as NODE_FAIL; a requeueable one goes back to PENDING", async () => {
+  it("a killed node fails its --no-requeue job (NODE_FAIL, or FAILED by srun); a requeueable one goes back to PENDING", async () => {
     const failing = await slurm("sbatch", "--parsable", "--no-requeue", "-N2", "-w", "n1,n2", "-o", "/dev/null", "--wrap", "srun sleep 60");
     const requeued = await slurm("sbatch", "--parsable", "-N2", "-w", "n1,n2", "-o", "/dev/null", "--wrap", "srun sleep 60");
     for (const id of [failing, requeued]) expect(await eventually(() => jobState(id), (s) => s === "RUNNING|None", 15_000)).toBe("RUNNING|None");
     await cluster.killNode("n2");
     // Ending passes through COMPLETING (the other node's part being killed): wait for where it ends up.
     const settled = (s: string) => !s.startsWith("RUNNING") && !s.startsWith("COMPLETING");
-    expect(await eventually(() => jobState(failing), settled, 40_000)).toBe("NODE_FAIL|NodeDown");
+    // NODE_FAIL, or FAILED when srun on n1 gave up on n2 before slurmctld ended the job (a race
+    // inside Slurm, seen under CI load); the node is down either way.
+    expect(["NODE_FAIL|NodeDown", "FAILED|NonZeroExitCode"]).toContain(await eventually(() => jobState(failing), settled, 40_000));
     expect(await eventually(() => jobState(requeued), settled, 20_000)).toBe("PENDING|BeginTime");
     expect(await slurm("sinfo", "-h", "-n", "n2", "-o", "%T")).toBe("down*");
     // n1's part of both jobs is killed too, and n2 had nothing left.

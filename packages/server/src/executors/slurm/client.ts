@@ -79,16 +79,28 @@ export class SlurmClient {
     }
   }
 
-  /** The nodes' addresses (NodeAddr), in the order given; a node Slurm does not show keeps its name. */
-  async nodes(names: readonly string[]): Promise<SlurmNodeAddress[]> {
+  /** A field of each node `scontrol -o show node` shows, by node name. */
+  private async nodeField(names: readonly string[], field: "NodeAddr" | "State"): Promise<Map<string, string>> {
     const shown = await this.command("scontrol", ["-o", "show", "node", names.join(",")]);
-    const addresses = new Map<string, string>();
+    const values = new Map<string, string>();
     for (const line of shown.split("\n")) {
       const name = /(?:^|\s)NodeName=(\S+)/.exec(line)?.[1];
-      const addr = /(?:^|\s)NodeAddr=(\S+)/.exec(line)?.[1];
-      if (name && addr) addresses.set(name, addr);
+      const value = new RegExp(`(?:^|\\s)${field}=(\\S+)`).exec(line)?.[1];
+      if (name && value) values.set(name, value);
     }
+    return values;
+  }
+
+  /** The nodes' addresses (NodeAddr), in the order given; a node Slurm does not show keeps its name. */
+  async nodes(names: readonly string[]): Promise<SlurmNodeAddress[]> {
+    const addresses = await this.nodeField(names, "NodeAddr");
     return names.map((name) => ({ name, address: addresses.get(name) ?? name }));
+  }
+
+  /** The nodes Slurm holds as failed: DOWN, FAIL or not responding (a `*` after the state). */
+  async downNodes(names: readonly string[]): Promise<string[]> {
+    const states = await this.nodeField(names, "State");
+    return names.filter((name) => /DOWN|FAIL|NOT_RESPONDING|\*/.test(states.get(name) ?? ""));
   }
 
   /** Send a signal to the job's steps (`full`: to the batch script as well). */

@@ -56,7 +56,7 @@ import {
   taskScript,
   type SlurmJobSettings,
 } from "./scripts.js";
-import { hostLostReason, isTerminal, queueMessage, slurmEndReason, vanishedReason, type SlurmJobStatus } from "./states.js";
+import { hostLostReason, isTerminal, nodeDownReason, queueMessage, slurmEndReason, vanishedReason, type SlurmJobStatus } from "./states.js";
 
 /** How hosts are named: algo-N in private namespaces on the nodes, or by the nodes' own hostnames. */
 export type SlurmHostNames = "algo" | "node";
@@ -122,6 +122,16 @@ class SlurmJobWatch {
     return this.cached.status;
   }
 
+  /**
+   * Why a job that ended FAILED did: a node of it that Slurm holds as down (srun ended on the node's
+   * failure before slurmctld ended the job as NODE_FAIL); undefined when every node is up.
+   */
+  async nodeFailure(status: SlurmJobStatus): Promise<string | undefined> {
+    if (status.state !== "FAILED" || status.nodes === "") return undefined;
+    const down = await this.client.downNodes(expandHostlist(status.nodes)).catch(() => []);
+    return down.length > 0 ? nodeDownReason(status, down) : undefined;
+  }
+
   /** SIGTERM to every task (and no tasks at all if srun has not started them yet). */
   terminate(): void {
     if (this.terminated) return;
@@ -183,7 +193,7 @@ class SlurmHost implements HostHandle {
           status = await this.watch.status(0).catch(() => null);
         }
         if (status === undefined) return { ...exit, failure: vanishedReason(this.state.slurmJobId) };
-        const failure = status && slurmEndReason(status);
+        const failure = status && (slurmEndReason(status) ?? (await this.watch.nodeFailure(status)));
         return failure ? { ...exit, failure } : exit;
       }
       if (Date.now() - lastAsked >= 1000) {
@@ -200,7 +210,8 @@ class SlurmHost implements HostHandle {
             endedAt ??= Date.now();
             if (Date.now() - endedAt > 3000) {
               const output = await readFile(join(this.state.dir, `slurm-${this.state.slurmJobId}.out`), "utf8").catch(() => "");
-              return { exitCode: null, failure: slurmEndReason(status) ?? hostLostReason(status, this.state.host, output) };
+              const failure = slurmEndReason(status) ?? (await this.watch.nodeFailure(status)) ?? hostLostReason(status, this.state.host, output);
+              return { exitCode: null, failure };
             }
           }
         }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isTerminal, parseSacct, parseSqueue, queueMessage, slurmEndReason, vanishedReason } from "./states.js";
+import { isTerminal, nodeDownReason, parseSacct, parseSqueue, queueMessage, slurmEndReason, vanishedReason } from "./states.js";
 
 describe("Slurm's job states", () => {
   it("reads squeue's and sacct's lines", () => {
@@ -27,6 +27,10 @@ describe("Slurm's job states", () => {
     expect(end("FAILED")).toBeUndefined();
     expect(end("RUNNING")).toBeUndefined();
     expect(vanishedReason("7")).toMatch(/^InternalServerError: Slurm job 7 vanished/);
+    // srun gave up on a dead node before slurmctld ended the job as NODE_FAIL.
+    expect(nodeDownReason({ id: "7", state: "FAILED", reason: "NonZeroExitCode", nodes: "n[1-2]" }, ["n2"])).toBe(
+      "InternalServerError: a node of Slurm job 7 failed (Slurm holds n2 as down; the job ended FAILED); the hosts on it are gone",
+    );
     expect(["COMPLETED", "NODE_FAIL", "TIMEOUT"].every(isTerminal)).toBe(true);
     expect(["PENDING", "RUNNING", "COMPLETING", "CONFIGURING"].some(isTerminal)).toBe(false);
   });

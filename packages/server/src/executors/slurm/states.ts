@@ -87,6 +87,14 @@ export function slurmEndReason(status: SlurmJobStatus): string | undefined {
   return REASONS[status.state]?.(status.id, why);
 }
 
+/**
+ * The FailureReason of a job whose srun ended (FAILED) because a node of it failed, before
+ * slurmctld could end the job as NODE_FAIL: the nodes Slurm holds as down say it.
+ */
+export function nodeDownReason(status: SlurmJobStatus, down: readonly string[]): string {
+  return `InternalServerError: a node of Slurm job ${status.id} failed (Slurm holds ${down.join(", ")} as down; the job ended ${status.state}); the hosts on it are gone`;
+}
+
 /** The FailureReason of a Slurm job that neither squeue nor sacct knows any more. */
 export function vanishedReason(id: string): string {
   return `InternalServerError: Slurm job ${id} vanished: neither squeue nor sacct knows it (the Slurm controller lost its state, or the job ended longer ago than MinJobAge while no control plane watched it)`;
