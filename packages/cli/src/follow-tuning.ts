@@ -14,7 +14,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { EXIT } from "./cli-error.js";
 import { TUNING_ENDED, type Connection, type TrainingJob, type Trial, type TuningJob } from "./connection.js";
 import { transitionLine, type Output, type Style } from "./display.js";
-import { submitThenFollow, type SubmitOptions } from "./submit.js";
+import { exitCodeForStatus, submitThenFollow, type SubmitOptions } from "./submit.js";
 import {
   bestTrial,
   LiveBlock,
@@ -30,12 +30,6 @@ import {
   type Screen,
 } from "./tuning-display.js";
 import type { TuningRequest } from "./tuning-request.js";
-
-export function tuningExitCode(tuning: TuningJob): number {
-  if (tuning.HyperParameterTuningJobStatus === "Completed") return EXIT.ok;
-  if (tuning.HyperParameterTuningJobStatus === "Stopped") return EXIT.stopped;
-  return EXIT.failed;
-}
 
 export async function submitTuningAndFollow(request: TuningRequest, options: SubmitOptions): Promise<number> {
   return submitThenFollow(options, {
@@ -77,7 +71,7 @@ async function follow(conn: Connection, name: string, display: Screen, s: Style,
     display.write(`\n${tuningSummary(s, tuning, best)}`);
     if (json) process.stdout.write(`${JSON.stringify(tuning, null, 2)}\n`);
     await conn.close();
-    return interrupts > 0 ? EXIT.interrupted : tuningExitCode(tuning);
+    return interrupts > 0 ? EXIT.interrupted : exitCodeForStatus(tuning.HyperParameterTuningJobStatus);
   } catch (e) {
     if (conn.embedded) conn.leave();
     else await conn.close();

@@ -25,10 +25,15 @@ export interface SubmitOptions {
   readonly by: string;
 }
 
-export function exitCodeOf(job: TrainingJob): number {
-  if (job.TrainingJobStatus === "Completed") return EXIT.ok;
-  if (job.TrainingJobStatus === "Stopped") return EXIT.stopped;
+/** The command's exit code for how a job (training or tuning) ended. */
+export function exitCodeForStatus(status: string | undefined): number {
+  if (status === "Completed") return EXIT.ok;
+  if (status === "Stopped") return EXIT.stopped;
   return EXIT.failed;
+}
+
+export function exitCodeOf(job: TrainingJob): number {
+  return exitCodeForStatus(job.TrainingJobStatus);
 }
 
 export async function submitAndFollow(request: JobRequest, options: SubmitOptions): Promise<number> {

@@ -1,7 +1,8 @@
 /**
  * Hyperparameter tuning jobs: the CreateHyperParameterTuningJob request as it came, the job's
- * status and end, what DescribeHyperParameterTuningJob reports on completion, and the tuner's own
- * state (opaque here) so that a restarted control plane picks the tuning job up where it was.
+ * status and end, and what DescribeHyperParameterTuningJob reports on completion. The tuner keeps
+ * no state of its own here: it resumes from the trials it finds (tuning/tuner.ts), so the `state`
+ * column stays null; it is kept for a strategy that would need one.
  *
  * The training jobs a tuner creates are ordinary rows of `jobs`; their `tuning_job` and `tuning`
  * columns say which tuning job made them (jobs.ts, JobRecord.tuning).
@@ -25,7 +26,7 @@ export interface TuningJobRecord {
   readonly endTime: number | null;
   /** TuningJobCompletionDetails as the API returns it, or null. */
   readonly completion: unknown | null;
-  /** The tuner's own state, or null. */
+  /** A tuner's own state: null (today's tuner derives all it needs from its trials). */
   readonly state: unknown | null;
 }
 
