@@ -1,8 +1,9 @@
 /**
- * The control plane on HTTP: SageMaker and CloudWatch Logs at one endpoint on 127.0.0.1.
+ * The control plane on HTTP: SageMaker, CloudWatch Logs and CloudWatch metrics at one endpoint on 127.0.0.1.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { cloudwatchService } from "./cloudwatch/handlers.js";
 import { ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { logsService } from "./logs/handlers.js";
 import { createApiServer } from "./protocol/server.js";
@@ -32,7 +33,7 @@ export interface RunningServer {
 export async function startServer(options: OptmlServerOptions = {}): Promise<RunningServer> {
   const controlPlane = ControlPlane.open(options);
   const http = createApiServer({
-    services: [sagemakerService(controlPlane), logsService(controlPlane)],
+    services: [sagemakerService(controlPlane), logsService(controlPlane), cloudwatchService({ store: controlPlane.store })],
     defaultRegion: controlPlane.settings.region,
     ...(options.auth ? { auth: options.auth } : {}),
   });

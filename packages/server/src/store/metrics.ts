@@ -115,6 +115,16 @@ export class MetricStore {
       .all(job) as MetricSeries[];
   }
 
+  /** Every job's series, by job, name and host (CloudWatch's ListMetrics). */
+  allSeries(): (MetricSeries & { readonly job: string })[] {
+    return this.db
+      .prepare(
+        `SELECT job, name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
+         FROM metric_samples GROUP BY job, name, host ORDER BY job, name, host`,
+      )
+      .all() as (MetricSeries & { job: string })[];
+  }
+
   /** The values of one host's series with timestamp in [startTime, endTime), in time order (CloudWatch's statistics). */
   valuesBetween(job: string, host: string, name: string, startTime: number, endTime: number): { timestamp: number; value: number }[] {
     return this.db
