@@ -10,6 +10,7 @@ import type { Handler, ServiceDefinition } from "../protocol/types.js";
 import type { Store } from "../store/index.js";
 import { allMetrics, dimensionsOf, findMetric, samplesOf, unitOf, type Dimension } from "./catalogue.js";
 import { CLOUDWATCH_MODEL } from "./cloudwatch-model.generated.js";
+import { validateInput, validationError } from "./validate.js";
 import {
   bucketize,
   datapointsRequested,
@@ -18,7 +19,6 @@ import {
   percentile,
   percentileOf,
   roundedStart,
-  STATISTICS,
   statistic,
   statValue,
   type Statistic,
@@ -41,9 +41,9 @@ export interface CloudWatchDeps {
 export function cloudwatchService(deps: CloudWatchDeps): ServiceDefinition {
   const now = () => (deps.now ?? Date.now)() / 1000;
   const handlers: Record<string, Handler> = {
-    ListMetrics: (input) => listMetrics(deps.store, input, now()),
-    GetMetricStatistics: (input) => getMetricStatistics(deps.store, input, now()),
-    GetMetricData: (input) => getMetricData(deps.store, input, now()),
+    ListMetrics: (input) => (validateInput("ListMetrics", input), listMetrics(deps.store, input, now())),
+    GetMetricStatistics: (input) => (validateInput("GetMetricStatistics", input), getMetricStatistics(deps.store, input, now())),
+    GetMetricData: (input) => (validateInput("GetMetricData", input), getMetricData(deps.store, input, now())),
   };
   return { targetPrefix: CLOUDWATCH_MODEL.targetPrefix, signingName: CLOUDWATCH_MODEL.signingName, handlers, model: CLOUDWATCH_MODEL };
 }
@@ -59,11 +59,7 @@ function listMetrics(store: Store, input: Record<string, unknown>, now: number) 
     if (name === undefined) throw missingParameter(`Dimensions.member.${i + 1}.Name`);
     return { name, value: optString(f as Record<string, unknown>, "Value") };
   });
-  if (filters.length > 10) throw invalidParameterValue("The collection Dimensions must not have a size greater than 10.");
   const recentlyActive = optString(input, "RecentlyActive");
-  if (recentlyActive !== undefined && recentlyActive !== "PT3H") {
-    throw invalidParameterValue(`The value ${recentlyActive} for parameter RecentlyActive is not valid. Valid values: PT3H.`);
-  }
   const fingerprint = hash(["ListMetrics", namespace, metricName, filters, recentlyActive]);
   const offset = readToken(input.NextToken, fingerprint, (t) => invalidParameterValue(`The value ${t} for parameter NextToken is not valid.`));
 
@@ -90,19 +86,13 @@ function getMetricStatistics(store: Store, input: Record<string, unknown>, now: 
   const endTime = reqTime(input, "EndTime");
   const period = reqPeriod(input.Period, "Period");
   const dimensions = readDimensions(input.Dimensions, "Dimensions");
-  const statistics = list(input, "Statistics").map((s, i) => {
-    if (typeof s !== "string" || !(STATISTICS as readonly string[]).includes(s)) {
-      throw invalidParameterValue(`The parameter Statistics.member.${i + 1} must be a value in the set [ ${STATISTICS.join(", ")} ].`);
-    }
-    return s as Statistic;
-  });
+  const statistics = list(input, "Statistics") as Statistic[]; // the model's enum, checked
+
   const extended = list(input, "ExtendedStatistics").map((s) => {
     const p = typeof s === "string" ? percentileOf(s) : undefined;
     if (p === undefined) throw invalidParameterValue(`The value ${String(s)} for parameter ExtendedStatistics is not supported.`);
     return { name: s as string, p };
   });
-  if (statistics.length > 5) throw invalidParameterValue("The collection Statistics must not have a size greater than 5.");
-  if (extended.length > 10) throw invalidParameterValue("The collection ExtendedStatistics must not have a size greater than 10.");
   if (statistics.length === 0 && extended.length === 0) throw invalidParameterCombination("Must specify either Statistics or ExtendedStatistics.");
   if (statistics.length > 0 && extended.length > 0) {
     throw invalidParameterCombination("The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.");
@@ -160,9 +150,6 @@ function getMetricData(store: Store, input: Record<string, unknown>, now: number
   if (startTime === endTime) throw validationError("The parameter StartTime must not equal parameter EndTime.");
   if (startTime > endTime) throw validationError("The parameter StartTime must be less than the parameter EndTime.");
   const scanBy = optString(input, "ScanBy") ?? "TimestampDescending";
-  if (scanBy !== "TimestampDescending" && scanBy !== "TimestampAscending") {
-    throw invalidParameterValue(`The value ${scanBy} for parameter ScanBy is not valid. Valid values: TimestampDescending, TimestampAscending.`);
-  }
   const maxDatapoints = input.MaxDatapoints === undefined || input.MaxDatapoints === null ? DEFAULT_MAX_DATAPOINTS : Number(input.MaxDatapoints);
   if (!Number.isInteger(maxDatapoints) || maxDatapoints < 1) throw invalidParameterValue("The parameter MaxDatapoints must be greater than 0.");
 
@@ -258,10 +245,6 @@ function getMetricData(store: Store, input: Record<string, unknown>, now: number
 // ---------------------------------------------------------------------------------------------
 // Input reading, with CloudWatch's words
 
-function validationError(message: string): ApiError {
-  return new ApiError("ValidationError", message, 400, "ValidationError");
-}
-
 function optString(o: Record<string, unknown>, key: string): string | undefined {
   const v = o[key];
   if (v === undefined || v === null) return undefined;
@@ -283,10 +266,9 @@ function reqTime(o: Record<string, unknown>, key: string): number {
   return v.getTime() / 1000;
 }
 
+/** A Period (an integer of at least 1: the model's, checked before) that CloudWatch accepts. */
 function reqPeriod(v: unknown, key: string): number {
-  if (v === undefined || v === null) throw missingParameter(key);
-  if (typeof v !== "number" || !Number.isInteger(v)) throw invalidParameterValue(`The parameter ${key} must be an integer.`);
-  if (v < 1) throw invalidParameterValue(`The parameter ${key} must be greater than 0.`);
+  if (typeof v !== "number") throw missingParameter(key);
   if (!isValidPeriod(v)) throw invalidParameterValue(`The parameter ${key} must be a multiple of 60.`);
   return v;
 }
