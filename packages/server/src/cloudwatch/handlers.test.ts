@@ -54,6 +54,8 @@ beforeAll(() => {
   store.utilization.add("two", [
     { host: "algo-1", timestamp: T + 5, cpuPercent: 150, memoryPercent: 10, memoryBytes: 1, diskPercent: 40, gpuCount: null, gpuPercent: null, gpuMemoryPercent: null, gpuMemoryBytes: null },
     { host: "algo-1", timestamp: T + 10, cpuPercent: 50, memoryPercent: 20, memoryBytes: 1, diskPercent: 40, gpuCount: null, gpuPercent: null, gpuMemoryPercent: null, gpuMemoryBytes: null },
+    // algo-2 saw two GPUs (nvidia-smi answered): percentages summed over them, as SageMaker's.
+    { host: "algo-2", timestamp: T + 5, cpuPercent: 10, memoryPercent: 5, memoryBytes: 1, diskPercent: 40, gpuCount: 2, gpuPercent: 180, gpuMemoryPercent: 75, gpuMemoryBytes: 3 },
   ]);
   // "many": 600 metric names on algo-1, for ListMetrics' pages.
   store.metrics.add("many", Array.from({ length: 600 }, (_, i) => ({ name: `m${String(i).padStart(3, "0")}`, host: "algo-1", value: i, timestamp: T })));
@@ -91,8 +93,13 @@ describe("CloudWatch handlers", () => {
     const two = (listed as { MetricName: string; Dimensions: { Value: string }[] }[]).filter((m) => m.Dimensions[0]!.Value.startsWith("two/"));
     expect(two.map((m) => `${m.MetricName} ${m.Dimensions[0]!.Value}`)).toEqual([
       "CPUUtilization two/algo-1",
+      "CPUUtilization two/algo-2",
       "DiskUtilization two/algo-1",
+      "DiskUtilization two/algo-2",
+      "GPUMemoryUtilization two/algo-2",
+      "GPUUtilization two/algo-2",
       "MemoryUtilization two/algo-1",
+      "MemoryUtilization two/algo-2",
       "loss two/algo-1",
       "loss two/algo-2",
     ]);
@@ -136,6 +143,10 @@ describe("CloudWatch handlers", () => {
       Namespace: NS, MetricName: "CPUUtilization", Dimensions: host(1), StartTime: at(T), EndTime: at(T + 60), Period: 60, Statistics: ["Average"], Unit: "Percent",
     });
     expect(cpu.Datapoints).toEqual([{ Timestamp: at(T), Average: 100, Unit: "Percent" }]);
+    const gpu = await call("GetMetricStatistics", {
+      Namespace: NS, MetricName: "GPUUtilization", Dimensions: host(2), StartTime: at(T), EndTime: at(T + 60), Period: 60, Statistics: ["Maximum"],
+    });
+    expect(gpu.Datapoints).toEqual([{ Timestamp: at(T), Maximum: 180, Unit: "Percent" }]);
     expect((await stats({ Dimensions: host(1), Statistics: ["Sum"], Unit: "Seconds" })).Datapoints).toEqual([]);
     expect((await stats({ Statistics: ["Sum"] })).Datapoints).toEqual([]);
   });
