@@ -157,3 +157,13 @@ describe("the protocol layer's codecs", () => {
     expect(((await json10.json()) as { __type: string }).__type).toBe("UnknownOperationException");
   });
 });
+
+describe("the protocol layer before a service is known", () => {
+  it("answers a query request for an unknown action in the XML of the only query service, and a bad CBOR path without a crash", async () => {
+    const r = await fetch(url, { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" }, body: "Action=Nope&Version=2020-01-01" });
+    expect(r.status).toBe(400);
+    expect(await r.text()).toContain('<ErrorResponse xmlns="http://toy.example/doc/2020-01-01/"><Error><Type>Sender</Type><Code>UnknownOperationException</Code><Message>Unknown operation Nope.</Message>');
+    const bad = await fetch(`${url}/service/Toy%ZZ/operation/Echo`, { method: "POST", headers: { "smithy-protocol": "rpc-v2-cbor" }, body: encode({}) });
+    expect([bad.status, (decode(new Uint8Array(await bad.arrayBuffer())) as { __type: string }).__type]).toEqual([400, "UnknownOperationException"]);
+  });
+});
