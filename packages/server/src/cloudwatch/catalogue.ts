@@ -83,12 +83,19 @@ export function findMetric(namespace: string, name: string, dimensions: readonly
   return { kind: instance ? "instance" : "algorithm", job: d.Value.slice(0, slash), name, host: d.Value.slice(slash + 1) };
 }
 
-/** A metric's samples with timestamp in [start, end), in time order. */
+/**
+ * A metric's samples with timestamp in [start, end), in time order. Values that are not finite
+ * (a log's `nan`, `inf`) are left out: CloudWatch holds none (PutMetricData refuses them).
+ */
 export function samplesOf(store: Store, m: Omit<MetricRef, "last">, start: number, end: number): Sample[] {
-  if (m.kind === "instance") return store.utilization.valuesBetween(m.job, m.host!, m.name as UtilizationFigure, start, end);
-  if (m.host !== undefined) return store.metrics.valuesBetween(m.job, m.host, m.name, start, end);
-  return store.metrics
-    .samples(m.job, m.name, { startTime: start, endTime: end })
-    .map((s) => ({ timestamp: s.timestamp, value: s.value }))
-    .sort((a, b) => a.timestamp - b.timestamp);
+  let samples: Sample[];
+  if (m.kind === "instance") samples = store.utilization.valuesBetween(m.job, m.host!, m.name as UtilizationFigure, start, end);
+  else if (m.host !== undefined) samples = store.metrics.valuesBetween(m.job, m.host, m.name, start, end);
+  else {
+    samples = store.metrics
+      .samples(m.job, m.name, { startTime: start, endTime: end })
+      .map((s) => ({ timestamp: s.timestamp, value: s.value }))
+      .sort((a, b) => a.timestamp - b.timestamp);
+  }
+  return samples.filter((s) => Number.isFinite(s.value));
 }

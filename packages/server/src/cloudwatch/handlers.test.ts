@@ -50,6 +50,8 @@ beforeAll(() => {
     { name: "loss", host: "algo-2", value: 10, timestamp: T + 30 },
     { name: "loss", host: "algo-2", value: 20, timestamp: T + 90 },
   ]);
+  // A log's "loss=nan" is stored (FinalMetricDataList shows it) but is no CloudWatch value.
+  store.metrics.add("two", [{ name: "loss", host: "algo-1", value: Number.NaN, timestamp: T + 4 }, { name: "loss", host: "algo-1", value: Infinity, timestamp: T + 5 }]);
   store.db.prepare("INSERT INTO metric_samples (job, name, seq, host, timestamp, value) VALUES ('two', 'old', 0, NULL, ?, 7)").run(T);
   store.utilization.add("two", [
     { host: "algo-1", timestamp: T + 5, cpuPercent: 150, memoryPercent: 10, memoryBytes: 1, diskPercent: 40, gpuCount: null, gpuPercent: null, gpuMemoryPercent: null, gpuMemoryBytes: null },

@@ -66,7 +66,7 @@ describe("pumpLogs", () => {
     );
     const stream = store.logs.createStream("job", "algo-2", "job/algo-1-1", Date.now());
     const { host, push } = scriptedHost();
-    const metrics = compileMetricDefinitions([{ name: "loss", regex: "loss=([0-9.]+)" }]);
+    const metrics = compileMetricDefinitions([{ name: "loss", regex: "loss=(\\S+)" }]);
     const pumped = pumpLogs({ store, job: "job", stream, host, metrics, signal: new AbortController().signal });
     const stored = () => store.logs.events(store.logs.streamByName("job/algo-1-1")!.id, { fromSeq: 0, toSeq: Number.MAX_SAFE_INTEGER, limit: 100 }).map((e) => e.message);
 
@@ -83,10 +83,14 @@ describe("pumpLogs", () => {
       { name: "loss", host: "algo-2", seq: 0, timestamp: lines[1]!.timestamp / 1000, value: 0.5 },
       { name: "loss", host: "algo-2", seq: 1, timestamp: lines[2]!.timestamp / 1000, value: 0.25 },
     ]);
+    // A value the rules read as NaN is no sample (and does not stop the pump); infinity is one.
+    push("loss=nan\nloss=inf\n");
+    await sleep(300);
+    expect(store.metrics.samples("job", "loss").map((m) => m.value)).toEqual([0.5, 0.25, Infinity]);
     push("partial");
     push(null);
     await pumped;
-    expect(stored()).toEqual(["first", "second loss=0.5", "third loss=0.25", "partial"]);
+    expect(stored()).toEqual(["first", "second loss=0.5", "third loss=0.25", "loss=nan", "loss=inf", "partial"]);
     store.close();
   });
 });

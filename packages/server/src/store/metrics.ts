@@ -66,8 +66,13 @@ export class MetricStore {
     this.rows = new RowInserter(db, "metric_samples", ["job", "name", "seq", "host", "timestamp", "value"]);
   }
 
-  /** Store samples in the order given (one transaction). */
-  add(job: string, samples: readonly HostMetricSample[]): void {
+  /**
+   * Store samples in the order given (one transaction). A NaN (a log's `loss=nan`, which the
+   * regex rules accept) is left out: SQLite has no NaN (it would be NULL) and CloudWatch holds
+   * none; ±Infinity is kept.
+   */
+  add(job: string, all: readonly HostMetricSample[]): void {
+    const samples = all.filter((s) => !Number.isNaN(s.value));
     if (samples.length === 0) return;
     this.db.transaction(() => {
       const next = new Map<string, number>();
