@@ -115,7 +115,7 @@ export class MetricStore {
     return this.db
       .prepare(
         `SELECT name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
-         FROM metric_samples WHERE job = ? GROUP BY name, host ORDER BY name, host`,
+         FROM metric_samples WHERE job = ? GROUP BY host, name ORDER BY name, host`,
       )
       .all(job) as MetricSeries[];
   }
@@ -125,7 +125,7 @@ export class MetricStore {
     return this.db
       .prepare(
         `SELECT job, name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
-         FROM metric_samples GROUP BY job, name, host ORDER BY job, name, host`,
+         FROM metric_samples GROUP BY job, host, name ORDER BY job, name, host`,
       )
       .all() as (MetricSeries & { job: string })[];
   }
