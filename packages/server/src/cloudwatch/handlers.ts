@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { ApiError, invalidParameterCombination, invalidParameterValue, invalidNextToken, missingParameter } from "../protocol/errors.js";
 import type { Handler, ServiceDefinition } from "../protocol/types.js";
 import type { Store } from "../store/index.js";
-import { allMetrics, dimensionsOf, findMetric, samplesOf, unitOf, type Dimension } from "./catalogue.js";
+import { allMetrics, dimensionsOf, findMetric, samplesOf, TRAINING_NAMESPACE, unitOf, type Dimension } from "./catalogue.js";
 import { CLOUDWATCH_MODEL } from "./cloudwatch-model.generated.js";
 import { validateInput, validationError } from "./validate.js";
 import {
@@ -63,7 +63,7 @@ function listMetrics(store: Store, input: Record<string, unknown>, now: number) 
   const fingerprint = hash(["ListMetrics", namespace, metricName, filters, recentlyActive]);
   const offset = readToken(input.NextToken, fingerprint, (t) => invalidParameterValue(`The value ${t} for parameter NextToken is not valid.`));
 
-  const matching = (namespace === undefined || namespace === "/aws/sagemaker/TrainingJobs" ? allMetrics(store) : []).filter((m) => {
+  const matching = (namespace === undefined || namespace === TRAINING_NAMESPACE ? allMetrics(store) : []).filter((m) => {
     if (metricName !== undefined && m.name !== metricName) return false;
     if (recentlyActive !== undefined && m.last < now - THREE_HOURS) return false;
     const dims = dimensionsOf(m);
@@ -71,7 +71,7 @@ function listMetrics(store: Store, input: Record<string, unknown>, now: number) 
   });
   const page = matching.slice(offset, offset + LIST_PAGE);
   return {
-    Metrics: page.map((m) => ({ Namespace: "/aws/sagemaker/TrainingJobs", MetricName: m.name, Dimensions: dimensionsOf(m) })),
+    Metrics: page.map((m) => ({ Namespace: TRAINING_NAMESPACE, MetricName: m.name, Dimensions: dimensionsOf(m) })),
     ...(offset + LIST_PAGE < matching.length ? { NextToken: writeToken(offset + LIST_PAGE, fingerprint) } : {}),
   };
 }
