@@ -4,10 +4,12 @@
  * thin adapters over this class, and so is the embedded mode of the CLI.
  */
 import { availableParallelism, homedir } from "node:os";
+import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
+import { withContainerCode } from "./executors/docker/container.js";
 import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./executors/description.js";
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
@@ -322,9 +324,11 @@ export class ControlPlane implements TuningApi {
 
   /**
    * The plan with what its executor needs of the request: a Slurm job's Slurm settings, and its
-   * Pipe mode channels fed on each host's node (their objects staged beside the job).
+   * Pipe mode channels fed on each host's node (their objects staged beside the job); a container
+   * job's local code, mounted at /opt/ml/code (withContainerCode).
    */
   private withExecutorSettings(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): JobPlan {
+    if (executor === "docker") return withContainerCode(plan, pathKind);
     if (executor !== "slurm") return plan;
     return {
       ...plan,
@@ -709,5 +713,14 @@ export class ControlPlane implements TuningApi {
     for (const run of this.tuningRuns.values()) run.abandon();
     this.store.close();
     this.data.close();
+  }
+}
+
+/** What a local path is on this machine (for a container job's code); undefined when nothing is there. */
+function pathKind(path: string): "directory" | "file" | undefined {
+  try {
+    return statSync(path).isDirectory() ? "directory" : "file";
+  } catch {
+    return undefined;
   }
 }
