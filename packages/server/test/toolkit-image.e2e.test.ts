@@ -12,7 +12,9 @@
  * (or OPTML_TEST_TOOLKIT_IMAGE=<tag> for an image of another tag).
  */
 import { CreateTrainingJobCommand, StopTrainingJobCommand, type CreateTrainingJobCommandInput } from "@aws-sdk/client-sagemaker";
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { pythonScaffoldFiles } from "../../cli/src/init-templates.js";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
@@ -160,4 +162,31 @@ describe.skipIf(unavailable !== undefined)(`SageMaker's training toolkit in a co
     const d = await h.waitForEnd("tk-stop", 60_000);
     expect(d.TrainingJobStatus).toBe("Stopped");
   }, 240_000);
+
+  it("the program `optml init --image toolkit|byoc` writes trains under the toolkit's train and as a bare BYOC entry point", async () => {
+    const dir = h.code({});
+    for (const [file, text] of Object.entries(pythonScaffoldFiles({ name: "tk-init" }, "toolkit"))) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), text);
+    }
+    const request = (name: string, entrypoint?: string[]) => {
+      const req = imageRequest(name, TOOLKIT_IMAGE, {
+        hyperparameters: { epochs: "100", "learning-rate": "0.1", sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(`file://${dir}/src`) },
+        ...(entrypoint ? { entrypoint } : {}),
+      });
+      const train = { ChannelName: "train", DataSource: { S3DataSource: { S3DataType: "S3Prefix", S3Uri: `file://${dir}/data/train`, S3DataDistributionType: "FullyReplicated" } } };
+      return new CreateTrainingJobCommand({ ...req, OutputDataConfig: { S3OutputPath: `file://${h.output()}` }, InputDataConfig: [train] } as CreateTrainingJobCommandInput);
+    };
+    // The toolkit's `train`; then the BYOC `train` (`exec python3 /opt/ml/code/train.py`) in its place.
+    for (const [name, entrypoint] of [["tk-init", undefined], ["tk-init-byoc", ["python3", "/opt/ml/code/train.py"]]] as const) {
+      await h.sagemaker.send(request(name, entrypoint ? [...entrypoint] : undefined));
+      const d = await h.waitForEnd(name, 180_000);
+      const log = logOf(name);
+      expect(d.TrainingJobStatus, `${d.FailureReason}\n${log}`).toBe("Completed");
+      expect(log).toContain(`job ${name}: 40 rows, 100 epochs, learning rate 0.1`);
+      const fitted = /model y = ([\d.]+) \* x \+ ([\d.]+) saved to \/opt\/ml\/model\/model.json/.exec(log)!;
+      expect(Number(fitted[1])).toBeCloseTo(3, 0);
+      expect(Number(fitted[2])).toBeCloseTo(2, 0);
+    }
+  }, 300_000);
 });
