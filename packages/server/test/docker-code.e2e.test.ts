@@ -61,6 +61,8 @@ function logOf(name: string, host = "algo-1"): string {
 
 function job(name: string, image: string, o: { submit: string; program: string; hosts?: number; instanceType?: string; tags?: { Key: string; Value: string }[] }) {
   const req = imageRequest(name, image, {
+    // The runner image names its own program (ENV SAGEMAKER_PROGRAM), which the job's environment overrides.
+    environment: { SAGEMAKER_PROGRAM: o.program },
     hosts: o.hosts ?? 1,
     ...(o.instanceType ? { instanceType: o.instanceType } : {}),
     hyperparameters: { sagemaker_program: JSON.stringify(o.program), sagemaker_submit_directory: JSON.stringify(o.submit), epochs: "2" },
@@ -88,6 +90,8 @@ describe.skipIf(unavailable !== undefined)(`local code in containers${unavailabl
 
   const patterns = [
     { pattern: "runner", image: RUNNER_IMAGE, program: "train.mjs", files: { "train.mjs": PROBE_MJS } },
+    // A shell script the runner cannot make executable in the read-only dir: run through its #! line.
+    { pattern: "runner-sh", image: RUNNER_IMAGE, program: "run.sh", files: { "run.sh": `#!/bin/sh\n${PROBE_SH}\nsleep 3\n` } },
     { pattern: "toolkit-like", image: TOOLKIT_LIKE_IMAGE, program: "run.sh", files: { "run.sh": PROBE_SH } },
     { pattern: "byoc", image: BYOC_IMAGE, program: "run.sh", files: { "run.sh": PROBE_SH } },
   ] as const;
@@ -110,6 +114,7 @@ describe.skipIf(unavailable !== undefined)(`local code in containers${unavailabl
         expect(log).toContain(`code files ${p.program} `);
       }
       if (p.pattern === "runner") expect(logOf(name)).toContain("SM_MODULE_DIR /opt/ml/code");
+      if (p.pattern === "runner-sh") expect(logOf(name)).toContain("[optml-train] /bin/sh -c 'exec /bin/sh ./run.sh --epochs 2'");
       if (p.pattern === "toolkit-like") expect(logOf(name)).toContain(`toolkit-like: submit directory [/opt/ml/code] program [${p.program}]`);
       if (p.pattern === "byoc") expect(logOf(name)).toContain("byoc: running /opt/ml/code/run.sh");
     }, 150_000);

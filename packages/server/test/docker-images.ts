@@ -184,7 +184,7 @@ export async function buildNodeImage(engine: DockerEngine, tag: string = NODE_IM
   const dir = mkdtempSync(join(tmpdir(), "optml-node-image-"));
   try {
     const root = join(dir, "rootfs");
-    busyboxRoot(root, ["sh", "env", "cat", "ls"]);
+    busyboxRoot(root, ["sh", "env", "cat", "ls", "grep", "sed", "tr", "touch", "hostname", "sleep", "echo"]);
     const node = realpathSync(process.execPath);
     mkdirSync(join(root, "usr/bin"), { recursive: true });
     cpSync(node, join(root, "usr/bin/node"));
