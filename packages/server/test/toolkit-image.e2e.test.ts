@@ -12,6 +12,7 @@
  * (or OPTML_TEST_TOOLKIT_IMAGE=<tag> for an image of another tag).
  */
 import { CreateTrainingJobCommand, StopTrainingJobCommand, type CreateTrainingJobCommandInput } from "@aws-sdk/client-sagemaker";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { pythonScaffoldFiles } from "../../cli/src/init-templates.js";
@@ -66,10 +67,10 @@ function logOf(name: string, host = "algo-1"): string {
     .join("\n");
 }
 
-function job(name: string, o: { submit: string; hosts?: number; mode?: string; channels?: { name: string; uri: string }[]; output?: string }) {
+function job(name: string, o: { submit: string; program?: string; hosts?: number; mode?: string; channels?: { name: string; uri: string }[]; output?: string }) {
   const req = imageRequest(name, TOOLKIT_IMAGE, {
     hosts: o.hosts ?? 1,
-    hyperparameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: JSON.stringify(o.submit), epochs: "3", mode: JSON.stringify(o.mode ?? "ok") },
+    hyperparameters: { sagemaker_program: JSON.stringify(o.program ?? "train.py"), sagemaker_submit_directory: JSON.stringify(o.submit), epochs: "3", mode: JSON.stringify(o.mode ?? "ok") },
   });
   return new CreateTrainingJobCommand({
     ...req,
@@ -128,6 +129,20 @@ describe.skipIf(unavailable !== undefined)(`SageMaker's training toolkit in a co
     expect(log).toContain("channel local ['b.txt'] ['from file']");
     expect(await s3!.keys("out", "jobs/tk-s3/output/")).toContain("jobs/tk-s3/output/model.tar.gz");
   }, 240_000);
+
+  it("a shell-script entry point: the toolkit chmods it, which a read-only /opt/ml/code refuses; sent as a .tar.gz it runs", async () => {
+    const dir = h.code({ "run.sh": "#!/bin/sh\necho shell entry point ran with $*\n" });
+    await h.sagemaker.send(job("tk-sh-dir", { submit: `file://${dir}`, program: "run.sh" }));
+    const refused = await h.waitForEnd("tk-sh-dir", 180_000);
+    expect(refused.TrainingJobStatus).toBe("Failed");
+    expect(refused.FailureReason).toContain("Read-only file system: '/opt/ml/code/run.sh'");
+    const archive = join(h.code({}), "sourcedir.tar.gz");
+    execFileSync("tar", ["-czf", archive, "-C", dir, "run.sh"]);
+    await h.sagemaker.send(job("tk-sh-tgz", { submit: `file://${archive}`, program: "run.sh" }));
+    const d = await h.waitForEnd("tk-sh-tgz", 180_000);
+    expect(d.TrainingJobStatus, `${d.FailureReason}\n${logOf("tk-sh-tgz")}`).toBe("Completed");
+    expect(logOf("tk-sh-tgz")).toContain("shell entry point ran with --epochs 3 --mode ok");
+  }, 300_000);
 
   it("2 hosts: each runs the script with its own SM_CURRENT_HOST, the toolkit having resolved its peer", async () => {
     await h.sagemaker.send(job("tk-two", { submit: h.code({ "train.py": TRAIN_PY }), hosts: 2 }));
