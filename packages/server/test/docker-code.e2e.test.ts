@@ -159,3 +159,48 @@ describe.skipIf(unavailable !== undefined)(`local code in containers${unavailabl
     expect(left).toEqual([]);
   }, 90_000);
 });
+
+describe.skipIf(unavailable !== undefined)(`GPUs a container is given${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {
+  let g: Harness;
+  let engineGives = false;
+  beforeAll(async () => {
+    // A machine with two GPUs as the control plane sees them (nvidia-smi's indexes): the scheduler assigns them.
+    g = await startHarness({ executorMode: "docker", stopGraceSeconds: 2, gpus: ["0", "1"] });
+    const own = new DockerExecutor({ home: join(g.root, "home") });
+    engineGives = "driver" in (await own.engineGpus());
+    await buildNodeImage(own.engine, RUNNER_IMAGE);
+  }, 240_000);
+  afterAll(async () => {
+    await g?.close();
+    const own = new DockerExecutor({ home: join(g.root, "home") });
+    await own.reclaim([]);
+    await removeTestImages(own.engine, [RUNNER_IMAGE]);
+  }, 60_000);
+
+  it("SM_NUM_GPUS and CUDA_VISIBLE_DEVICES inside say what the container was given; under enforce an engine that gives none fails the job naming it", async (ctx) => {
+    if (engineGives) ctx.skip(); // an engine with the nvidia runtime or CDI: the GPUs would be real
+    const program = 'console.log(`SM_NUM_GPUS ${process.env.SM_NUM_GPUS} CUDA_VISIBLE_DEVICES [${process.env.CUDA_VISIBLE_DEVICES}]`);';
+    const dir = g.code({ "train.mjs": program });
+    const request = (name: string, tags?: { Key: string; Value: string }[]) => {
+      const req = imageRequest(name, RUNNER_IMAGE, {
+        instanceType: "ml.g4dn.xlarge",
+        environment: { SAGEMAKER_PROGRAM: "train.mjs" },
+        hyperparameters: { sagemaker_program: '"train.mjs"', sagemaker_submit_directory: JSON.stringify(`file://${dir}`) },
+      });
+      return new CreateTrainingJobCommand({ ...req, ...(tags ? { Tags: tags } : {}) } as CreateTrainingJobCommandInput);
+    };
+    // Assigned a GPU by the scheduler, given none by this engine: the container says 0.
+    await g.sagemaker.send(request("gpu-none-given"));
+    const d = await g.waitForEnd("gpu-none-given", 120_000);
+    const s = g.server.controlPlane.store.logs.streamsOfJob("gpu-none-given")[0]!;
+    const log = g.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 }).map((e) => e.message);
+    expect(d.TrainingJobStatus, log.join("\n")).toBe("Completed");
+    expect(log).toContain("SM_NUM_GPUS 0 CUDA_VISIBLE_DEVICES []");
+    // Under enforce: a CapacityError naming the engine (this machine lists GPUs, so only the engine is missing).
+    await g.sagemaker.send(request("gpu-enforce-engine", [{ Key: "optml:instance-resources", Value: "enforce" }]));
+    const refused = await g.waitForEnd("gpu-enforce-engine", 60_000);
+    expect(refused.TrainingJobStatus).toBe("Failed");
+    expect(refused.FailureReason).toMatch(/^CapacityError: .*ml\.g4dn\.xlarge has 1 GPU, and algo-1's container cannot get them: the Docker engine at \S+ has no nvidia runtime/s);
+    expect(refused.FailureReason).not.toContain("this machine lists no GPUs");
+  }, 240_000);
+});
