@@ -25,7 +25,7 @@ import { startHarness, type Harness } from "./harness.js";
 import { sourceArchive } from "./s3-jobs.js";
 
 const wanted = process.env.OPTML_TEST_TOOLKIT_IMAGE;
-export const TOOLKIT_IMAGE = !wanted || wanted === "1" ? "optml-test/sagemaker-toolkit:local" : wanted;
+const TOOLKIT_IMAGE = !wanted || wanted === "1" ? "optml-test/sagemaker-toolkit:local" : wanted;
 const HOW =
   `OPTML_TEST_TOOLKIT_IMAGE needs the image ${TOOLKIT_IMAGE}: fetch github.com/aws/sagemaker-training-toolkit and ` +
   "github.com/chrisjbillington/inotify_simple (tag 1.2.1), then run `sh scripts/build-toolkit-image.sh TOOLKIT_SRC INOTIFY_SIMPLE_SRC` as root (see README, Development)";
