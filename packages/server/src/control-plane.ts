@@ -14,7 +14,7 @@ import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./exe
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
-import { machineGpus, withGpuNeeds } from "./executors/gpus.js";
+import { gpusNeeded, machineGpus, withGpuNeeds } from "./executors/gpus.js";
 import { instanceResourcesModeFor, machineResources, withInstanceResources, type InstanceResourcesMode, type MachineResources } from "./executors/resources.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
@@ -361,6 +361,17 @@ export class ControlPlane implements TuningApi {
     return withGpuNeeds(plan, this.scheduler.gpus.length);
   }
 
+  /**
+   * A container job that this machine's GPUs were meant for, on an engine that cannot pass GPUs to
+   * containers: it runs without them, and says so (under enforce it fails at start instead).
+   */
+  private async containerGpuWarnings(plan: JobPlan, executor: Executor): Promise<string[]> {
+    if (!(executor instanceof DockerExecutor) || gpusNeeded(plan) === 0 || plan.hosts.some((h) => h.limits)) return [];
+    const gpus = await executor.engineGpus().catch(() => undefined);
+    if (!gpus || "driver" in gpus) return [];
+    return [`the job's containers get none of this machine's GPUs (SM_NUM_GPUS 0): ${gpus.missing}`];
+  }
+
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
   private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
@@ -466,7 +477,7 @@ export class ControlPlane implements TuningApi {
     if (limited.problem) throw validationErrors([limited.problem]);
     const withGpus = this.withGpus(limited.plan, executor.name);
     plan = withGpus.plan;
-    warnings.push(...limited.warnings, ...withGpus.warnings);
+    warnings.push(...limited.warnings, ...withGpus.warnings, ...(await this.containerGpuWarnings(plan, executor)));
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,

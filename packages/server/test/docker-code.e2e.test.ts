@@ -196,6 +196,8 @@ describe.skipIf(unavailable !== undefined)(`GPUs a container is given${unavailab
     const log = g.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 }).map((e) => e.message);
     expect(d.TrainingJobStatus, log.join("\n")).toBe("Completed");
     expect(log).toContain("SM_NUM_GPUS 0 CUDA_VISIBLE_DEVICES []");
+    const wire = await g.describedOnTheWire("gpu-none-given");
+    expect(wire.OptmlWarnings).toContainEqual(expect.stringMatching(/^the job's containers get none of this machine's GPUs \(SM_NUM_GPUS 0\): the Docker engine at \S+ has no nvidia runtime/));
     // Under enforce: a CapacityError naming the engine (this machine lists GPUs, so only the engine is missing).
     await g.sagemaker.send(request("gpu-enforce-engine", [{ Key: "optml:instance-resources", Value: "enforce" }]));
     const refused = await g.waitForEnd("gpu-enforce-engine", 60_000);
