@@ -1,8 +1,17 @@
 /**
- * The files of `optml init`: a TypeScript training project with SageMaker's contract. The code
- * (src/) reads its job through @optml/contract's typed reader; job.json runs it with optml; the
- * Dockerfile makes a SageMaker training image of it whose `train` is @optml/runner.
+ * The files of `optml init`: a training project with SageMaker's contract, for one of three image
+ * patterns (`--image`):
+ * - `runner` (default): TypeScript; the code (src/) reads its job through @optml/contract's typed
+ *   reader, and the Dockerfile makes an image whose `train` is @optml/runner;
+ * - `toolkit`: Python in script mode; the Dockerfile extends a Python image with SageMaker's own
+ *   training toolkit (`pip install sagemaker-training`), whose `train` runs the program;
+ * - `byoc`: Python; the Dockerfile's `train` is a bare executable of the project's (no toolkit).
+ * job.json runs it with optml in each case, as processes or (`--executor docker`) in the image,
+ * where optml mounts src/ at /opt/ml/code as SageMaker SDK local mode does.
  */
+
+export type ImagePattern = "runner" | "toolkit" | "byoc";
+export const IMAGE_PATTERNS: readonly ImagePattern[] = ["runner", "toolkit", "byoc"];
 
 export interface ScaffoldInput {
   /** The project's name (directory name), as npm and image names allow. */
@@ -72,17 +81,75 @@ function trainCsv(): string {
   return `${rows.join("\n")}\n`;
 }
 
-export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
-  const packageJson = {
-    name: input.name,
-    version: "0.1.0",
-    private: true,
-    type: "module",
-    description: "Training code: the job's code directory (sagemaker_submit_directory).",
-    // None of the @optml packages is on the npm registry: the project carries the tarball.
-    dependencies: { "@optml/contract": `file:vendor/${input.contractTarball}` },
-  };
-  const job = {
+/**
+ * The Python program of the toolkit and BYOC projects: it reads its job from the files SageMaker
+ * lays out under /opt/ml (hyperparameters.json, the train channel), so it runs the same under
+ * SageMaker's toolkit, optml's runner and a bare BYOC \`train\`. The SM_* variables, where given
+ * (toolkit, runner), only say where those directories are.
+ */
+const TRAIN_PY = `"""Fits y = w * x + b to the CSV files of the train channel and saves the model.
+
+Reads its job as SageMaker lays it out under /opt/ml, so SageMaker's training toolkit, optml's
+runner and a bare BYOC \`train\` all run it the same.
+"""
+import glob
+import json
+import os
+
+input_dir = os.environ.get("SM_INPUT_DIR", "/opt/ml/input")
+model_dir = os.environ.get("SM_MODEL_DIR", "/opt/ml/model")
+with open(os.path.join(input_dir, "config", "hyperparameters.json")) as f:
+    raw = json.load(f)
+
+
+def hyperparameter(name, default):
+    """SageMaker's SDKs JSON-encode hyperparameter values; a bare string is taken as it is."""
+    if name not in raw:
+        return default
+    try:
+        return json.loads(raw[name])
+    except ValueError:
+        return raw[name]
+
+
+epochs = int(hyperparameter("epochs", 100))
+learning_rate = float(hyperparameter("learning-rate", 0.1))
+train_dir = os.environ.get("SM_CHANNEL_TRAIN", os.path.join(input_dir, "data", "train"))
+rows = []
+for path in sorted(glob.glob(os.path.join(train_dir, "*.csv"))):
+    with open(path) as f:
+        rows += [tuple(map(float, line.split(","))) for line in f.read().strip().split("\\n")[1:]]
+print("job %s: %d rows, %d epochs, learning rate %s" % (os.environ.get("TRAINING_JOB_NAME"), len(rows), epochs, learning_rate), flush=True)
+
+w = b = 0.0
+for epoch in range(1, epochs + 1):
+    grad_w = grad_b = loss = 0.0
+    for x, y in rows:
+        error = w * x + b - y
+        grad_w += 2 * error * x
+        grad_b += 2 * error
+        loss += error * error
+    w -= learning_rate * grad_w / len(rows)
+    b -= learning_rate * grad_b / len(rows)
+    print("epoch=%d loss=%.6f" % (epoch, loss / len(rows)))
+
+os.makedirs(model_dir, exist_ok=True)
+with open(os.path.join(model_dir, "model.json"), "w") as f:
+    json.dump({"w": w, "b": b}, f)
+print("model y = %.3f * x + %.3f saved to %s/model.json" % (w, b, model_dir))
+`;
+
+/** The BYOC image's \`train\`: SageMaker runs \`docker run IMAGE train\`; this is that \`train\`. */
+const BYOC_TRAIN = `#!/bin/sh
+# SageMaker starts a training container as \`docker run IMAGE train\`: this is that \`train\` (no
+# toolkit, no runner). The code is in /opt/ml/code: copied in by the Dockerfile for SageMaker, and
+# mounted there by optml from job.json's sagemaker_submit_directory.
+exec python3 /opt/ml/code/train.py
+`;
+
+/** The job of every pattern: the program in src/, the train channel in data/train, the model in optml-out/. */
+function jobJson(input: Pick<ScaffoldInput, "name">, program: string): Record<string, unknown> {
+  return {
     AlgorithmSpecification: {
       TrainingImage: `${input.name}:latest`,
       TrainingInputMode: "File",
@@ -92,7 +159,7 @@ export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
     HyperParameters: {
       epochs: "100",
       "learning-rate": "0.1",
-      sagemaker_program: JSON.stringify("train.ts"),
+      sagemaker_program: JSON.stringify(program),
       sagemaker_submit_directory: JSON.stringify("file://./src"),
     },
     InputDataConfig: [
@@ -106,6 +173,79 @@ export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
     ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 1, VolumeSizeInGB: 10 },
     StoppingCondition: { MaxRuntimeInSeconds: 3600 },
   };
+}
+
+/** The files of a Python project (\`--image toolkit\` or \`--image byoc\`). */
+export function pythonScaffoldFiles(input: Pick<ScaffoldInput, "name">, pattern: "toolkit" | "byoc"): Record<string, string> {
+  const dockerfile =
+    pattern === "toolkit"
+      ? `# A SageMaker training image with SageMaker's own training toolkit (sagemaker-training), as
+# SageMaker's framework images have it: its \`train\` installs src/requirements.txt if there is one
+# and runs the program named by sagemaker_program (train.py) from /opt/ml/code with the SM_*
+# environment and the hyperparameters as arguments. (Or start FROM a framework image, which has it.)
+#   docker build -t ${input.name} . && optml train job.json --executor docker
+FROM python:3.11-slim
+# gcc: the toolkit builds a small C library when it is installed.
+RUN apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev \\
+ && pip install --no-cache-dir sagemaker-training \\
+ && apt-get purge -y gcc libc6-dev && apt-get autoremove -y && rm -rf /var/lib/apt/lists/*
+# For SageMaker, which runs the image as it is; optml mounts src/ here from job.json.
+COPY src/ /opt/ml/code/
+ENV SAGEMAKER_PROGRAM=train.py
+`
+      : `# A bring-your-own-container SageMaker training image: \`train\` is this project's own executable
+# (./train), which reads the job from /opt/ml itself; no toolkit, no runner.
+#   docker build -t ${input.name} . && optml train job.json --executor docker
+FROM python:3.11-slim
+COPY train /usr/local/bin/train
+# For SageMaker, which runs the image as it is; optml mounts src/ here from job.json.
+COPY src/ /opt/ml/code/
+`;
+  const what =
+    pattern === "toolkit"
+      ? "- `Dockerfile`: a SageMaker training image with SageMaker's training toolkit (`pip install sagemaker-training`)."
+      : "- `Dockerfile`, `train`: a bring-your-own-container image whose `train` is `./train` (no toolkit).";
+  const readme = `# ${input.name}
+
+A Python training job with SageMaker's contract, made by \`optml init --image ${pattern}\`.
+
+- \`src/train.py\`: the program; it reads its job from /opt/ml as SageMaker lays it out.
+- \`job.json\`: the CreateTrainingJob request; \`file://./...\` URIs are relative to this directory
+  (an optml convenience: \`aws sagemaker create-training-job\` needs \`s3://\` URIs).
+- \`data/train/\`: the train channel.
+${what}
+
+\`\`\`sh
+optml train job.json                                   # run it here, as processes, with this machine's Python
+docker build -t ${input.name} . && optml train job.json --executor docker   # run it in the image
+\`\`\`
+
+In the image, optml mounts \`src/\` read-only at /opt/ml/code and passes \`"/opt/ml/code"\` as
+sagemaker_submit_directory, as SageMaker SDK local mode does, so edits to src/ need no rebuild.
+The model lands in \`optml-out/<job>/output/model.tar.gz\`.
+`;
+  return {
+    "src/train.py": TRAIN_PY,
+    "data/train/data.csv": trainCsv(),
+    "job.json": `${JSON.stringify(jobJson(input, "train.py"), null, 2)}\n`,
+    Dockerfile: dockerfile,
+    ...(pattern === "byoc" ? { train: BYOC_TRAIN } : {}),
+    ".gitignore": "optml-out/\n",
+    "README.md": readme,
+  };
+}
+
+export function scaffoldFiles(input: ScaffoldInput): Record<string, string> {
+  const packageJson = {
+    name: input.name,
+    version: "0.1.0",
+    private: true,
+    type: "module",
+    description: "Training code: the job's code directory (sagemaker_submit_directory).",
+    // None of the @optml packages is on the npm registry: the project carries the tarball.
+    dependencies: { "@optml/contract": `file:vendor/${input.contractTarball}` },
+  };
+  const job = jobJson(input, "train.ts");
   const dockerfile = `# A SageMaker training image of this project. SageMaker starts a training container with the
 # argument \`train\`; here \`train\` is @optml/runner, which gives src/train.ts the exact SageMaker
 # contract (/opt/ml, SM_* variables, hyperparameters as arguments, failure file, signals).
@@ -136,6 +276,7 @@ A TypeScript training job with SageMaker's contract, made by \`optml init\`.
 optml train job.json                                   # run it, follow it, print metrics and the model
 optml train job.json --hp epochs=200                   # override a hyperparameter
 optml run --channel train=data/train -- src/train.ts --epochs 50
+(cd src && npm install) && docker build -t ${input.name} . && optml train job.json --executor docker   # in the image
 \`\`\`
 
 The model lands in \`optml-out/<job>/output/model.tar.gz\`.

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { list } from "tar";
 import { afterAll, describe, expect, it } from "vitest";
@@ -68,5 +68,40 @@ describe("optml init", () => {
       `optml: ${dir} already has src/train.ts, src/package.json, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md, src/vendor/optml-contract-0.1.0.tgz, vendor/optml-runner-0.1.0.tgz: optml init writes only new files; pick another directory, or give --force to overwrite them\n`,
     );
     expect(optml(["init", dir, "--force"], env).code).toBe(0);
+  });
+
+  it("--image toolkit: a Python script-mode project whose Dockerfile adds SageMaker's training toolkit; its job trains here too", () => {
+    const dir = join(root, "tk");
+    const made = optml(["init", dir, "--image", "toolkit"], env);
+    expect(made.stderr).toBe("");
+    expect(made.stdout).toContain(": src/train.py, data/train/data.csv, job.json, Dockerfile, .gitignore, README.md\nNext:\n  cd ");
+    const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
+    expect(dockerfile).toContain("pip install --no-cache-dir sagemaker-training");
+    expect(dockerfile).toContain("ENV SAGEMAKER_PROGRAM=train.py\n");
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("docker build -t tk . && optml train job.json --executor docker");
+    const job = JSON.parse(readFileSync(join(dir, "job.json"), "utf8")) as { HyperParameters: Record<string, string> };
+    expect(job.HyperParameters).toMatchObject({ sagemaker_program: '"train.py"', sagemaker_submit_directory: '"file://./src"' });
+    // Without the image (as processes, this machine's Python) the same job trains.
+    const trained = optml(["train", join(dir, "job.json"), "--executor", "process"], env);
+    expect(trained.stderr).toBe("");
+    expect(transitions(trained.stdout).at(-1)).toBe("Completed");
+    const fitted = /^\[algo-1\] model y = ([\d.]+) \* x \+ ([\d.]+) saved/m.exec(trained.stdout)!;
+    expect(Number(fitted[1])).toBeCloseTo(3, 0);
+    expect(trained.stdout).toMatch(/^\[algo-1\] job tk-[\d-]+: 40 rows, 100 epochs, learning rate 0.1$/m);
+  }, 120_000);
+
+  it("--image byoc: a bare `train` executable as the image's train", () => {
+    const dir = join(root, "byoc");
+    const made = optml(["init", dir, "--image", "byoc"], env);
+    expect(made.code).toBe(0);
+    expect(made.stdout).toContain("Created ");
+    expect(made.stdout).toContain(": src/train.py, data/train/data.csv, job.json, Dockerfile, train, .gitignore, README.md\n");
+    expect(statSync(join(dir, "train")).mode & 0o111).toBe(0o111);
+    expect(readFileSync(join(dir, "train"), "utf8")).toContain("exec python3 /opt/ml/code/train.py\n");
+    const dockerfile = readFileSync(join(dir, "Dockerfile"), "utf8");
+    expect(dockerfile).toContain("COPY train /usr/local/bin/train\n");
+    expect(dockerfile).not.toContain("sagemaker-training");
+    expect(readFileSync(join(dir, "README.md"), "utf8")).toContain("docker build -t byoc . && optml train job.json --executor docker");
+    expect(optml(["init", dir, "--image", "nope"], env).stderr).toContain("argument 'nope' is invalid. Allowed choices are runner, toolkit, byoc.");
   });
 });

@@ -107,7 +107,7 @@ export function pythonModuleName(entryPoint: string): string {
 }
 
 /** `./name`, so that the shell runs the file in the code dir, not something on PATH. */
-function relativeCommand(entryPoint: string): string {
+export function relativeCommand(entryPoint: string): string {
   return entryPoint.startsWith("/") || entryPoint.startsWith("./") ? entryPoint : `./${entryPoint}`;
 }
 

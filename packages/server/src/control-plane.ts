@@ -4,15 +4,17 @@
  * thin adapters over this class, and so is the embedded mode of the CLI.
  */
 import { availableParallelism, homedir } from "node:os";
+import { statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { DataContext, type DataOptions } from "./data/context.js";
 import { DockerExecutor, dockerAvailable } from "./executors/docker/index.js";
+import { withContainerCode } from "./executors/docker/container.js";
 import { imageNotRunWarning, RECORDED_ONLY_IMAGE, type ImageNotRun } from "./executors/description.js";
 import { NetnsExecutor } from "./executors/netns/index.js";
 import { CGROUPS_VARIABLE } from "./executors/cgroups.js";
 import { ProcessExecutor } from "./executors/process/index.js";
-import { machineGpus, withGpuNeeds } from "./executors/gpus.js";
+import { gpusNeeded, machineGpus, withGpuNeeds } from "./executors/gpus.js";
 import { instanceResourcesModeFor, machineResources, withInstanceResources, type InstanceResourcesMode, type MachineResources } from "./executors/resources.js";
 import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
@@ -322,9 +324,11 @@ export class ControlPlane implements TuningApi {
 
   /**
    * The plan with what its executor needs of the request: a Slurm job's Slurm settings, and its
-   * Pipe mode channels fed on each host's node (their objects staged beside the job).
+   * Pipe mode channels fed on each host's node (their objects staged beside the job); a container
+   * job's local code, mounted at /opt/ml/code (withContainerCode).
    */
   private withExecutorSettings(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): JobPlan {
+    if (executor === "docker") return withContainerCode(plan, pathKind);
     if (executor !== "slurm") return plan;
     return {
       ...plan,
@@ -355,6 +359,17 @@ export class ControlPlane implements TuningApi {
   private withGpus(plan: JobPlan, executor: string): { plan: JobPlan; warnings: string[] } {
     if (executor === "slurm") return { plan, warnings: [] };
     return withGpuNeeds(plan, this.scheduler.gpus.length);
+  }
+
+  /**
+   * A container job that this machine's GPUs were meant for, on an engine that cannot pass GPUs to
+   * containers: it runs without them, and says so (under enforce it fails at start instead).
+   */
+  private async containerGpuWarnings(plan: JobPlan, executor: Executor): Promise<string[]> {
+    if (!(executor instanceof DockerExecutor) || gpusNeeded(plan) === 0 || plan.hosts.some((h) => h.limits)) return [];
+    const gpus = await executor.engineGpus().catch(() => undefined);
+    if (!gpus || "driver" in gpus) return [];
+    return [`the job's containers get none of this machine's GPUs (SM_NUM_GPUS 0): ${gpus.missing}`];
   }
 
   /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
@@ -462,7 +477,7 @@ export class ControlPlane implements TuningApi {
     if (limited.problem) throw validationErrors([limited.problem]);
     const withGpus = this.withGpus(limited.plan, executor.name);
     plan = withGpus.plan;
-    warnings.push(...limited.warnings, ...withGpus.warnings);
+    warnings.push(...limited.warnings, ...withGpus.warnings, ...(await this.containerGpuWarnings(plan, executor)));
     const insert = () => this.store.jobs.insert(
       {
         name: plan.name,
@@ -709,5 +724,14 @@ export class ControlPlane implements TuningApi {
     for (const run of this.tuningRuns.values()) run.abandon();
     this.store.close();
     this.data.close();
+  }
+}
+
+/** What a local path is on this machine (for a container job's code); undefined when nothing is there. */
+function pathKind(path: string): "directory" | "file" | undefined {
+  try {
+    return statSync(path).isDirectory() ? "directory" : "file";
+  } catch {
+    return undefined;
   }
 }

@@ -112,6 +112,52 @@ export async function buildBusyboxImage(engine: DockerEngine, tag: string = BUSY
   }
 }
 
+/**
+ * `train` of the toolkit-like test image: what SageMaker's training toolkit does with the code
+ * (sagemaker_training/files.py download_and_extract, entry_point.py): reads
+ * sagemaker_submit_directory from hyperparameters.json; a directory is used where it is, an archive
+ * is extracted into /opt/ml/code, anything else (a file:// URI) is not found, as in the toolkit;
+ * then runs the program (sagemaker_program) with `sh` from the code dir.
+ */
+const TOOLKIT_LIKE_TRAIN = `#!/bin/sh
+hp=/opt/ml/input/config/hyperparameters.json
+value() { tr -d '\\\\' < $hp | sed -n "s/.*\\"$1\\": *\\"*\\([^\\"]*\\)\\".*/\\1/p"; }
+submit=$(value sagemaker_submit_directory)
+program=$(value sagemaker_program)
+echo "toolkit-like: submit directory [$submit] program [$program]"
+if [ -d "$submit" ]; then code="$submit"
+elif [ -f "$submit" ]; then mkdir -p /opt/ml/code && tar -xzf "$submit" -C /opt/ml/code && code=/opt/ml/code
+else echo "FileNotFoundError: [Errno 2] No such file or directory: '$submit'" > /opt/ml/output/failure; exit 1
+fi
+cd "$code" && exec sh "./$program"
+`;
+
+/** `train` of the BYOC test image: a bare program that knows where its code is (/opt/ml/code) and reads no hyperparameter. */
+const BYOC_TRAIN = `#!/bin/sh
+echo "byoc: running /opt/ml/code/run.sh"
+cd /opt/ml/code && exec sh ./run.sh
+`;
+
+export const TOOLKIT_LIKE_IMAGE = "optml-test/toolkit-like:1";
+export const BYOC_IMAGE = "optml-test/byoc:1";
+
+/**
+ * A busybox image whose `train` is `pattern`'s: "toolkit-like" (the code as SageMaker's toolkit
+ * takes it) or "byoc" (a bare `train` running /opt/ml/code/run.sh).
+ */
+export async function buildCodeImage(engine: DockerEngine, pattern: "toolkit-like" | "byoc", tag: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "optml-code-image-"));
+  try {
+    busyboxRoot(join(dir, "rootfs"), [...APPLETS, "tar", "gzip", "touch", "head", "rm"]);
+    mkdirSync(join(dir, "rootfs/usr/local/bin"), { recursive: true });
+    writeFileSync(join(dir, "rootfs/usr/local/bin/train"), pattern === "byoc" ? BYOC_TRAIN : TOOLKIT_LIKE_TRAIN, { mode: 0o755 });
+    writeFileSync(join(dir, "Dockerfile"), "FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\n");
+    await build(engine, dir, tag);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The libraries `ldd` lists for a binary (the loader included). */
 function sharedLibraries(binary: string): string[] {
   return execFileSync("ldd", [binary], { encoding: "utf8" })
@@ -138,7 +184,7 @@ export async function buildNodeImage(engine: DockerEngine, tag: string = NODE_IM
   const dir = mkdtempSync(join(tmpdir(), "optml-node-image-"));
   try {
     const root = join(dir, "rootfs");
-    busyboxRoot(root, ["sh", "env", "cat", "ls"]);
+    busyboxRoot(root, ["sh", "env", "cat", "ls", "grep", "sed", "tr", "touch", "hostname", "sleep", "echo"]);
     const node = realpathSync(process.execPath);
     mkdirSync(join(root, "usr/bin"), { recursive: true });
     cpSync(node, join(root, "usr/bin/node"));

@@ -65,7 +65,7 @@ export function withAssignedGpus(plan: JobPlan, gpus: readonly string[]): JobPla
     const mine = gpus.slice(next, next + (host.gpus ?? 0));
     next += mine.length;
     // A host without GPUs sees none of the machine's, as an instance without GPUs has none.
-    return { ...host, env: { ...host.env, CUDA_VISIBLE_DEVICES: mine.join(","), [NUM_GPUS_VARIABLE]: String(mine.length) } };
+    return { ...host, gpuIds: mine, env: { ...host.env, CUDA_VISIBLE_DEVICES: mine.join(","), [NUM_GPUS_VARIABLE]: String(mine.length) } };
   });
   return { ...plan, hosts };
 }

@@ -60,6 +60,8 @@ export interface HostPlan {
   readonly limits?: HostLimits;
   /** How many of the machine's GPUs it gets (its instance type's), where nvidia-smi lists GPUs (see executors/gpus.ts). */
   readonly gpus?: number;
+  /** The machine's GPUs the scheduler gave it (`nvidia-smi -L` indexes), once assigned; absent where the machine has none. */
+  readonly gpuIds?: readonly string[];
 }
 
 export interface ArtifactPlan {
@@ -88,6 +90,8 @@ export interface JobPlan {
   readonly containerEntrypoint?: readonly string[];
   readonly containerArguments?: readonly string[];
   readonly enableNetworkIsolation: boolean;
+  /** A container job's local code, mounted read-only in every container (executors/docker/container.ts withContainerCode). */
+  readonly containerCode?: { readonly source: string; readonly target: string };
   /** The Python the hosts run (process executors; a Docker job runs its image's). */
   readonly python?: JobPython;
   /** The Slurm settings of a job the Slurm executor runs (the server's under the job's tags). */

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { planJob } from "../../jobs/plan.js";
 import type { CreateTrainingJobRequest } from "../../sagemaker/request.js";
-import { commandOf, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds } from "./container.js";
+import { commandOf, containerSpec, instanceTypeOf, jobIds, withContainerCode } from "./container.js";
+import { engineGpus, gpuDeviceRequests, gpuShortfall, hasNvidiaCdiSpec } from "./gpus.js";
+import { withAssignedGpus, withGpuNeeds } from "../gpus.js";
 import { negotiateApiVersion, pullReference } from "./engine.js";
 import { withInstanceResources } from "../resources.js";
 import { usageOfStats } from "./host.js";
@@ -21,12 +23,12 @@ const settings = { region: "us-east-1", accountId: "1", jobsDir: "/tmp/jobs", st
 describe("container spec", () => {
   it("under enforced instance resources: the instance's memory with no swap on top, its vCPUs, OPTML_NUM_CPUS", () => {
     const { plan } = withInstanceResources(planJob(req({}, "ml.t3.medium"), settings, 1), "enforce", { cpus: 64, memoryBytes: 256 * 1024 ** 3 });
-    const spec = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), { gpus: false }) as Record<string, any>;
+    const spec = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), {}) as Record<string, any>;
     expect(spec.HostConfig).toMatchObject({ Memory: 4 * 1024 ** 3, MemorySwap: 4 * 1024 ** 3, NanoCpus: 2e9 });
     expect(spec.Env).toContain("OPTML_NUM_CPUS=2");
     // Without enforce: no limits, no OPTML_NUM_CPUS.
     const free = planJob(req({}, "ml.t3.medium"), settings, 1);
-    const plain = containerSpec(free, free.hosts[0]!, jobIds(free, "h"), { gpus: false }) as Record<string, any>;
+    const plain = containerSpec(free, free.hosts[0]!, jobIds(free, "h"), {}) as Record<string, any>;
     expect(plain.HostConfig.Memory).toBeUndefined();
     expect(plain.HostConfig.NanoCpus).toBeUndefined();
     expect(plain.Env.some((e: string) => e.startsWith("OPTML_NUM_CPUS="))).toBe(false);
@@ -35,7 +37,7 @@ describe("container spec", () => {
   it("is `<image> train` with hostname algo-N, /opt/ml bound, the plan's env, on the job network with alias algo-N", () => {
     const plan = planJob(req(), settings, 1);
     const ids = jobIds(plan, "/home/optml");
-    const spec = containerSpec(plan, plan.hosts[1]!, ids, { gpus: false }) as Record<string, any>;
+    const spec = containerSpec(plan, plan.hosts[1]!, ids, {}) as Record<string, any>;
     expect(spec).toMatchObject({ Image: "my/image:1", Cmd: ["train"], Hostname: "algo-2", Tty: false });
     expect(spec.Entrypoint).toBeUndefined();
     expect(spec.Env).toEqual(expect.arrayContaining(["A=1", "TRAINING_JOB_NAME=spec", "AWS_REGION=us-east-1", "OPTML_STOP_GRACE_SECONDS=120"]));
@@ -46,12 +48,11 @@ describe("container spec", () => {
     expect(spec.HostConfig.DeviceRequests).toBeUndefined();
   });
 
-  it("isolation: no network; GPUs: every NVIDIA GPU", () => {
+  it("isolation: no network", () => {
     const plan = planJob(req({ EnableNetworkIsolation: true }), settings, 1);
-    const spec = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), { gpus: true }) as Record<string, any>;
+    const spec = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), {}) as Record<string, any>;
     expect(spec.HostConfig.NetworkMode).toBe("none");
     expect(spec.NetworkingConfig).toBeUndefined();
-    expect(spec.HostConfig.DeviceRequests).toEqual([{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }]);
   });
 
   it("ContainerEntrypoint and ContainerArguments replace `train`", () => {
@@ -62,9 +63,7 @@ describe("container spec", () => {
     expect([plan.containerEntrypoint, plan.containerArguments]).toEqual([["a"], ["b"]]);
   });
 
-  it("GPU instance types are ml.p* and ml.g*", () => {
-    expect(["ml.p3.2xlarge", "ml.p4d.24xlarge", "ml.p5.48xlarge", "ml.g4dn.xlarge", "ml.g5.xlarge"].every(isGpuInstanceType)).toBe(true);
-    expect(["ml.m5.large", "ml.c5.xlarge", "ml.trn1.2xlarge", "local", undefined].some(isGpuInstanceType)).toBe(false);
+  it("reads the instance type from resourceconfig.json", () => {
     expect(instanceTypeOf(planJob(req(), settings, 1).hosts[0]!)).toBe("ml.g5.xlarge");
   });
 
@@ -72,6 +71,92 @@ describe("container spec", () => {
     const a = jobIds({ workDir: "/h/jobs/a-1" }, "/h");
     expect(jobIds({ workDir: "/h/jobs/a-2" }, "/h").job).not.toBe(a.job);
     expect(jobIds({ workDir: "/h/jobs/a-1" }, "/other").network).not.toBe(a.network);
+  });
+});
+
+describe("a container job's local code", () => {
+  const withCode = (value: string) => planJob(req({ HyperParameters: { sagemaker_program: '"train.py"', sagemaker_submit_directory: value, epochs: "3" } }), settings, 1);
+  const hps = (plan: ReturnType<typeof planJob>, i = 0) => JSON.parse(plan.hosts[i]!.configFiles["hyperparameters.json"]) as Record<string, string>;
+
+  it("a directory (file:// or a path) is mounted read-only at /opt/ml/code, and every host's hyperparameters say \"/opt/ml/code\"", () => {
+    for (const value of ['"file:///work/src"', '"/work/src"', "file:///work/src"]) {
+      const plan = withContainerCode(withCode(value), () => "directory");
+      expect(plan.containerCode).toEqual({ source: "/work/src", target: "/opt/ml/code" });
+      for (const i of [0, 1]) expect(hps(plan, i)).toEqual({ sagemaker_program: '"train.py"', sagemaker_submit_directory: value.startsWith('"') ? '"/opt/ml/code"' : "/opt/ml/code", epochs: "3" });
+      const spec = containerSpec(plan, plan.hosts[1]!, jobIds(plan, "h"), {}) as Record<string, any>;
+      expect(spec.HostConfig.Binds).toEqual([`${plan.hosts[1]!.baseDir}:/opt/ml`, "/work/src:/opt/ml/code:ro"]);
+    }
+  });
+
+  it("a file (a .tar.gz) is mounted under /opt/optml/code and passed as its path there", () => {
+    const plan = withContainerCode(withCode('"file:///work/sourcedir.tar.gz"'), () => "file");
+    expect(plan.containerCode).toEqual({ source: "/work/sourcedir.tar.gz", target: "/opt/optml/code/sourcedir.tar.gz" });
+    expect(hps(plan).sagemaker_submit_directory).toBe('"/opt/optml/code/sourcedir.tar.gz"');
+  });
+
+  it("S3 code, a path with nothing there, a relative path, no code: the plan as it was", () => {
+    for (const value of ['"s3://b/k/sourcedir.tar.gz"', '"src"']) expect(withContainerCode(withCode(value), () => "directory")).toEqual(withCode(value));
+    expect(withContainerCode(withCode('"/gone"'), () => undefined)).toEqual(withCode('"/gone"'));
+    const none = planJob(req(), settings, 1);
+    expect(withContainerCode(none, () => "directory")).toBe(none);
+  });
+});
+
+describe("GPUs for containers", () => {
+  const gpuPlan = (instanceType: string, machine: string[]) => withAssignedGpus(withGpuNeeds(planJob(req({}, instanceType), settings, 1), machine.length).plan, machine);
+
+  it("the engine's way: the nvidia runtime, else a CDI spec of nvidia.com/gpu, else what is missing", () => {
+    expect(engineGpus({ Runtimes: { runc: {}, nvidia: {} } }, "/s")).toEqual({ driver: "nvidia" });
+    expect(engineGpus({ Runtimes: { runc: {} }, CDISpecDirs: ["/etc/cdi"] }, "/s", () => true)).toEqual({ driver: "cdi" });
+    const none = engineGpus({ Runtimes: { runc: {}, "io.containerd.runc.v2": {} } }, "/var/run/docker.sock");
+    expect("missing" in none && none.missing).toMatch(/^the Docker engine at \/var\/run\/docker.sock has no nvidia runtime \(its runtimes: runc, io.containerd.runc.v2\) and no CDI spec dirs/);
+    const noSpec = engineGpus({ Runtimes: { runc: {} }, CDISpecDirs: ["/etc/cdi", "/var/run/cdi"] }, "/s", () => false);
+    expect("missing" in noSpec && noSpec.missing).toMatch(/no CDI spec of nvidia.com\/gpu devices in \/etc\/cdi, \/var\/run\/cdi/);
+    expect(hasNvidiaCdiSpec(["/d"], () => ['cdiVersion: "0.5.0"\nkind: nvidia.com/gpu\ndevices: []'])).toBe(true);
+    expect(hasNvidiaCdiSpec(["/d"], () => ['{"cdiVersion":"0.6.0","kind":"nvidia.com/gpu"}'])).toBe(true);
+    expect(hasNvidiaCdiSpec(["/d"], () => ["kind: vendor.com/fpga"])).toBe(false);
+  });
+
+  it("device requests name exactly the assigned GPUs", () => {
+    expect(gpuDeviceRequests(["1", "3"], "nvidia")).toEqual([{ Driver: "nvidia", DeviceIDs: ["1", "3"], Capabilities: [["gpu"]] }]);
+    expect(gpuDeviceRequests(["1", "3"], "cdi")).toEqual([{ Driver: "cdi", DeviceIDs: ["nvidia.com/gpu=1", "nvidia.com/gpu=3"] }]);
+    expect(gpuDeviceRequests([], "nvidia")).toBeUndefined();
+    expect(gpuDeviceRequests(["0"], undefined)).toBeUndefined();
+  });
+
+  it("each host's container gets its own GPUs, numbered from 0 inside; SM_NUM_GPUS (OPTML_NUM_GPUS) says how many", () => {
+    // Two ml.g5.12xlarge hosts (4 GPUs each) on a machine with 8: the second host gets 4..7.
+    const plan = gpuPlan("ml.g5.12xlarge", ["0", "1", "2", "3", "4", "5", "6", "7"]);
+    const spec = containerSpec(plan, plan.hosts[1]!, jobIds(plan, "h"), { gpuDriver: "nvidia" }) as Record<string, any>;
+    expect(spec.HostConfig.DeviceRequests).toEqual([{ Driver: "nvidia", DeviceIDs: ["4", "5", "6", "7"], Capabilities: [["gpu"]] }]);
+    expect(spec.Env).toEqual(expect.arrayContaining(["CUDA_VISIBLE_DEVICES=0,1,2,3", "OPTML_NUM_GPUS=4"]));
+    const cdi = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), { gpuDriver: "cdi" }) as Record<string, any>;
+    expect(cdi.HostConfig.DeviceRequests[0].DeviceIDs).toEqual(["nvidia.com/gpu=0", "nvidia.com/gpu=1", "nvidia.com/gpu=2", "nvidia.com/gpu=3"]);
+    // An engine that cannot give GPUs: none, and SM_NUM_GPUS 0.
+    const without = containerSpec(plan, plan.hosts[0]!, jobIds(plan, "h"), {}) as Record<string, any>;
+    expect(without.HostConfig.DeviceRequests).toBeUndefined();
+    expect(without.Env).toEqual(expect.arrayContaining(["CUDA_VISIBLE_DEVICES=", "OPTML_NUM_GPUS=0"]));
+    // A CPU instance on a GPU machine: no GPU.
+    const cpu = gpuPlan("ml.m5.large", ["0", "1"]);
+    const cpuSpec = containerSpec(cpu, cpu.hosts[0]!, jobIds(cpu, "h"), { gpuDriver: "nvidia" }) as Record<string, any>;
+    expect(cpuSpec.HostConfig.DeviceRequests).toBeUndefined();
+    expect(cpuSpec.Env).toEqual(expect.arrayContaining(["CUDA_VISIBLE_DEVICES=", "OPTML_NUM_GPUS=0"]));
+  });
+
+  it("under enforce, a GPU instance type that cannot get its GPUs is a CapacityError naming what is missing", () => {
+    const machine = { cpus: 64, memoryBytes: 512 * 1024 ** 3 };
+    const noEngine = engineGpus({ Runtimes: { runc: {} } }, "/var/run/docker.sock");
+    const enforced = withInstanceResources(gpuPlan("ml.g5.xlarge", ["0", "1"]), "enforce", machine).plan;
+    expect(gpuShortfall(enforced.hosts[0]!, { driver: "nvidia" })).toBeUndefined();
+    expect(gpuShortfall(enforced.hosts[0]!, noEngine)).toMatch(
+      /^CapacityError: Unable to provision requested ML compute capacity\. .*\(optml: ml\.g5\.xlarge has 1 GPU, and algo-1's container cannot get them: the Docker engine at \/var\/run\/docker\.sock has no nvidia runtime/,
+    );
+    // A machine without GPUs (nothing assigned): named too.
+    const bare = withInstanceResources(planJob(req({}, "ml.g5.xlarge"), settings, 1), "enforce", machine).plan;
+    expect(gpuShortfall(bare.hosts[0]!, { driver: "nvidia" })).toMatch(/this machine lists no GPUs \(`nvidia-smi -L`/);
+    // Not enforced, or a CPU type: no refusal.
+    expect(gpuShortfall(planJob(req({}, "ml.g5.xlarge"), settings, 1).hosts[0]!, noEngine)).toBeUndefined();
+    expect(gpuShortfall(withInstanceResources(planJob(req({}, "ml.m5.large"), settings, 1), "enforce", machine).plan.hosts[0]!, noEngine)).toBeUndefined();
   });
 });
 

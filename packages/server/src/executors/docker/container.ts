@@ -1,12 +1,15 @@
 /**
  * What the container executor asks the engine for, as pure data: names and labels, the job's
  * network, and each host's container (`docker run <image> train`, hostname algo-N, the host's base
- * dir at /opt/ml, the container environment, GPUs by the rule below).
+ * dir at /opt/ml, the job's local code at /opt/ml/code, the container environment, the GPUs the
+ * host was assigned (./gpus.ts)).
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
+import { posix } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
 import { NUM_CPUS_VARIABLE } from "../resources.js";
+import { containerGpuEnv, containerGpus, gpuDeviceRequests, type GpuDriver } from "./gpus.js";
 
 export const LABEL_JOB = "optml.job";
 export const LABEL_HOME = "optml.home";
@@ -50,20 +53,6 @@ export function instanceTypeOf(host: HostPlan): string | undefined {
   }
 }
 
-/** GPU instance families: ml.p* and ml.g* (ml.p3, ml.p4d, ml.p5, ml.g4dn, ml.g5, ml.g6, ...). */
-export function isGpuInstanceType(instanceType: string | undefined): boolean {
-  return instanceType !== undefined && /^ml\.[pg]\d/.test(instanceType);
-}
-
-/** Whether this machine has NVIDIA GPUs: `nvidia-smi -L` runs and lists at least one. */
-export function machineHasNvidiaGpus(): boolean {
-  try {
-    return /^GPU \d+:/m.test(execFileSync("nvidia-smi", ["-L"], { encoding: "utf8", timeout: 10_000, stdio: ["ignore", "pipe", "ignore"] }));
-  } catch {
-    return false;
-  }
-}
-
 /** `docker run <image> train`, or ContainerEntrypoint / ContainerArguments when given. */
 export function commandOf(job: Pick<JobPlan, "containerEntrypoint" | "containerArguments">): { Entrypoint?: string[]; Cmd: string[] } {
   const entrypoint = job.containerEntrypoint?.length ? [...job.containerEntrypoint] : undefined;
@@ -72,7 +61,8 @@ export function commandOf(job: Pick<JobPlan, "containerEntrypoint" | "containerA
 }
 
 export interface ContainerSpecOptions {
-  readonly gpus: boolean;
+  /** How the engine gives GPUs (./gpus.ts); none: the container gets no GPU. */
+  readonly gpuDriver?: GpuDriver;
   /** `User` for the container; the image's own by default (as SageMaker). */
   readonly user?: string;
   /** Extra environment under the plan's own. */
@@ -82,15 +72,21 @@ export interface ContainerSpecOptions {
 }
 
 /**
- * A host container's environment: the extra environment, the plan's over it (with the GPUs the
- * host was given, CUDA_VISIBLE_DEVICES and OPTML_NUM_GPUS, see ../gpus.ts), the stop grace, and
- * under enforced instance resources the host's vCPUs (OPTML_NUM_CPUS: an @optml/runner `train`
- * makes SM_NUM_CPUS of it).
+ * A host container's environment: the extra environment, the plan's over it, the GPUs the
+ * container is given as it sees them (CUDA_VISIBLE_DEVICES 0..n-1, OPTML_NUM_GPUS n; ./gpus.ts),
+ * the stop grace, and under enforced instance resources the host's vCPUs (OPTML_NUM_CPUS: an
+ * @optml/runner `train` makes SM_NUM_CPUS of it).
  */
-export function containerEnv(job: Pick<JobPlan, "stopGraceSeconds">, host: Pick<HostPlan, "env" | "limits">, extra?: Readonly<Record<string, string>>): Record<string, string> {
+export function containerEnv(
+  job: Pick<JobPlan, "stopGraceSeconds">,
+  host: Pick<HostPlan, "env" | "limits" | "gpuIds">,
+  extra?: Readonly<Record<string, string>>,
+  gpuDriver?: GpuDriver,
+): Record<string, string> {
   return {
     ...extra,
     ...host.env,
+    ...containerGpuEnv(host, gpuDriver),
     OPTML_STOP_GRACE_SECONDS: String(job.stopGraceSeconds),
     ...(host.limits ? { [NUM_CPUS_VARIABLE]: String(host.limits.cpus) } : {}),
   };
@@ -105,9 +101,74 @@ export function resourceLimits(host: Pick<HostPlan, "limits">): Record<string, n
   return { Memory: host.limits.memoryBytes, MemorySwap: host.limits.memoryBytes, NanoCpus: Math.round(host.limits.cpus * 1e9) };
 }
 
+/** Where a job's local code directory is in its containers, as SageMaker SDK local mode mounts it. */
+export const CONTAINER_CODE_DIR = "/opt/ml/code";
+/** Where a local code file (a `.tar.gz`, or one script) is mounted; its path is passed on. */
+export const CONTAINER_CODE_FILE_DIR = "/opt/optml/code";
+const SUBMIT_DIRECTORY = "sagemaker_submit_directory";
+
+/** A job's local code as its containers see it: mounted read-only from `source` at `target`. */
+export interface ContainerCode {
+  readonly source: string;
+  readonly target: string;
+}
+
+/** The local path a sagemaker_submit_directory value names (absolute path or file:// URI); undefined for S3, relative paths and other schemes. */
+export function localSubmitPath(value: string): string | undefined {
+  if (value.startsWith("file:")) {
+    try {
+      return fileURLToPath(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return value.startsWith("/") ? value : undefined;
+}
+
+/**
+ * The plan of a container job with its local code where every image finds it: a directory given
+ * as `sagemaker_submit_directory` (a `file://` URI or an absolute path, as `optml train` sends it)
+ * is mounted at /opt/ml/code and the hyperparameters the containers read say `"/opt/ml/code"`, as
+ * SDK local mode does; a file (a `.tar.gz`, a script) is mounted under /opt/optml/code and passed
+ * as its path there. SageMaker's training toolkit, optml's runner and a BYOC `train` then read the
+ * same job.json. `kindOf` says what a path is on this machine (undefined: nothing there, and the
+ * value is left for the image to report). What the API describes stays what was sent.
+ */
+export function withContainerCode(plan: JobPlan, kindOf: (path: string) => "directory" | "file" | undefined): JobPlan {
+  const hyperparameters = (host: HostPlan) => JSON.parse(host.configFiles["hyperparameters.json"]) as Record<string, unknown>;
+  const first = plan.hosts[0];
+  if (!first) return plan;
+  const raw = hyperparameters(first)[SUBMIT_DIRECTORY];
+  if (typeof raw !== "string") return plan;
+  let value = raw;
+  let encoded = false;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed === "string") [value, encoded] = [parsed, true];
+  } catch {
+    // a bare string, taken as it is (as the runner and the toolkit do)
+  }
+  const path = localSubmitPath(value);
+  const kind = path === undefined ? undefined : kindOf(path);
+  if (path === undefined || kind === undefined) return plan;
+  const code: ContainerCode = kind === "directory" ? { source: path, target: CONTAINER_CODE_DIR } : { source: path, target: posix.join(CONTAINER_CODE_FILE_DIR, posix.basename(path)) };
+  return {
+    ...plan,
+    containerCode: code,
+    hosts: plan.hosts.map((host) => ({
+      ...host,
+      configFiles: {
+        ...host.configFiles,
+        "hyperparameters.json": JSON.stringify({ ...hyperparameters(host), [SUBMIT_DIRECTORY]: encoded ? JSON.stringify(code.target) : code.target }),
+      },
+    })),
+  };
+}
+
 /** The body of `POST /containers/create` for one host. */
 export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: ContainerSpecOptions): Record<string, unknown> {
-  const env = containerEnv(job, host, o.env);
+  const env = containerEnv(job, host, o.env, o.gpuDriver);
+  const devices = gpuDeviceRequests(containerGpus(host, o.gpuDriver), o.gpuDriver);
   const isolated = job.enableNetworkIsolation;
   // Joining a holder's namespace takes its hostname and /etc/hosts too (Docker refuses a Hostname of one's own then).
   const network = o.holder ? { NetworkMode: `container:${o.holder}` } : { NetworkMode: isolated ? "none" : ids.network };
@@ -126,13 +187,14 @@ export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: Cont
       // same place, read-only, so the links resolve inside the container and the data stays as it is.
       Binds: [
         `${host.baseDir}:/opt/ml`,
+        ...(job.containerCode ? [`${job.containerCode.source}:${job.containerCode.target}:ro`] : []),
         ...[...new Set(host.channels.filter((c) => c.source.kind === "file").map((c) => (c.source as { path: string }).path))].map((p) => `${p}:${p}:ro`),
       ],
       ...network,
       // json-file keeps the whole output with the container, so it can be read again from the start.
       LogConfig: { Type: "json-file", Config: {} },
       ...resourceLimits(host),
-      ...(o.gpus ? { DeviceRequests: [{ Driver: "nvidia", Count: -1, Capabilities: [["gpu"]] }] } : {}),
+      ...(devices ? { DeviceRequests: devices } : {}),
     },
     ...(isolated || o.holder ? {} : { NetworkingConfig: { EndpointsConfig: { [ids.network]: { Aliases: [host.host] } } } }),
   };

@@ -65,7 +65,7 @@ describe("network holder", () => {
     expect(holder.HostConfig.NetworkMode).toBe(ids.network);
     expect(holder.NetworkingConfig.EndpointsConfig[ids.network].Aliases).toEqual(["algo-2"]);
 
-    const joined = containerSpec(plan, host, ids, { gpus: false, holder: "c0ffee" }) as Record<string, any>;
+    const joined = containerSpec(plan, host, ids, { holder: "c0ffee" }) as Record<string, any>;
     expect(joined.HostConfig.NetworkMode).toBe("container:c0ffee");
     expect(joined.Hostname).toBeUndefined();
     expect(joined.NetworkingConfig).toBeUndefined();

@@ -5,11 +5,14 @@
  * hosts of a job share a user-defined bridge network made for it, on which every host is `algo-N`;
  * EnableNetworkIsolation gives each container no network at all (loopback only).
  *
- * GPUs: a host's container gets every NVIDIA GPU of the machine (DeviceRequests, driver nvidia,
- * count -1) when the host's instance type is a GPU type (`ml.p*`, `ml.g*`) and `nvidia-smi -L`
- * lists a GPU here; otherwise none (option `gpus` overrides the machine check). The GPUs the
- * control plane assigned the host (../gpus.ts) reach it as CUDA_VISIBLE_DEVICES in its environment,
- * which selects among them: every GPU is passed in, so the machine's indices hold inside.
+ * Local code: a job whose sagemaker_submit_directory is a local directory has it mounted read-only
+ * at /opt/ml/code in every container, and its hyperparameters there say "/opt/ml/code" (the plan's
+ * withContainerCode, container.ts), so SageMaker's toolkit, optml's runner and BYOC images all find it.
+ *
+ * GPUs: a host's container gets the GPUs the control plane assigned the host (../gpus.ts), and only
+ * those, by Docker's device requests: the nvidia runtime's, or CDI names (./gpus.ts). An engine
+ * that can give none gives none; under `--instance-resources enforce` a GPU instance type then
+ * fails the job at start, naming what is missing (option `gpus: false` says the engine has none).
  *
  * Instance resources: under `--instance-resources enforce` a host's container gets its instance
  * type's memory (no swap on top) and vCPUs from the engine (HostConfig Memory, MemorySwap,
@@ -28,9 +31,10 @@
 import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { HostPlan, JobPlan } from "../../jobs/plan.js";
-import type { Executor, HostHandle } from "../types.js";
+import { ExecutorFailure, type Executor, type HostHandle } from "../types.js";
+import { engineGpus, gpuShortfall, type EngineGpus, type GpuDriver } from "./gpus.js";
 import { LoopbackServices, endpointsOfHosts, loopbackEndpoints, proxyScript, type LoopbackEndpoint } from "../loopback/index.js";
-import { containerEnv, containerName, containerSpec, instanceTypeOf, isGpuInstanceType, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels, machineHasNvidiaGpus } from "./container.js";
+import { containerEnv, containerName, containerSpec, jobIds, LABEL_HOME, LABEL_HOST, LABEL_JOB, labels } from "./container.js";
 import { DEFAULT_DOCKER_SOCKET, DockerEngine, DockerError, dockerSocketFrom, followProgress, imagePath, pullReference } from "./engine.js";
 import { readExitFile, writeExitFile } from "../exit-file.js";
 import { FrameDecoder } from "./frames.js";
@@ -38,7 +42,7 @@ import { holderName, holderSpec, mountedNode, type MountedNode } from "./holder.
 import { DockerHost, type DockerHostState } from "./host.js";
 
 export { DockerEngine, DockerError, dockerSocketFrom, DEFAULT_DOCKER_SOCKET } from "./engine.js";
-export { isGpuInstanceType } from "./container.js";
+export { engineGpus, gpuDeviceRequests, gpuShortfall, type EngineGpus, type GpuDriver } from "./gpus.js";
 export type { DockerHostState } from "./host.js";
 
 export interface DockerExecutorOptions {
@@ -46,7 +50,7 @@ export interface DockerExecutorOptions {
   readonly socketPath?: string;
   /** What tells this control plane's containers and networks from others': its state dir (`$OPTML_HOME`). */
   readonly home: string;
-  /** Give GPU instance types the machine's GPUs; default: whether `nvidia-smi -L` lists one. */
+  /** `false`: the engine gives no GPUs (whatever it reports); default: as its `/info` says (./gpus.ts). */
   readonly gpus?: boolean;
   /** How long `cannotRun` tries to pull an image that is not present; default 15 s. */
   readonly pullTimeoutMs?: number;
@@ -76,7 +80,7 @@ export class DockerExecutor implements Executor {
   readonly engine: DockerEngine;
   /** Set when DOCKER_HOST names something other than a unix socket. */
   private readonly unsupported?: string;
-  private gpus?: boolean;
+  private gpus?: Promise<EngineGpus>;
   private readonly loopback: LoopbackServices;
   private node?: MountedNode;
 
@@ -85,21 +89,28 @@ export class DockerExecutor implements Executor {
     if ("unsupported" in where) this.unsupported = where.unsupported;
     this.loopback = new LoopbackServices({ stateDir: options.loopbackDir ?? join(options.home, "loopback") });
     this.engine = new DockerEngine("socketPath" in where ? where.socketPath : DEFAULT_DOCKER_SOCKET);
-    if (options.gpus !== undefined) this.gpus = options.gpus;
+    if (options.gpus === false) this.gpus = Promise.resolve({ missing: "this control plane's Docker executor was set up without GPUs" });
   }
 
   get socketPath(): string {
     return this.engine.socketPath;
   }
 
-  private machineGpus(): boolean {
-    this.gpus ??= machineHasNvidiaGpus();
+  /** How the engine gives containers GPUs, or what it lacks (asked once). */
+  engineGpus(): Promise<EngineGpus> {
+    this.gpus ??= (this.engine.call("GET", "/info", { timeoutMs: 10_000 }) as Promise<Parameters<typeof engineGpus>[0]>).then(
+      (info) => engineGpus(info ?? {}, this.socketPath),
+      (e: unknown) => {
+        this.gpus = undefined;
+        throw e;
+      },
+    );
     return this.gpus;
   }
 
-  /** Whether the host's container gets the machine's GPUs (the rule in the header). */
-  gpusFor(host: HostPlan): boolean {
-    return isGpuInstanceType(instanceTypeOf(host)) && this.machineGpus();
+  private async gpuDriver(): Promise<GpuDriver | undefined> {
+    const gpus = await this.engineGpus();
+    return "driver" in gpus ? gpus.driver : undefined;
   }
 
   /** Whether the engine has the image locally (no pull). */
@@ -150,7 +161,7 @@ export class DockerExecutor implements Executor {
     });
   }
 
-  /** The environment of a host's container. */
+  /** The environment of a host's container (its loopback endpoints are read from it; GPUs aside). */
   private envOf(job: JobPlan, host: HostPlan): Record<string, string> {
     return containerEnv(job, host, this.options.baseEnv);
   }
@@ -161,6 +172,12 @@ export class DockerExecutor implements Executor {
   }
 
   async prepare(job: JobPlan): Promise<void> {
+    // GPUs asked for under enforce that the engine cannot give: the job fails before anything starts.
+    if (job.hosts.some((h) => h.limits)) {
+      const gpus = await this.engineGpus();
+      const shortfall = job.hosts.map((h) => gpuShortfall(h, gpus)).find((why) => why !== undefined);
+      if (shortfall) throw new ExecutorFailure(shortfall);
+    }
     await this.release(job); // a rerun after a restart starts from nothing
     if (job.enableNetworkIsolation) return;
     const ids = jobIds(job, this.options.home);
@@ -207,7 +224,7 @@ export class DockerExecutor implements Executor {
     const endpoints = this.loopbackEndpointsOf(job, host);
     const holder = endpoints.length > 0 ? await this.startHolder(job, host, endpoints) : undefined;
     const spec = containerSpec(job, host, ids, {
-      gpus: this.gpusFor(host),
+      ...(host.gpuIds?.length ? { gpuDriver: await this.gpuDriver() } : {}),
       ...(this.options.user ? { user: this.options.user } : {}),
       ...(this.options.baseEnv ? { env: this.options.baseEnv } : {}),
       ...(holder ? { holder } : {}),
