@@ -76,6 +76,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       );
       return;
     }
+    // Routes served beside the AWS protocol (the dashboard): they claim what is theirs, first.
+    if (options.route?.(req, res)) return;
     const path = (req.url ?? "/").split("?", 1)[0];
     if (req.method !== "POST" || path !== "/") {
       req.resume();

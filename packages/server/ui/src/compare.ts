@@ -1,0 +1,71 @@
+/**
+ * Two or more jobs side by side: each metric's curves overlaid (x: seconds since the job's first
+ * sample of it, so runs started at different times line up) and the hyperparameters that differ.
+ */
+import { get, job as jobPath, type JobDetail, type MetricSeries } from "./api.js";
+import { Chart, align } from "./charts.js";
+import { h, num, route, statusBadge } from "./dom.js";
+import type { Leave } from "./main.js";
+
+export function comparePage(root: HTMLElement, names: string[]): Leave {
+  const charts: Chart[] = [];
+  root.append(h("p", { class: "crumbs" }, h("a", { href: "#/" }, "Jobs"), " / compare"), h("h1", {}, `Compare ${names.length} jobs`));
+  if (names.length < 2) {
+    root.append(h("p", { class: "error" }, "Pick two or more jobs on the jobs page."));
+    return () => undefined;
+  }
+  const table = h("div", { id: "hp-diff" });
+  const chartsBox = h("div", { class: "charts", id: "compare-charts" });
+  root.append(h("h2", {}, "Metrics"), chartsBox, h("h2", {}, "Hyperparameters"), table);
+  let stopped = false;
+
+  void (async () => {
+    const details = await Promise.all(names.map((n) => get<JobDetail>(jobPath(n))));
+    const metrics = await Promise.all(names.map((n) => get<{ series: MetricSeries[] }>(`${jobPath(n)}/metrics?points=600`)));
+    if (stopped) return;
+    const keys = [...new Set(details.flatMap((d) => Object.keys(d.hyperParameters)))].sort();
+    const differs = (k: string) => new Set(details.map((d) => d.hyperParameters[k] ?? "")).size > 1;
+    const showAll = h("input", { type: "checkbox", id: "hp-all", onchange: () => draw() });
+    const draw = () => {
+      table.replaceChildren(
+        h("label", {}, showAll, " show equal ones too"),
+        h(
+          "table",
+          { class: "grid", id: "hp-table" },
+          h("thead", {}, h("tr", {}, h("th", {}, "Hyperparameter"), ...details.map((d) => h("th", {}, h("a", { href: route("jobs", d.name) }, d.name), " ", statusBadge(d.status))))),
+          h(
+            "tbody",
+            {},
+            ...keys
+              .filter((k) => showAll.checked || differs(k))
+              .map((k) => h("tr", { class: differs(k) ? "differs" : "", "data-hp": k }, h("th", {}, k), ...details.map((d) => h("td", {}, d.hyperParameters[k] ?? "—")))),
+          ),
+          h("tbody", {}, ...[...new Set(details.flatMap((d) => Object.keys(d.finalMetrics)))].sort().map((m) => h("tr", { class: "metric" }, h("th", {}, `final ${m}`), ...details.map((d) => h("td", {}, num(d.finalMetrics[m])))))),
+        ),
+      );
+    };
+    draw();
+    const metricNames = [...new Set(metrics.flatMap((m) => m.series.map((s) => s.name)))].sort();
+    for (const metric of metricNames) {
+      const perJob = metrics.map((m) => {
+        const list = m.series.filter((s) => s.name === metric);
+        const t0 = Math.min(...list.map((s) => s.t[0] ?? Infinity));
+        // One curve per job: hosts' samples together (a job's metric is usually its first host's).
+        const t = list.flatMap((s) => s.t.map((x) => x - t0));
+        const v = list.flatMap((s) => s.v);
+        return { t, v };
+      });
+      const chart = new Chart({ title: metric, labels: names, timeAxis: false, xLabel: "seconds since first sample" }, align(perJob));
+      charts.push(chart);
+      chartsBox.append(chart.element);
+    }
+    if (metricNames.length === 0) chartsBox.append(h("p", { class: "muted" }, "none of these jobs has metric samples"));
+    document.body.dataset.loaded = "true";
+  })().catch((e) => root.append(h("p", { class: "error" }, String(e))));
+
+  return () => {
+    stopped = true;
+    for (const c of charts) c.destroy();
+    delete document.body.dataset.loaded;
+  };
+}
