@@ -53,7 +53,7 @@ export async function pumpLogs(o: LogPumpOptions): Promise<void> {
     if (batch.length === 0 && offsetOfBatchEnd === stream.sourceOffset) return;
     stream = o.store.logs.append(stream, batch, offsetOfBatchEnd);
     const samples = [];
-    for (const e of batch) for (const m of matchMetrics(o.metrics, e.message)) samples.push({ ...m, timestamp: e.timestamp / 1000 });
+    for (const e of batch) for (const m of matchMetrics(o.metrics, e.message)) samples.push({ ...m, host: stream.host, timestamp: e.timestamp / 1000 });
     o.store.metrics.add(o.job, samples);
     o.onLines?.(batch.map((e) => e.message));
     batch = [];

@@ -14,11 +14,22 @@ export class ApiError extends Error {
   /** HTTP status of the error response. */
   readonly statusCode: number;
 
-  constructor(code: string, message: string, statusCode = 400) {
+  /**
+   * For services that came from the query protocol (CloudWatch): the error's query code
+   * (`InvalidParameterValue` for `InvalidParameterValueException`), written as the XML `<Code>`
+   * and, in JSON and CBOR, as `x-amzn-query-error: <queryCode>;<Sender|Receiver>`.
+   */
+  readonly queryCode: string | undefined;
+  /** Whose fault: the caller's (Sender, 4xx) or the server's (Receiver, 5xx). */
+  readonly fault: "Sender" | "Receiver";
+
+  constructor(code: string, message: string, statusCode = 400, queryCode?: string) {
     super(message);
     this.name = code;
     this.code = code;
     this.statusCode = statusCode;
+    this.queryCode = queryCode;
+    this.fault = statusCode >= 500 ? "Receiver" : "Sender";
   }
 }
 
@@ -200,6 +211,30 @@ export function resourceAlreadyExistsException(
 
 export function invalidParameterException(message: string): ApiError {
   return new ApiError("InvalidParameterException", message);
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudWatch (metrics) errors: the exception shape's name as the JSON/CBOR `__type`, the query
+// code (botocore's model, error.code) for the XML and x-amzn-query-error.
+
+/** A parameter's value is bad or out of range (`InvalidParameterValue`). */
+export function invalidParameterValue(message: string): ApiError {
+  return new ApiError("InvalidParameterValueException", message, 400, "InvalidParameterValue");
+}
+
+/** Parameters that cannot be used together, or a request beyond a limit (`InvalidParameterCombination`). */
+export function invalidParameterCombination(message: string): ApiError {
+  return new ApiError("InvalidParameterCombinationException", message, 400, "InvalidParameterCombination");
+}
+
+/** A required parameter is missing (`MissingParameter`): "The parameter X is required." */
+export function missingParameter(parameter: string): ApiError {
+  return new ApiError("MissingRequiredParameterException", `The parameter ${parameter} is required.`, 400, "MissingParameter");
+}
+
+/** A NextToken this server did not give, or for another request (`InvalidNextToken`). */
+export function invalidNextToken(message = "The service couldn't process your request because the NextToken is invalid."): ApiError {
+  return new ApiError("InvalidNextToken", message, 400, "InvalidNextToken");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 /**
- * The awsJson1_1 HTTP server: `POST /` with `X-Amz-Target: <prefix>.<Operation>`, dispatched to
- * the handlers of the services it is given (SageMaker, CloudWatch Logs, ...). Every failure is an
+ * The API's HTTP server: `POST /` with `X-Amz-Target: <prefix>.<Operation>` (awsJson1_1), dispatched
+ * to the handlers of the services it is given (SageMaker, CloudWatch Logs, ...); services with a
+ * wire model (CloudWatch) are also served in rpc-v2-CBOR, awsJson1_0 and query (codecs.ts), to
+ * the same handlers. Every failure is an
  * AWS-shaped error (`{"__type", "message"}` + `x-amzn-ErrorType`); only a handler's own bug gives
  * a 500 InternalFailure. No request, however malformed or aborted, can take the process down.
  */
@@ -12,16 +14,19 @@ import {
   internalFailure,
   invalidRegionInScope,
   requestEntityTooLargeException,
+  serializationException,
   unknownOperationException,
   unservableHttpRequest,
 } from "./errors.js";
 import { collectHeaders, readCredentialScope, verifySigV4, type CredentialScope } from "./sigv4.js";
-import type { ApiServerOptions, Handler, RequestContext, ServiceDefinition } from "./types.js";
-import { errorBody, parseRequestBody, toWireJson } from "./wire-json.js";
+import { CONTENT_TYPE, decodeBody, detectProtocol, encodeError, encodeOutput, headerText, type WireAnswer } from "./codecs.js";
+import type { ApiServerOptions, Handler, RequestContext, ServiceDefinition, WireProtocol } from "./types.js";
+import { errorBody } from "./wire-json.js";
+import { normalizeInput, queryInput, type WireServiceModel } from "./wire-model.js";
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_REGION = "us-east-1";
-export const CONTENT_TYPE = "application/x-amz-json-1.1";
+export { CONTENT_TYPE };
 /** What a region in a credential scope must look like: it goes into ARNs (`[a-z0-9-]*` there). */
 const REGION_NAME = /^[a-z0-9-]{1,64}$/;
 
@@ -48,7 +53,7 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     res.on("error", ignore);
     serve(req, res, requestId).catch((error: unknown) => {
       safeReport(reportInternal, error, undefined);
-      sendError(res, requestId, internalFailure());
+      send(res, encodeError("awsJson1_1", internalFailure(), undefined, requestId));
     });
   });
   server.on("clientError", answerClientError);
@@ -58,53 +63,59 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     res.on("error", ignore);
     req.resume();
     const expectation = String(req.headers.expect ?? "");
-    sendError(
+    send(
       res,
-      randomUUID(),
-      unservableHttpRequest(`Expect: '${expectation}' is not supported; the only expectation served is '100-continue'.`, 417),
+      encodeError(
+        detectProtocol((req.url ?? "/").split("?", 1)[0] ?? "/", req.headers),
+        unservableHttpRequest(`Expect: '${expectation}' is not supported; the only expectation served is '100-continue'.`, 417),
+        undefined,
+        randomUUID(),
+      ),
     );
   });
   return server;
 
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
+    const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
+    const protocol = detectProtocol(path, req.headers);
+    const fail = (error: ApiError, model?: WireServiceModel) => send(res, encodeError(protocol, error, model, requestId));
     if (!hasRequiredHost(req)) {
       req.resume();
-      sendError(
-        res,
-        requestId,
-        unservableHttpRequest("An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.", 400),
-      );
+      fail(unservableHttpRequest("An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.", 400));
       return;
     }
     // Routes served beside the AWS protocol (the dashboard): they claim what is theirs, first.
     if (options.route?.(req, res)) return;
-    const path = (req.url ?? "/").split("?", 1)[0];
-    if (req.method !== "POST" || path !== "/") {
+    if (req.method !== "POST" || (path !== "/" && protocol !== "rpcv2Cbor")) {
       req.resume();
-      sendError(
-        res,
-        requestId,
-        unknownOperationException(`Only POST / is served; got ${req.method ?? "?"} ${path ?? ""}.`, 404),
-      );
+      fail(unknownOperationException(`Only POST / and POST /service/<service>/operation/<operation> are served; got ${req.method ?? "?"} ${path}.`, 404));
       return;
     }
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxBodyBytes) {
       req.resume();
-      sendError(res, requestId, requestEntityTooLargeException(maxBodyBytes));
+      fail(requestEntityTooLargeException(maxBodyBytes));
       return;
     }
 
     const read = await readBody(req, maxBodyBytes);
     if (read.kind === "aborted") return;
     if (read.kind === "too-large") {
-      sendError(res, requestId, requestEntityTooLargeException(maxBodyBytes));
+      fail(requestEntityTooLargeException(maxBodyBytes));
       return;
     }
 
     let ctx: RequestContext | undefined;
+    let model: WireServiceModel | undefined;
     try {
-      const dispatch = resolveTarget(req.headers["x-amz-target"]);
+      let form: URLSearchParams | undefined;
+      let dispatch: Dispatch;
+      if (protocol === "rpcv2Cbor") dispatch = resolveCborPath(path, req.headers["smithy-protocol"]);
+      else if (protocol === "awsQuery") {
+        form = readForm(read.body);
+        dispatch = resolveQueryAction(form, req);
+      } else dispatch = resolveTarget(req.headers["x-amz-target"], protocol);
+      model = dispatch.service.model;
       const scope = authenticate(req, read.body, dispatch.service);
       if (scope !== undefined && !REGION_NAME.test(scope.region)) throw invalidRegionInScope(scope.region);
       ctx = {
@@ -113,34 +124,70 @@ export function createApiServer(options: ApiServerOptions): http.Server {
         region: scope?.region ?? options.defaultRegion ?? DEFAULT_REGION,
         accessKeyId: scope?.accessKeyId,
         requestId,
+        protocol,
       };
-      const input = parseRequestBody(read.body);
+      let input: Record<string, unknown>;
+      if (form !== undefined) input = queryInput(model!, dispatch.operation, form);
+      else {
+        input = decodeBody(protocol, read.body);
+        if (model !== undefined) input = normalizeInput(model, dispatch.operation, input);
+      }
       const output = await dispatch.handler(input, ctx);
-      sendJson(res, requestId, 200, toWireJson(output));
+      send(res, encodeOutput(protocol, output, dispatch.operation, model, requestId));
     } catch (error) {
       if (error instanceof ApiError) {
-        sendError(res, requestId, error);
+        fail(error, model);
       } else {
         safeReport(reportInternal, error, ctx);
-        sendError(res, requestId, internalFailure());
+        fail(internalFailure(), model);
       }
     }
   }
 
-  function resolveTarget(header: string | string[] | undefined): Dispatch {
-    const target = (Array.isArray(header) ? header[0] : header)?.trim() ?? "";
+  function lookup(service: ServiceDefinition | undefined, operation: string, shown: string): Dispatch {
+    const handler = service !== undefined && Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined;
+    if (service === undefined || typeof handler !== "function") throw unknownOperationException(`Unknown operation ${shown}.`);
+    return { service, operation, handler };
+  }
+
+  /** awsJson: `X-Amz-Target: <prefix>.<Operation>`; 1.0 only for services whose model speaks it. */
+  function resolveTarget(header: string | string[] | undefined, protocol: WireProtocol): Dispatch {
+    const target = headerText(header);
     if (target === "") throw unknownOperationException("Missing X-Amz-Target header.");
     const dot = target.indexOf(".");
     const prefix = dot < 0 ? target : target.slice(0, dot);
-    const operation = dot < 0 ? "" : target.slice(dot + 1);
     const service = services.get(prefix);
-    const handler = service !== undefined && Object.hasOwn(service.handlers, operation)
-      ? service.handlers[operation]
-      : undefined;
-    if (service === undefined || typeof handler !== "function") {
-      throw unknownOperationException(`Unknown operation ${target}.`);
+    if (protocol === "awsJson1_0" && service !== undefined && !speaks(service, "json")) throw unknownOperationException(`Unknown operation ${target}.`);
+    return lookup(service, dot < 0 ? "" : target.slice(dot + 1), target);
+  }
+
+  /** rpc-v2-cbor: `/service/<prefix>/operation/<Operation>` with `smithy-protocol: rpc-v2-cbor`. */
+  function resolveCborPath(path: string, smithyProtocol: string | string[] | undefined): Dispatch {
+    const m = /^\/service\/([^/]+)\/operation\/([^/]+)$/.exec(path);
+    if (headerText(smithyProtocol) !== "rpc-v2-cbor") {
+      throw unknownOperationException("A request to /service/... must carry the header smithy-protocol: rpc-v2-cbor.");
     }
-    return { service, operation, handler };
+    if (m === null) throw unknownOperationException(`Unknown operation path ${path}: expected /service/<service>/operation/<operation>.`);
+    const prefix = decodeURIComponent(m[1]!);
+    const service = services.get(prefix);
+    return lookup(service !== undefined && speaks(service, "smithy-rpc-v2-cbor") ? service : undefined, decodeURIComponent(m[2]!), `${prefix}.${decodeURIComponent(m[2]!)}`);
+  }
+
+  /**
+   * query: `Action=<Operation>&Version=<api version>`. The service is the one the signature is
+   * scoped to (its signing name) among those that speak query; unsigned, the only one.
+   */
+  function resolveQueryAction(form: URLSearchParams, req: http.IncomingMessage): Dispatch {
+    const action = form.get("Action") ?? "";
+    if (action === "") throw unknownOperationException("Missing Action parameter.");
+    const querying = [...services.values()].filter((s) => speaks(s, "query"));
+    const scope = readCredentialScope(collectHeaders(req.rawHeaders).get("authorization"), req.url);
+    const service = scope !== undefined ? querying.find((s) => s.signingName === scope.service) : querying.length === 1 ? querying[0] : undefined;
+    const version = form.get("Version");
+    if (service !== undefined && version !== null && version !== service.model!.apiVersion) {
+      throw unknownOperationException(`Unknown version ${version} of ${service.targetPrefix}; this server speaks ${service.model!.apiVersion}.`);
+    }
+    return lookup(service, action, action);
   }
 
   function authenticate(
@@ -205,26 +252,26 @@ function readBody(req: http.IncomingMessage, maxBytes: number): Promise<BodyRead
   });
 }
 
-function sendError(res: http.ServerResponse, requestId: string, error: ApiError): void {
-  sendJson(res, requestId, error.statusCode, errorBody(error.code, error.message), error.code);
+function send(res: http.ServerResponse, answer: WireAnswer): void {
+  if (res.headersSent || res.writableEnded || res.destroyed) return;
+  const body = typeof answer.body === "string" ? Buffer.from(answer.body, "utf8") : answer.body;
+  res.writeHead(answer.status, { ...answer.headers, "Content-Length": body.length });
+  res.end(body);
 }
 
-function sendJson(
-  res: http.ServerResponse,
-  requestId: string,
-  status: number,
-  body: string,
-  errorType?: string,
-): void {
-  if (res.headersSent || res.writableEnded || res.destroyed) return;
-  const headers: http.OutgoingHttpHeaders = {
-    "Content-Type": CONTENT_TYPE,
-    "Content-Length": Buffer.byteLength(body, "utf8"),
-    "x-amzn-RequestId": requestId,
-  };
-  if (errorType !== undefined) headers["x-amzn-ErrorType"] = errorType;
-  res.writeHead(status, headers);
-  res.end(body);
+/** Which protocols a service speaks besides awsJson1_1: those its model lists. */
+function speaks(service: ServiceDefinition, protocol: "json" | "smithy-rpc-v2-cbor" | "query"): boolean {
+  return service.model?.protocols.includes(protocol) ?? false;
+}
+
+function readForm(body: Buffer): URLSearchParams {
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(body);
+  } catch {
+    throw serializationException("The request body is not valid UTF-8.");
+  }
+  return new URLSearchParams(text);
 }
 
 /** HTTP that Node cannot parse at all: answer 4xx and close; never crash. */

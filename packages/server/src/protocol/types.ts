@@ -1,5 +1,7 @@
+import type { WireServiceModel } from "./wire-model.js";
+
 /**
- * The one wire-protocol layer (awsJson1_1) and what it hands to the thin per-operation handlers.
+ * The one wire-protocol layer (awsJson1_1; rpc-v2-cbor, awsJson1_0 and query for services with a model) and what it hands to the thin per-operation handlers.
  * Handlers take the parsed JSON input and return a plain object; `Date` values in the output are
  * written as epoch seconds, as AWS JSON protocols do. A handler signals an API error by throwing
  * an `ApiError` (see errors.ts); anything else thrown becomes an InternalFailure (HTTP 500) and is
@@ -16,7 +18,11 @@ export interface RequestContext {
   readonly accessKeyId: string | undefined;
   /** Sent back as x-amzn-RequestId. */
   readonly requestId: string;
+  /** The wire protocol the request came in (handlers answer the same whatever it is). */
+  readonly protocol?: WireProtocol;
 }
+
+export type WireProtocol = "awsJson1_0" | "awsJson1_1" | "rpcv2Cbor" | "awsQuery";
 
 export type Handler = (input: Record<string, unknown>, ctx: RequestContext) => unknown | Promise<unknown>;
 
@@ -26,6 +32,12 @@ export interface ServiceDefinition {
   /** SigV4 signing name: "sagemaker" or "logs". */
   readonly signingName: string;
   readonly handlers: Readonly<Record<string, Handler>>;
+  /**
+   * The service's shapes (wire-model.ts). With one, the service is served in every protocol the
+   * model lists (rpc-v2-cbor, awsJson1_0, query), and handler input has Dates for timestamps;
+   * without, in awsJson1_1 alone with the JSON as sent.
+   */
+  readonly model?: WireServiceModel;
 }
 
 export interface AuthConfig {

@@ -85,7 +85,7 @@ class StoreTuningApi implements TuningApi {
       },
       { status: "Starting", message: "" },
     );
-    if (loss !== undefined) this.store.metrics.add(name, [{ name: "loss", value: loss, timestamp: creationTime + 4 }]);
+    if (loss !== undefined) this.store.metrics.add(name, [{ name: "loss", host: "algo-1", value: loss, timestamp: creationTime + 4 }]);
   }
 }
 

@@ -1,24 +1,73 @@
+/**
+ * Every metric sample a job's logs produced (table metric_samples): each regex match of a
+ * MetricDefinition (jobs/metrics.ts) with the timestamp of its log line, the host whose log it was
+ * and the value. The last sample of each name is the job's final value (FinalMetricDataList); the
+ * series per host are CloudWatch's metrics (cloudwatch/) and the dashboard's charts.
+ *
+ * Hosts are named `algo-N` as in log_streams and host_utilization; CloudWatch's Host dimension is
+ * `<job>/algo-N`. `host` is null only for samples stored before hosts were recorded in a job of
+ * several instances (migration 7). `seq` numbers a job's samples of one name in the order they
+ * were stored (over all hosts), from 0: a reader following a live job asks for those after the
+ * last seq it has. Rows go with their job (ON DELETE CASCADE).
+ */
 import type Database from "better-sqlite3";
 import { RowInserter } from "./row-inserter.js";
 
 export interface MetricSample {
   readonly name: string;
   readonly value: number;
-  /** Epoch seconds. */
+  /** Epoch seconds (of the log line). */
   readonly timestamp: number;
 }
 
-/** Every metric value the job's logs produced, kept for charts; the last of each is final. */
+/** A sample to store: a metric value from one host's log. */
+export interface HostMetricSample extends MetricSample {
+  /** `algo-N`. */
+  readonly host: string;
+}
+
+/** A sample as stored. */
+export interface StoredMetricSample extends MetricSample {
+  readonly host: string | null;
+  readonly seq: number;
+}
+
+/** One series: a metric name on one host, with how many samples it has and their time span. */
+export interface MetricSeries {
+  readonly name: string;
+  readonly host: string | null;
+  readonly count: number;
+  /** Epoch seconds of the first and last sample. */
+  readonly first: number;
+  readonly last: number;
+}
+
+export interface MetricSamplesQuery {
+  /** Only this host's samples (`algo-N`); all hosts when absent. */
+  readonly host?: string;
+  /** Only samples with seq greater than this (to follow a live job). */
+  readonly afterSeq?: number;
+  /** Epoch seconds, inclusive. */
+  readonly startTime?: number;
+  /** Epoch seconds, exclusive. */
+  readonly endTime?: number;
+  /** At most this many, the first in seq order. */
+  readonly limit?: number;
+}
+
+const SELECT = "SELECT name, host, seq, timestamp, value FROM metric_samples";
+
 export class MetricStore {
   private readonly nextSeq: Database.Statement;
   private readonly rows: RowInserter;
 
   constructor(private readonly db: Database.Database) {
     this.nextSeq = db.prepare("SELECT COALESCE(MAX(seq), -1) + 1 AS seq FROM metric_samples WHERE job = ? AND name = ?");
-    this.rows = new RowInserter(db, "metric_samples", ["job", "name", "seq", "timestamp", "value"]);
+    this.rows = new RowInserter(db, "metric_samples", ["job", "name", "seq", "host", "timestamp", "value"]);
   }
 
-  add(job: string, samples: readonly MetricSample[]): void {
+  /** Store samples in the order given (one transaction). */
+  add(job: string, samples: readonly HostMetricSample[]): void {
     if (samples.length === 0) return;
     this.db.transaction(() => {
       const next = new Map<string, number>();
@@ -27,13 +76,13 @@ export class MetricStore {
           let seq = next.get(s.name);
           if (seq === undefined) seq = (this.nextSeq.get(job, s.name) as { seq: number }).seq;
           next.set(s.name, seq + 1);
-          return [job, s.name, seq, s.timestamp, s.value];
+          return [job, s.name, seq, s.host, s.timestamp, s.value];
         }),
       );
     })();
   }
 
-  /** Each metric's last value, in name order. */
+  /** Each metric's last value (over all hosts), in name order: FinalMetricDataList. */
   final(job: string): MetricSample[] {
     return this.db
       .prepare(
@@ -44,7 +93,32 @@ export class MetricStore {
       .all(job) as MetricSample[];
   }
 
-  samples(job: string, name: string): MetricSample[] {
-    return this.db.prepare("SELECT name, value, timestamp FROM metric_samples WHERE job = ? AND name = ? ORDER BY seq").all(job, name) as MetricSample[];
+  /** A metric's samples in seq order (the order stored), of every host unless the query names one. */
+  samples(job: string, name: string, q: MetricSamplesQuery = {}): StoredMetricSample[] {
+    const where = ["job = ?", "name = ?"];
+    const args: unknown[] = [job, name];
+    if (q.host !== undefined) where.push("host = ?"), args.push(q.host);
+    if (q.afterSeq !== undefined) where.push("seq > ?"), args.push(q.afterSeq);
+    if (q.startTime !== undefined) where.push("timestamp >= ?"), args.push(q.startTime);
+    if (q.endTime !== undefined) where.push("timestamp < ?"), args.push(q.endTime);
+    const limit = q.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(q.limit))}` : "";
+    return this.db.prepare(`${SELECT} WHERE ${where.join(" AND ")} ORDER BY seq${limit}`).all(...args) as StoredMetricSample[];
+  }
+
+  /** A job's series (name and host), by name then host. */
+  series(job: string): MetricSeries[] {
+    return this.db
+      .prepare(
+        `SELECT name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
+         FROM metric_samples WHERE job = ? GROUP BY name, host ORDER BY name, host`,
+      )
+      .all(job) as MetricSeries[];
+  }
+
+  /** The values of one host's series with timestamp in [startTime, endTime), in time order (CloudWatch's statistics). */
+  valuesBetween(job: string, host: string, name: string, startTime: number, endTime: number): { timestamp: number; value: number }[] {
+    return this.db
+      .prepare("SELECT timestamp, value FROM metric_samples WHERE job = ? AND host = ? AND name = ? AND timestamp >= ? AND timestamp < ? ORDER BY timestamp, seq")
+      .all(job, host, name, startTime, endTime) as { timestamp: number; value: number }[];
   }
 }

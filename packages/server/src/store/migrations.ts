@@ -135,6 +135,24 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
+  // Version 6 is the processing jobs' (another branch); this one does not depend on it.
+  {
+    // Each metric sample's host (`algo-N`, as log_streams and host_utilization name it), so a
+    // metric is a series per host as SageMaker publishes it (CloudWatch dimension Host =
+    // `<job>/algo-N`). Samples stored before this came from an unrecorded host: a job of one
+    // instance had only algo-1; for a job of several the host stays NULL (unknown). The index
+    // serves a series by time (CloudWatch's statistics) and the list of series.
+    version: 7,
+    sql: `
+      ALTER TABLE metric_samples ADD COLUMN host TEXT;
+      UPDATE metric_samples SET host = 'algo-1' WHERE job IN (
+        SELECT name FROM jobs
+        WHERE COALESCE(json_extract(request, '$.ResourceConfig.InstanceCount'), 1) = 1
+          AND json_extract(request, '$.ResourceConfig.InstanceGroups') IS NULL
+      );
+      CREATE INDEX metric_samples_series ON metric_samples (job, host, name, timestamp);
+    `,
+  },
 ];
 
 export function migrate(db: Database.Database): void {

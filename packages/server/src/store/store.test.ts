@@ -40,7 +40,7 @@ describe("Store", () => {
     store.jobs.transition("one", "Training", "Training", { executorState: { pid: 5 } }, 120);
     const stream = store.logs.createStream("one", "algo-1", "one/algo-1-120", 120_000);
     store.logs.append(stream, [{ timestamp: 120_500, message: "hello" }, { timestamp: 120_600, message: "loss=0.5" }], 15);
-    store.metrics.add("one", [{ name: "loss", value: 0.5, timestamp: 120.6 }, { name: "loss", value: 0.25, timestamp: 121 }]);
+    store.metrics.add("one", [{ name: "loss", host: "algo-1", value: 0.5, timestamp: 120.6 }, { name: "loss", host: "algo-1", value: 0.25, timestamp: 121 }]);
     store.close();
 
     store = Store.open(file);
@@ -265,6 +265,51 @@ describe("Store: tuning jobs", () => {
     expect(store.utilization.latest("util")).toEqual([sample("algo-1", 11, 180), sample("algo-2", 12, 50)]);
     store.jobs.delete("util");
     expect(store.utilization.series("util")).toEqual([]);
+    store.close();
+  });
+  it("keeps every metric sample with its host: series per host, by seq and by time window (schema 7 on a database of schema 5)", () => {
+    const file = join(dir, "v5-metrics.db");
+    let store = Store.open(file);
+    const single = { ...job("single", 100), request: { TrainingJobName: "single", ResourceConfig: { InstanceCount: 1 } } };
+    const multi = { ...job("multi", 101), request: { TrainingJobName: "multi", ResourceConfig: { InstanceCount: 2 } } };
+    store.jobs.insert(single, { status: "Starting", message: "" });
+    store.jobs.insert(multi, { status: "Starting", message: "" });
+    store.close();
+    // Back to schema 5, with samples stored then (no host).
+    let db = new Database(file);
+    db.exec("DROP INDEX metric_samples_series; ALTER TABLE metric_samples DROP COLUMN host; DELETE FROM schema_migrations WHERE version = 7;");
+    db.exec("INSERT INTO metric_samples (job, name, seq, timestamp, value) VALUES ('single', 'loss', 0, 10, 1), ('multi', 'loss', 0, 10, 2)");
+    db.close();
+    store = Store.open(file);
+    expect(store.metrics.series("single")).toEqual([{ name: "loss", host: "algo-1", count: 1, first: 10, last: 10 }]);
+    expect(store.metrics.series("multi")).toEqual([{ name: "loss", host: null, count: 1, first: 10, last: 10 }]);
+
+    store.metrics.add("multi", [
+      { name: "loss", host: "algo-2", value: 0.9, timestamp: 20 },
+      { name: "loss", host: "algo-1", value: 0.8, timestamp: 20.5 },
+      { name: "acc", host: "algo-1", value: 0.1, timestamp: 21 },
+      { name: "loss", host: "algo-1", value: 0.7, timestamp: 30 },
+    ]);
+    expect(store.metrics.series("multi")).toEqual([
+      { name: "acc", host: "algo-1", count: 1, first: 21, last: 21 },
+      { name: "loss", host: null, count: 1, first: 10, last: 10 },
+      { name: "loss", host: "algo-1", count: 2, first: 20.5, last: 30 },
+      { name: "loss", host: "algo-2", count: 1, first: 20, last: 20 },
+    ]);
+    expect(store.metrics.samples("multi", "loss", { host: "algo-1" })).toEqual([
+      { name: "loss", host: "algo-1", seq: 2, timestamp: 20.5, value: 0.8 },
+      { name: "loss", host: "algo-1", seq: 3, timestamp: 30, value: 0.7 },
+    ]);
+    expect(store.metrics.samples("multi", "loss", { afterSeq: 1 }).map((s) => s.value)).toEqual([0.8, 0.7]);
+    expect(store.metrics.samples("multi", "loss", { startTime: 20, endTime: 30, limit: 5 }).map((s) => s.value)).toEqual([0.9, 0.8]);
+    expect(store.metrics.valuesBetween("multi", "algo-1", "loss", 20, 30.5)).toEqual([
+      { timestamp: 20.5, value: 0.8 },
+      { timestamp: 30, value: 0.7 },
+    ]);
+    expect(store.metrics.final("multi")).toEqual([
+      { name: "acc", value: 0.1, timestamp: 21 },
+      { name: "loss", value: 0.7, timestamp: 30 },
+    ]);
     store.close();
   });
 });
