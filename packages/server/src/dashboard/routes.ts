@@ -205,7 +205,7 @@ export function dashboardRoute(options: DashboardOptions): Route {
       clearInterval(timer);
       clearInterval(keepAlive);
     };
-    req.on("close", stop);
+    // The response's close, not the request's: a GET's request closes once its (empty) body is read.
     res.on("close", stop);
     tick();
   }

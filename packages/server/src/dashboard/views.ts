@@ -139,24 +139,33 @@ export interface MetricSeriesView extends Series {
   readonly count: number;
 }
 
-/** Every metric's samples over time, each series downsampled to about `2 * points` points. */
+/**
+ * Every metric's samples over time, a series per metric and host (store/metrics.ts), each
+ * downsampled to about `2 * points` points. One read in the primary key's order (job, name, seq).
+ */
 export function metricSeries(cp: ControlPlane, name: string, points: number): MetricSeriesView[] {
   if (!cp.store.jobs.get(name)) cp.view(name); // throws the API's not-found
   const rows = cp.store.db
-    .prepare("SELECT name, timestamp, value FROM metric_samples WHERE job = ? ORDER BY name, seq")
+    .prepare("SELECT name, host, timestamp, value FROM metric_samples WHERE job = ? ORDER BY name, seq")
     .raw()
-    .all(name) as [string, number, number][];
+    .all(name) as [string, string | null, number, number][];
   const out: MetricSeriesView[] = [];
   let i = 0;
   while (i < rows.length) {
     const metric = rows[i]![0];
-    const t: number[] = [];
-    const v: number[] = [];
+    const byHost = new Map<string | null, { t: number[]; v: number[] }>();
     for (; i < rows.length && rows[i]![0] === metric; i++) {
-      t.push(rows[i]![1]);
-      v.push(rows[i]![2]);
+      const [, host, t, v] = rows[i]!;
+      let s = byHost.get(host);
+      if (!s) byHost.set(host, (s = { t: [], v: [] }));
+      s.t.push(t);
+      s.v.push(v);
     }
-    out.push({ name: metric, host: null, count: t.length, ...downsampleMinMax(t, v, points) });
+    const hosts = [...byHost.keys()].sort((a, b) => (a ?? "").localeCompare(b ?? "", "en", { numeric: true }));
+    for (const host of hosts) {
+      const s = byHost.get(host)!;
+      out.push({ name: metric, host, count: s.t.length, ...downsampleMinMax(s.t, s.v, points) });
+    }
   }
   return out;
 }

@@ -4,6 +4,8 @@ export const API = "/_optml/api";
 export interface Series {
   t: number[];
   v: number[];
+  /** Each point's sample number in the full series. */
+  i: number[];
 }
 
 export interface JobSummary {

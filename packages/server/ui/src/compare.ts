@@ -1,6 +1,7 @@
 /**
- * Two or more jobs side by side: each metric's curves overlaid (x: seconds since the job's first
- * sample of it, so runs started at different times line up) and the hyperparameters that differ.
+ * Two or more jobs side by side: each metric's curves overlaid (x: the sample number, so runs
+ * started at different times and running at different speeds line up by step) and the
+ * hyperparameters that differ.
  */
 import { get, job as jobPath, type JobDetail, type MetricSeries } from "./api.js";
 import { Chart, align } from "./charts.js";
@@ -48,14 +49,12 @@ export function comparePage(root: HTMLElement, names: string[]): Leave {
     const metricNames = [...new Set(metrics.flatMap((m) => m.series.map((s) => s.name)))].sort();
     for (const metric of metricNames) {
       const perJob = metrics.map((m) => {
-        const list = m.series.filter((s) => s.name === metric);
-        const t0 = Math.min(...list.map((s) => s.t[0] ?? Infinity));
-        // One curve per job: hosts' samples together (a job's metric is usually its first host's).
-        const t = list.flatMap((s) => s.t.map((x) => x - t0));
-        const v = list.flatMap((s) => s.v);
-        return { t, v };
+        // One curve per job: the host with the most samples of it (usually algo-1, the one that reports).
+        const s = m.series.filter((x) => x.name === metric).sort((a, b) => b.count - a.count)[0];
+        // x: the sample number (1, 2, ...), which lines up epochs or steps of runs of any speed.
+        return s ? { t: s.i.map((x) => x + 1), v: s.v } : { t: [], v: [] };
       });
-      const chart = new Chart({ title: metric, labels: names, timeAxis: false, xLabel: "seconds since first sample" }, align(perJob));
+      const chart = new Chart({ title: metric, labels: names, timeAxis: false, xLabel: "sample" }, align(perJob));
       charts.push(chart);
       chartsBox.append(chart.element);
     }
