@@ -16,7 +16,7 @@ import { timingSafeEqual } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { ControlPlane } from "../control-plane.js";
 import { ApiError } from "../protocol/errors.js";
-import { jobDetail, jobList, metricSeries, outputDir, tuningDetail, utilizationSeries } from "./views.js";
+import { jobDetail, jobList, metricSeries, outputDir, requireJob, tuningDetail, utilizationSeries } from "./views.js";
 
 /** The prefix of the dashboard's API and of nothing AWS serves. */
 export const DASHBOARD_PREFIX = "/_optml/";
@@ -145,7 +145,7 @@ export function dashboardRoute(options: DashboardOptions): Route {
   }
 
   function streamOf(job: string, host: string) {
-    cp.view(job); // the job's not-found first
+    requireJob(cp, job); // the job's not-found first
     const stream = cp.store.logs.streamsOfJob(job).find((s) => s.host === host);
     if (!stream) throw new DashboardError(404, "NotFound", `Job ${job} has no log for host ${host}.`);
     return stream;
@@ -211,7 +211,7 @@ export function dashboardRoute(options: DashboardOptions): Route {
   }
 
   function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, url: URL, job: string): void {
-    const record = cp.view(job).record;
+    const record = requireJob(cp, job);
     const dir = outputDir(record);
     const rel = url.searchParams.get("path") ?? "";
     if (dir === undefined) throw new DashboardError(404, "NotFound", `Job ${job}'s output is not on this machine's filesystem.`);

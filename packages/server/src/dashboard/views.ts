@@ -38,8 +38,6 @@ export function jobSummary(cp: ControlPlane, job: JobRecord): JobSummaryView {
   const request = job.request as RequestShape;
   const rc = request.ResourceConfig ?? {};
   const groups = rc.InstanceGroups ?? [];
-  const finalMetrics: Record<string, number> = {};
-  for (const m of cp.store.metrics.final(job.name)) finalMetrics[m.name] = m.value;
   return {
     name: job.name,
     status: job.status,
@@ -52,7 +50,7 @@ export function jobSummary(cp: ControlPlane, job: JobRecord): JobSummaryView {
     instanceType: rc.InstanceType ?? groups[0]?.InstanceType ?? null,
     instanceCount: rc.InstanceCount ?? (groups.length ? groups.reduce((n, g) => n + (g.InstanceCount ?? 0), 0) : null),
     tuningJob: job.tuning?.job ?? null,
-    finalMetrics,
+    finalMetrics: finalMetrics(cp, job.name),
   };
 }
 
@@ -108,7 +106,8 @@ export function artifacts(job: JobRecord, max = 200): { location: string | null;
 }
 
 export function jobDetail(cp: ControlPlane, name: string) {
-  const { record, transitions, finalMetrics } = cp.view(name);
+  const record = requireJob(cp, name);
+  const transitions = cp.store.jobs.transitions(name);
   const request = record.request as RequestShape;
   const hyperParameters = request.HyperParameters ?? {};
   return {
@@ -125,7 +124,6 @@ export function jobDetail(cp: ControlPlane, name: string) {
     stoppingCondition: request.StoppingCondition ?? null,
     environment: request.Environment ?? {},
     transitions,
-    finalMetricList: finalMetrics,
     streams: cp.store.logs.streamsOfJob(name).map((s) => ({ host: s.host, name: s.name, lines: s.eventCount, lastEventTime: s.lastEventTime })),
     artifacts: artifacts(record),
   };
@@ -140,34 +138,75 @@ export interface MetricSeriesView extends Series {
 }
 
 /**
- * Every metric's samples over time, a series per metric and host (store/metrics.ts), each
- * downsampled to about `2 * points` points. One read in the primary key's order (job, name, seq).
+ * Every metric's samples over time, a series per metric and host (store/metrics.ts), each at most
+ * about `2 * points` points. A longer series is downsampled inside SQLite: buckets of consecutive
+ * samples (by seq, in the primary key's order), each giving its smallest and largest value with
+ * their times, so 100,000 samples never become 100,000 JavaScript objects.
  */
 export function metricSeries(cp: ControlPlane, name: string, points: number): MetricSeriesView[] {
-  if (!cp.store.jobs.get(name)) cp.view(name); // throws the API's not-found
-  const rows = cp.store.db
-    .prepare("SELECT name, host, timestamp, value FROM metric_samples WHERE job = ? ORDER BY name, seq")
-    .raw()
-    .all(name) as [string, string | null, number, number][];
+  requireJob(cp, name);
+  const db = cp.store.db;
   const out: MetricSeriesView[] = [];
-  let i = 0;
-  while (i < rows.length) {
-    const metric = rows[i]![0];
-    const byHost = new Map<string | null, { t: number[]; v: number[] }>();
-    for (; i < rows.length && rows[i]![0] === metric; i++) {
-      const [, host, t, v] = rows[i]!;
-      let s = byHost.get(host);
-      if (!s) byHost.set(host, (s = { t: [], v: [] }));
-      s.t.push(t);
-      s.v.push(v);
+  for (const s of cp.store.metrics.series(name)) {
+    const where = "FROM metric_samples WHERE job = ? AND name = ? AND host IS ?";
+    if (s.count <= points * 2) {
+      const rows = db.prepare(`SELECT timestamp, value ${where} ORDER BY seq`).raw().all(name, s.name, s.host) as [number, number][];
+      out.push({ name: s.name, host: s.host, count: s.count, t: rows.map((r) => r[0]), v: rows.map((r) => r[1]), i: rows.map((_, k) => k) });
+      continue;
     }
-    const hosts = [...byHost.keys()].sort((a, b) => (a ?? "").localeCompare(b ?? "", "en", { numeric: true }));
-    for (const host of hosts) {
-      const s = byHost.get(host)!;
-      out.push({ name: metric, host, count: s.t.length, ...downsampleMinMax(s.t, s.v, points) });
+    const { lo, hi } = db.prepare(`SELECT MIN(seq) AS lo, MAX(seq) AS hi ${where}`).get(name, s.name, s.host) as { lo: number; hi: number };
+    const width = Math.ceil((hi - lo + 1) / points);
+    // SQLite gives a lone min()/max()'s bare columns from the row holding that min or max.
+    const pick = (agg: "MIN" | "MAX") =>
+      db
+        .prepare(`SELECT CAST((seq - ?) / ? AS INTEGER) AS b, ${agg}(value) AS v, timestamp AS t, seq, COUNT(*) AS n ${where} GROUP BY b ORDER BY b`)
+        .raw()
+        .all(lo, width, name, s.name, s.host) as [number, number, number, number, number][];
+    const mins = pick("MIN");
+    const maxs = pick("MAX");
+    const t: number[] = [];
+    const v: number[] = [];
+    const i: number[] = [];
+    let before = 0;
+    for (let k = 0; k < mins.length; k++) {
+      const [b, minV, minT, minSeq, n] = mins[k]!;
+      const [, maxV, maxT, maxSeq] = maxs[k]!;
+      // A sample's number: those in earlier buckets, and its place in its own (exact for one host).
+      const index = (seq: number) => before + Math.min(n - 1, Math.max(0, seq - lo - b * width));
+      const pair: [number, number, number][] = [[minSeq, minT, minV], [maxSeq, maxT, maxV]];
+      pair.sort((x, y) => x[0] - y[0]);
+      for (const [seq, time, value] of minSeq === maxSeq ? [pair[0]!] : pair) {
+        t.push(time);
+        v.push(value);
+        i.push(index(seq));
+      }
+      before += n;
     }
+    out.push({ name: s.name, host: s.host, count: s.count, t, v, i });
   }
-  return out;
+  return out.sort((a, b) => a.name.localeCompare(b.name) || (a.host ?? "").localeCompare(b.host ?? "", "en", { numeric: true }));
+}
+
+/** The job's record, or the API's not-found. */
+export function requireJob(cp: ControlPlane, name: string): JobRecord {
+  const record = cp.store.jobs.get(name);
+  if (!record) cp.view(name); // throws ValidationException: Requested resource not found
+  return record!;
+}
+
+/**
+ * Each metric's last value (over all hosts): what FinalMetricDataList holds, read with one
+ * aggregate over the job's samples rather than a lookup per sample.
+ */
+export function finalMetrics(cp: ControlPlane, job: string): Record<string, number> {
+  const rows = cp.store.db
+    .prepare(
+      `SELECT m.name, m.value FROM (SELECT name, MAX(seq) AS seq FROM metric_samples WHERE job = ? GROUP BY name) f
+       JOIN metric_samples m ON m.job = ? AND m.name = f.name AND m.seq = f.seq ORDER BY m.name`,
+    )
+    .raw()
+    .all(job, job) as [string, number][];
+  return Object.fromEntries(rows);
 }
 
 const UTILIZATION_FIGURES = ["cpuPercent", "memoryPercent", "diskPercent", "gpuPercent", "gpuMemoryPercent"] as const;
@@ -203,12 +242,12 @@ export function tuningDetail(cp: ControlPlane, name: string) {
   };
   const objective = request.HyperParameterTuningJobConfig?.HyperParameterTuningJobObjective ?? {};
   const trials = view.trials.map((t) => {
-    const metric = t.finalMetrics.find((m) => m.name === objective.MetricName);
+    const summary = jobSummary(cp, t.job);
     return {
-      ...jobSummary(cp, t.job),
+      ...summary,
       seq: t.job.tuning?.seq ?? null,
       tuned: t.job.tuning?.tuned ?? {},
-      objective: metric?.value ?? null,
+      objective: objective.MetricName !== undefined ? (summary.finalMetrics[objective.MetricName] ?? null) : null,
     };
   });
   return {
