@@ -29,6 +29,8 @@ export class LogView {
   private destroyed = false;
   /** Set while the view scrolls itself, so that the scroll is not taken as the user's. */
   private selfScroll = false;
+  /** Nothing is drawn (or fetched) before the tail is in: the view opens at the end. */
+  private started = false;
 
   constructor(
     private readonly jobName: string,
@@ -53,6 +55,7 @@ export class LogView {
   private async start(): Promise<void> {
     // The tail first: where a log is usually read, and what follow shows.
     if (this.total > 0) await this.fetchChunk(Math.floor((this.total - 1) / CHUNK));
+    this.started = true;
     this.scrollToEnd();
     if (this.live) this.follow();
   }
@@ -147,6 +150,7 @@ export class LogView {
   }
 
   private draw(): void {
+    if (!this.started) return;
     const { first, offset } = this.firstLine();
     const count = Math.ceil(this.scroller.clientHeight / ROW) + 1;
     this.rows.style.transform = `translateY(${this.scroller.scrollTop + offset}px)`;
