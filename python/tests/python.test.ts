@@ -153,7 +153,11 @@ describe("optml_sagemaker (python/)", () => {
     expect(out).toMatch(/Ran [1-9]\d* tests? in/);
     expect(out).toMatch(/^OK\b/m);
     // These ran (unittest -v names each test; a skipped one says so on the same line).
-    for (const test of ["test_fit_runs_local_code_on_local_data_and_the_model_is_a_file_to_open", "test_code_and_data_go_through_s3_exactly_as_with_sagemaker_session"]) {
+    for (const test of [
+      "test_fit_runs_local_code_on_local_data_and_the_model_is_a_file_to_open",
+      "test_code_and_data_go_through_s3_exactly_as_with_sagemaker_session",
+      "test_training_job_analytics_reads_the_metric_as_cloudwatch_would_give_it",
+    ]) {
       expect(out).toContain(`${test} (`);
       expect(out).not.toMatch(new RegExp(`${test} .*\\.\\.\\. skipped`));
     }

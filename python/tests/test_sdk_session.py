@@ -182,6 +182,17 @@ class SdkSession(unittest.TestCase):
         self.assertIn("waiting for go\n", printed.getvalue())
         self.assertIn("got go\n", printed.getvalue())
 
+    def test_training_job_analytics_reads_the_metric_as_cloudwatch_would_give_it(self):
+        # The same loss on every line: each minute's Average is it, however the lines fall into minutes.
+        est, _ = self.estimator('for i in range(3):\n    print(f"epoch {i} loss=0.25", flush=True)\n',
+                                metric_definitions=[{"Name": "loss", "Regex": "loss=([0-9.]+)"}])
+        with contextlib.redirect_stdout(io.StringIO()):
+            est.fit(job_name=job_name("sdk-analytics"), logs="None")
+        frame = est.training_job_analytics.dataframe()
+        self.assertEqual(set(frame["metric_name"]), {"loss"})
+        self.assertGreaterEqual(len(frame), 1)
+        self.assertTrue(all(v == 0.25 for v in frame["value"]), frame)
+
     @unittest.skipUnless(is_root(), "multi-host jobs run in network namespaces, which need root")
     def test_every_hosts_lines_are_printed(self):
         est, _ = self.estimator(TRAIN, instance_count=2)

@@ -1,9 +1,10 @@
 /**
- * The control plane on HTTP: SageMaker and CloudWatch Logs at one endpoint on 127.0.0.1.
+ * The control plane on HTTP: SageMaker, CloudWatch Logs and CloudWatch metrics at one endpoint on 127.0.0.1.
  */
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { cloudwatchService } from "./cloudwatch/handlers.js";
 import { ControlPlane, type ControlPlaneOptions } from "./control-plane.js";
 import { dashboardRoute } from "./dashboard/routes.js";
 import { logsService } from "./logs/handlers.js";
@@ -49,7 +50,7 @@ export async function startServer(options: OptmlServerOptions = {}): Promise<Run
   const dashboard = options.dashboard !== false;
   const dashboardToken = dashboard && options.auth ? (options.dashboardToken ?? randomBytes(24).toString("base64url")) : undefined;
   const http = createApiServer({
-    services: [sagemakerService(controlPlane), logsService(controlPlane)],
+    services: [sagemakerService(controlPlane), logsService(controlPlane), cloudwatchService({ store: controlPlane.store })],
     defaultRegion: controlPlane.settings.region,
     ...(options.auth ? { auth: options.auth } : {}),
     ...(dashboard

@@ -81,6 +81,7 @@ requirements.txt goes into a virtual environment under <home>/venvs, never into 
 Point any SageMaker client at it:
   export AWS_ENDPOINT_URL_SAGEMAKER=http://127.0.0.1:${DEFAULT_PORT}
   export AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=http://127.0.0.1:${DEFAULT_PORT}
+  export AWS_ENDPOINT_URL_CLOUDWATCH=http://127.0.0.1:${DEFAULT_PORT}   # metrics (docs/metrics.md)
 
 Slurm (--executor slurm, or a job's tag optml:executor=slurm): each job is one allocation of
 InstanceCount nodes (sbatch; the commands on PATH, SLURM_CONF honoured), train runs on every node
@@ -161,10 +162,12 @@ Examples:
         `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
           slurmLine +
           allowLine +
-          `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint}\n` +
+          `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH=${server.endpoint}
+` +
           (server.dashboardUrl === undefined
             ? ""
-            : `  dashboard: ${server.dashboardUrl}${server.dashboardToken !== undefined ? " (the token in it is needed to open the dashboard; keep it private)" : ""}\n`),
+            : `  dashboard: ${server.dashboardUrl}${server.dashboardToken !== undefined ? " (the token in it is needed to open the dashboard; keep it private)" : ""}
+`),
       );
       // Print the endpoint on stdout for scripts that start the server in the background.
       process.stdout.write(`${server.endpoint}\n`);

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import type { HostHandle, OutputChunk } from "../executors/types.js";
 import { Store } from "../store/index.js";
+import { compileMetricDefinitions } from "./metrics.js";
 import { pumpLogs } from "./log-pump.js";
 
 const dirs: string[] = [];
@@ -63,22 +64,33 @@ describe("pumpLogs", () => {
       },
       { status: "Training", message: "" },
     );
-    const stream = store.logs.createStream("job", "algo-1", "job/algo-1-1", Date.now());
+    const stream = store.logs.createStream("job", "algo-2", "job/algo-1-1", Date.now());
     const { host, push } = scriptedHost();
-    const pumped = pumpLogs({ store, job: "job", stream, host, metrics: [], signal: new AbortController().signal });
+    const metrics = compileMetricDefinitions([{ name: "loss", regex: "loss=(\\S+)" }]);
+    const pumped = pumpLogs({ store, job: "job", stream, host, metrics, signal: new AbortController().signal });
     const stored = () => store.logs.events(store.logs.streamByName("job/algo-1-1")!.id, { fromSeq: 0, toSeq: Number.MAX_SAFE_INTEGER, limit: 100 }).map((e) => e.message);
 
     push("first\n"); // flushed at once: the first chunk is more than 100 ms after the pump began
     await sleep(150);
-    push("second\n");
-    push("third\n");
+    push("second loss=0.5\n");
+    push("third loss=0.25\n");
     // The program now works quietly: its lines are stored within the batch interval all the same.
     await sleep(400);
-    expect(stored()).toEqual(["first", "second", "third"]);
+    expect(stored()).toEqual(["first", "second loss=0.5", "third loss=0.25"]);
+    // Every match is a sample with its line's time and its host.
+    const lines = store.logs.events(store.logs.streamByName("job/algo-1-1")!.id, { fromSeq: 0, toSeq: 9, limit: 10 });
+    expect(store.metrics.samples("job", "loss")).toEqual([
+      { name: "loss", host: "algo-2", seq: 0, timestamp: lines[1]!.timestamp / 1000, value: 0.5 },
+      { name: "loss", host: "algo-2", seq: 1, timestamp: lines[2]!.timestamp / 1000, value: 0.25 },
+    ]);
+    // A value the rules read as NaN is no sample (and does not stop the pump); infinity is one.
+    push("loss=nan\nloss=inf\n");
+    await sleep(300);
+    expect(store.metrics.samples("job", "loss").map((m) => m.value)).toEqual([0.5, 0.25, Infinity]);
     push("partial");
     push(null);
     await pumped;
-    expect(stored()).toEqual(["first", "second", "third", "partial"]);
+    expect(stored()).toEqual(["first", "second loss=0.5", "third loss=0.25", "loss=nan", "loss=inf", "partial"]);
     store.close();
   });
 });

@@ -78,7 +78,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
   async function serve(req: http.IncomingMessage, res: http.ServerResponse, requestId: string): Promise<void> {
     const path = (req.url ?? "/").split("?", 1)[0] ?? "/";
     const protocol = detectProtocol(path, req.headers);
-    const fail = (error: ApiError, model?: WireServiceModel) => send(res, encodeError(protocol, error, model, requestId));
+    // Before a service is known, an error is written as the only service speaking this protocol would (its XML namespace).
+    const fail = (error: ApiError, model?: WireServiceModel) => send(res, encodeError(protocol, error, model ?? soleModel(protocol), requestId));
     if (!hasRequiredHost(req)) {
       req.resume();
       fail(unservableHttpRequest("An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.", 400));
@@ -144,6 +145,12 @@ export function createApiServer(options: ApiServerOptions): http.Server {
     }
   }
 
+  function soleModel(protocol: WireProtocol): WireServiceModel | undefined {
+    if (protocol !== "awsQuery" && protocol !== "rpcv2Cbor") return undefined;
+    const speaking = [...services.values()].filter((s) => speaks(s, protocol === "awsQuery" ? "query" : "smithy-rpc-v2-cbor"));
+    return speaking.length === 1 ? speaking[0]!.model : undefined;
+  }
+
   function lookup(service: ServiceDefinition | undefined, operation: string, shown: string): Dispatch {
     const handler = service !== undefined && Object.hasOwn(service.handlers, operation) ? service.handlers[operation] : undefined;
     if (service === undefined || typeof handler !== "function") throw unknownOperationException(`Unknown operation ${shown}.`);
@@ -168,9 +175,10 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       throw unknownOperationException("A request to /service/... must carry the header smithy-protocol: rpc-v2-cbor.");
     }
     if (m === null) throw unknownOperationException(`Unknown operation path ${path}: expected /service/<service>/operation/<operation>.`);
-    const prefix = decodeURIComponent(m[1]!);
+    const prefix = decodePathSegment(m[1]!);
+    const operation = decodePathSegment(m[2]!);
     const service = services.get(prefix);
-    return lookup(service !== undefined && speaks(service, "smithy-rpc-v2-cbor") ? service : undefined, decodeURIComponent(m[2]!), `${prefix}.${decodeURIComponent(m[2]!)}`);
+    return lookup(service !== undefined && speaks(service, "smithy-rpc-v2-cbor") ? service : undefined, operation, `${prefix}.${operation}`);
   }
 
   /**
@@ -262,6 +270,14 @@ function send(res: http.ServerResponse, answer: WireAnswer): void {
 /** Which protocols a service speaks besides awsJson1_1: those its model lists. */
 function speaks(service: ServiceDefinition, protocol: "json" | "smithy-rpc-v2-cbor" | "query"): boolean {
   return service.model?.protocols.includes(protocol) ?? false;
+}
+
+function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw unknownOperationException(`The path segment '${segment}' is not valid percent-encoding.`);
+  }
 }
 
 function readForm(body: Buffer): URLSearchParams {

@@ -66,8 +66,13 @@ export class MetricStore {
     this.rows = new RowInserter(db, "metric_samples", ["job", "name", "seq", "host", "timestamp", "value"]);
   }
 
-  /** Store samples in the order given (one transaction). */
-  add(job: string, samples: readonly HostMetricSample[]): void {
+  /**
+   * Store samples in the order given (one transaction). A NaN (a log's `loss=nan`, which the
+   * regex rules accept) is left out: SQLite has no NaN (it would be NULL) and CloudWatch holds
+   * none; ±Infinity is kept.
+   */
+  add(job: string, all: readonly HostMetricSample[]): void {
+    const samples = all.filter((s) => !Number.isNaN(s.value));
     if (samples.length === 0) return;
     this.db.transaction(() => {
       const next = new Map<string, number>();
@@ -110,9 +115,19 @@ export class MetricStore {
     return this.db
       .prepare(
         `SELECT name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
-         FROM metric_samples WHERE job = ? GROUP BY name, host ORDER BY name, host`,
+         FROM metric_samples WHERE job = ? GROUP BY host, name ORDER BY name, host`,
       )
       .all(job) as MetricSeries[];
+  }
+
+  /** Every job's series, by job, name and host (CloudWatch's ListMetrics). */
+  allSeries(): (MetricSeries & { readonly job: string })[] {
+    return this.db
+      .prepare(
+        `SELECT job, name, host, COUNT(*) AS count, MIN(timestamp) AS first, MAX(timestamp) AS last
+         FROM metric_samples GROUP BY job, host, name ORDER BY job, name, host`,
+      )
+      .all() as (MetricSeries & { job: string })[];
   }
 
   /** The values of one host's series with timestamp in [startTime, endTime), in time order (CloudWatch's statistics). */

@@ -29,6 +29,35 @@ export interface UtilizationSample {
   readonly gpuMemoryBytes: number | null;
 }
 
+/** The figures published as CloudWatch instance metrics, by their metric names. */
+export type UtilizationFigure = "CPUUtilization" | "MemoryUtilization" | "DiskUtilization" | "GPUUtilization" | "GPUMemoryUtilization";
+
+const FIGURE_COLUMNS: Readonly<Record<UtilizationFigure, string>> = {
+  CPUUtilization: "cpu_percent",
+  MemoryUtilization: "memory_percent",
+  DiskUtilization: "disk_percent",
+  GPUUtilization: "gpu_percent",
+  GPUMemoryUtilization: "gpu_memory_percent",
+};
+const FIGURE_KEYS: Readonly<Record<UtilizationFigure, "cpu" | "memory" | "disk" | "gpu" | "gpuMemory">> = {
+  CPUUtilization: "cpu",
+  MemoryUtilization: "memory",
+  DiskUtilization: "disk",
+  GPUUtilization: "gpu",
+  GPUMemoryUtilization: "gpuMemory",
+};
+export const UTILIZATION_FIGURES = Object.keys(FIGURE_COLUMNS) as readonly UtilizationFigure[];
+
+export interface UtilizationHost {
+  readonly job: string;
+  /** `algo-N`. */
+  readonly host: string;
+  /** Epoch seconds of the host's last sample. */
+  readonly last: number;
+  /** The figures some sample of the host has. */
+  readonly figures: readonly UtilizationFigure[];
+}
+
 interface Row {
   host: string;
   timestamp: number;
@@ -82,6 +111,38 @@ export class UtilizationStore {
         ? this.db.prepare(`SELECT ${COLUMNS} FROM host_utilization WHERE job = ? ORDER BY host, timestamp`).all(job)
         : this.db.prepare(`SELECT ${COLUMNS} FROM host_utilization WHERE job = ? AND host = ? ORDER BY timestamp`).all(job, host);
     return (rows as Row[]).map(fromRow);
+  }
+
+  /**
+   * Every job's sampled hosts with, for each figure, whether any sample has it and the time of the
+   * last sample (CloudWatch's ListMetrics), by job and host.
+   */
+  hosts(): UtilizationHost[] {
+    return (
+      this.db
+        .prepare(
+          `SELECT job, host, MAX(timestamp) AS last, COUNT(cpu_percent) AS cpu, COUNT(memory_percent) AS memory, COUNT(disk_percent) AS disk,
+                  COUNT(gpu_percent) AS gpu, COUNT(gpu_memory_percent) AS gpuMemory
+           FROM host_utilization GROUP BY job, host ORDER BY job, host`,
+        )
+        .all() as (Omit<UtilizationHost, "figures"> & Record<"cpu" | "memory" | "disk" | "gpu" | "gpuMemory", number>)[]
+    ).map((r) => ({
+      job: r.job,
+      host: r.host,
+      last: r.last,
+      figures: (Object.keys(FIGURE_COLUMNS) as UtilizationFigure[]).filter((f) => r[FIGURE_KEYS[f]] > 0),
+    }));
+  }
+
+  /** One figure of one host's samples with timestamp in [startTime, endTime), those that have it, in time order. */
+  valuesBetween(job: string, host: string, figure: UtilizationFigure, startTime: number, endTime: number): { timestamp: number; value: number }[] {
+    const column = FIGURE_COLUMNS[figure];
+    return this.db
+      .prepare(
+        `SELECT timestamp, ${column} AS value FROM host_utilization
+         WHERE job = ? AND host = ? AND timestamp >= ? AND timestamp < ? AND ${column} IS NOT NULL ORDER BY timestamp`,
+      )
+      .all(job, host, startTime, endTime) as { timestamp: number; value: number }[];
   }
 
   /** Each host's latest sample, in host order. */
