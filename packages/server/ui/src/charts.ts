@@ -19,6 +19,8 @@ export interface LineChartOptions {
   points?: boolean;
   lines?: boolean;
   height?: number;
+  /** Per series: false draws its points only (a scatter). Default: `lines`. */
+  seriesLines?: boolean[];
   /** Values on the x axis are category indexes into these names. */
   xCategories?: string[];
 }
@@ -70,7 +72,7 @@ export class Chart {
           width: 1.5,
           spanGaps: true,
           points: { show: o.points ?? false, size: 6, fill: PALETTE[i % PALETTE.length]! },
-          ...(o.lines === false ? { paths: () => null } : {}),
+          ...((o.seriesLines?.[i] ?? o.lines) === false ? { paths: () => null } : {}),
         })),
       ],
     };

@@ -33,7 +33,7 @@ export function tuningPage(root: HTMLElement, name: string): Leave {
       let best: number | null = null;
       const bestSoFar = done.map((x) => (best = best === null ? x.objective! : minimize ? Math.min(best, x.objective!) : Math.max(best, x.objective!)));
       const seqs = done.map((x, i) => x.seq ?? i + 1);
-      if (done.length > 0) charts.push(new Chart({ title: "best so far", labels: [t.objective.metricName ?? "objective", "best so far"], timeAxis: false, xLabel: "trial", points: true }, [seqs, done.map((x) => x.objective), bestSoFar]));
+      if (done.length > 0) charts.push(new Chart({ title: "best so far", labels: [t.objective.metricName ?? "objective", "best so far"], timeAxis: false, xLabel: "trial", points: true, seriesLines: [false, true] }, [seqs, done.map((x) => x.objective), bestSoFar]));
       const tuned = [...new Set(done.flatMap((x) => Object.keys(x.tuned)))].sort();
       for (const hp of tuned) {
         const values = done.map((x) => x.tuned[hp] ?? "");
