@@ -127,6 +127,15 @@ describe("dashboard", () => {
     for (const name of ["dash-a", "dash-b"]) expect((await h.waitForEnd(name)).TrainingJobStatus).toBe("Completed");
 
     const page = await open("/");
+    await page.locator('tr[data-job="dash-b"]').waitFor();
+    // Sortable: by name, then the other way; by the final loss (a column of its own).
+    const order = async () => (await page.locator("#jobs tbody tr[data-job]").evaluateAll((rows) => rows.map((r) => r.getAttribute("data-job")))).filter((n) => n?.startsWith("dash-") && n.length === 6);
+    await page.click('th[data-key="name"]');
+    expect(await order()).toEqual(["dash-a", "dash-b"]);
+    await page.click('th[data-key="name"]');
+    expect(await order()).toEqual(["dash-b", "dash-a"]);
+    await page.click('th[data-key="metric:loss"]');
+    expect(await page.locator('tr[data-job="dash-a"] td[data-col="metric:loss"]').innerText()).toBe("0.05");
     await page.check('input[aria-label="select dash-a"]');
     await page.check('input[aria-label="select dash-b"]');
     await page.click("#compare");
