@@ -10,6 +10,7 @@ import { CreateHyperParameterTuningJobCommand, CreateTrainingJobCommand, Describ
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { browserProblem, launchBrowser, screenshotPath, seedJob, type Browser } from "../../../test-support/dashboard.js";
+import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { credentials, startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
 
@@ -231,6 +232,40 @@ describe("dashboard", () => {
     await page.screenshot({ path: screenshotPath("tuning"), fullPage: true });
     await page.close();
   }, 120_000);
+});
+
+describe("dashboard of a job whose output is on S3", () => {
+  let s3: S3Server;
+  let o: Harness;
+  beforeAll(async () => {
+    s3 = await startS3Server(["out"]);
+    o = await startHarness({ data: { awsEnv: s3.awsEnv } });
+  }, 60_000);
+  afterAll(async () => {
+    await o?.close();
+    s3?.stop();
+  });
+
+  it("lists its artifacts from S3 and downloads them through the control plane", async () => {
+    const request = {
+      ...scriptModeRequest({ name: "dash-s3", codeDir: o.code({ "short.py": SHORT }), program: "short.py", outputDir: o.output(), metricDefinitions: LOSS, hyperparameters: { lr: "0.1" } }),
+      OutputDataConfig: { S3OutputPath: "s3://out/runs/" },
+    };
+    await o.sagemaker.send(new CreateTrainingJobCommand(request as never));
+    expect((await o.waitForEnd("dash-s3")).TrainingJobStatus).toBe("Completed");
+    const page = await browser.context.newPage();
+    current = page;
+    await page.goto(`${o.server.endpoint}/#/jobs/dash-s3`);
+    const link = page.locator("#artifacts a", { hasText: "output/model.tar.gz" });
+    await link.waitFor();
+    expect(await page.locator("#artifacts").innerText()).toContain("s3://out/runs/dash-s3/");
+    const download = await page.request.get(new URL((await link.getAttribute("href"))!, o.server.endpoint).toString());
+    expect(download.status()).toBe(200);
+    expect((await download.body()).equals(await s3.get("out", "runs/dash-s3/output/model.tar.gz"))).toBe(true);
+    expect((await page.request.get(`${o.server.endpoint}/_optml/api/jobs/dash-s3/artifacts?path=output/none.tar.gz`)).status()).toBe(404);
+    expect((await page.request.get(`${o.server.endpoint}/_optml/api/jobs/dash-s3/artifacts?path=../other/x`)).status()).toBe(404);
+    await page.close();
+  }, 60_000);
 });
 
 describe("dashboard with --auth", () => {

@@ -16,7 +16,8 @@ import { timingSafeEqual } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import type { ControlPlane } from "../control-plane.js";
 import { ApiError } from "../protocol/errors.js";
-import { jobDetail, jobList, metricSeries, outputDir, requireJob, tuningDetail, utilizationSeries } from "./views.js";
+import { listObjects, objectResponse } from "../data/s3-objects.js";
+import { artifacts, jobDetail, jobList, metricSeries, outputDir, outputS3, requireJob, tuningDetail, utilizationSeries } from "./views.js";
 
 /** The prefix of the dashboard's API and of nothing AWS serves. */
 export const DASHBOARD_PREFIX = "/_optml/";
@@ -139,7 +140,10 @@ export function dashboardRoute(options: DashboardOptions): Route {
     if (kind === "jobs" && name && what === "utilization") return sendJson(res, 200, { hosts: utilizationSeries(cp, name, points) });
     if (kind === "jobs" && name && what === "logs" && more.length === 1) return sendLogWindow(res, url, name, more[0]!);
     if (kind === "jobs" && name && what === "logs" && more.length === 2 && more[1] === "follow") return followLog(req, res, url, name, more[0]!);
-    if (kind === "jobs" && name && what === "artifacts" && more.length === 0) return sendArtifact(req, res, url, name);
+    if (kind === "jobs" && name && what === "artifacts" && more.length === 0) {
+      const answer = url.searchParams.has("path") ? sendArtifact(req, res, url, name) : listArtifacts(cp, name).then((list) => sendJson(res, 200, list));
+      return void answer.catch((error: unknown) => answerError(res, error));
+    }
     if (kind === "tuning" && name && what === undefined) return sendJson(res, 200, tuningDetail(cp, name));
     return notFound(req, res);
   }
@@ -210,24 +214,56 @@ export function dashboardRoute(options: DashboardOptions): Route {
     tick();
   }
 
-  function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, url: URL, job: string): void {
+  /** One file of the job's output folder: from this machine's filesystem, or from S3 through the control plane's S3 access. */
+  async function sendArtifact(req: http.IncomingMessage, res: http.ServerResponse, url: URL, job: string): Promise<void> {
     const record = requireJob(cp, job);
-    const dir = outputDir(record);
     const rel = url.searchParams.get("path") ?? "";
-    if (dir === undefined) throw new DashboardError(404, "NotFound", `Job ${job}'s output is not on this machine's filesystem.`);
-    const file = resolve(dir, rel);
-    if (rel === "" || !file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      throw new DashboardError(404, "NotFound", `Job ${job} has no artifact ${rel}.`);
-    }
-    const base = file.slice(file.lastIndexOf(sep) + 1).replace(/[^A-Za-z0-9._-]/g, "_");
-    res.writeHead(200, {
+    const missing = () => new DashboardError(404, "NotFound", `Job ${job} has no artifact ${rel}.`);
+    if (rel === "" || rel.startsWith("/") || rel.split("/").includes("..")) throw missing();
+    const base = rel.slice(rel.lastIndexOf("/") + 1).replace(/[^A-Za-z0-9._-]/g, "_");
+    const headers = (size: number | undefined): http.OutgoingHttpHeaders => ({
       ...SECURITY_HEADERS,
       "Content-Type": "application/octet-stream",
-      "Content-Length": statSync(file).size,
+      ...(size !== undefined ? { "Content-Length": size } : {}),
       "Content-Disposition": `attachment; filename="${base}"`,
     });
-    if (req.method === "HEAD") return void res.end();
-    createReadStream(file).on("error", () => res.destroy()).pipe(res);
+    const dir = outputDir(record);
+    if (dir !== undefined) {
+      const file = resolve(dir, rel);
+      if (!file.startsWith(dir + sep) || !existsSync(file) || !statSync(file).isFile()) throw missing();
+      res.writeHead(200, headers(statSync(file).size));
+      if (req.method === "HEAD") return void res.end();
+      createReadStream(file).on("error", () => res.destroy()).pipe(res);
+      return;
+    }
+    const s3 = outputS3(record);
+    if (s3 === undefined) throw new DashboardError(404, "NotFound", `Job ${job} has no output location.`);
+    let object;
+    try {
+      object = await objectResponse(cp.data.s3, s3.bucket, `${s3.prefix}${rel}`);
+    } catch {
+      throw missing();
+    }
+    res.writeHead(200, headers(object.size));
+    if (req.method === "HEAD") {
+      object.body.destroy();
+      return void res.end();
+    }
+    object.body.on("error", () => res.destroy()).pipe(res);
+    res.on("close", () => object.body.destroy());
+  }
+}
+
+/** The files under the job's output folder (`<S3OutputPath>/<job>/`), on this machine or on S3: at most `max`. */
+export async function listArtifacts(cp: ControlPlane, job: string, max = 200): Promise<{ location: string | null; files: { path: string; bytes: number }[] }> {
+  const record = requireJob(cp, job);
+  const s3 = outputS3(record);
+  if (s3 === undefined) return artifacts(record, max);
+  try {
+    const objects = await listObjects(cp.data.s3, s3.bucket, s3.prefix);
+    return { location: s3.uri, files: objects.slice(0, max).map((o) => ({ path: o.key.slice(s3.prefix.length), bytes: o.size })) };
+  } catch (e) {
+    throw new DashboardError(502, "S3Failure", `Could not list ${s3.uri}: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 

@@ -79,6 +79,17 @@ export function outputDir(job: JobRecord): string | undefined {
   }
 }
 
+/** The job's output folder on S3, when its S3OutputPath is an s3:// URI. */
+export function outputS3(job: JobRecord): { uri: string; bucket: string; prefix: string } | undefined {
+  const uri = (job.request as RequestShape).OutputDataConfig?.S3OutputPath;
+  if (!uri?.startsWith("s3://")) return undefined;
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(uri);
+  if (!m) return undefined;
+  const base = m[2]!.replace(/\/+$/, "");
+  const prefix = `${base === "" ? "" : `${base}/`}${job.name}/`;
+  return { uri: `s3://${m[1]}/${prefix}`, bucket: m[1]!, prefix };
+}
+
 /** Files under the job's output folder (model.tar.gz, output.tar.gz, ...), at most `max`. */
 export function artifacts(job: JobRecord, max = 200): { location: string | null; files: ArtifactView[] } {
   const uri = (job.request as RequestShape).OutputDataConfig?.S3OutputPath ?? null;
@@ -125,7 +136,6 @@ export function jobDetail(cp: ControlPlane, name: string) {
     environment: request.Environment ?? {},
     transitions,
     streams: cp.store.logs.streamsOfJob(name).map((s) => ({ host: s.host, name: s.name, lines: s.eventCount, lastEventTime: s.lastEventTime })),
-    artifacts: artifacts(record),
   };
 }
 

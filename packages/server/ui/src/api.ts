@@ -42,7 +42,11 @@ export interface JobDetail extends JobSummary {
   stoppingCondition: unknown;
   transitions: Transition[];
   streams: { host: string; name: string; lines: number; lastEventTime: number | null }[];
-  artifacts: { location: string | null; files: { path: string; bytes: number }[] };
+}
+
+export interface Artifacts {
+  location: string | null;
+  files: { path: string; bytes: number }[];
 }
 
 export interface MetricSeries extends Series {

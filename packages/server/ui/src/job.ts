@@ -3,7 +3,7 @@
  * as StopTrainingJob), hyperparameters, channels, artifacts to download, each host's log (live),
  * metric charts and host utilisation charts, updated every 2 s while the job runs.
  */
-import { get, job as jobPath, post, type HostUtilization, type JobDetail, type MetricSeries } from "./api.js";
+import { get, job as jobPath, post, type Artifacts, type HostUtilization, type JobDetail, type MetricSeries } from "./api.js";
 import { Chart, align } from "./charts.js";
 import { bytes, clear, duration, h, jobDuration, num, route, statusBadge, time } from "./dom.js";
 import { LogView } from "./logview.js";
@@ -67,6 +67,17 @@ export function jobPage(root: HTMLElement, name: string): Leave {
   }
 
   let current: JobDetail | undefined;
+  let artifactsFinal = false;
+
+  function drawArtifacts(a: Artifacts): void {
+    clear(artifacts);
+    if (a.location) artifacts.append(h("p", { class: "muted" }, a.location));
+    if (a.files.length) {
+      artifacts.append(
+        h("ul", { class: "files" }, ...a.files.map((f) => h("li", {}, h("a", { href: `/_optml/api${jobPath(name)}/artifacts?path=${encodeURIComponent(f.path)}`, download: f.path.split("/").pop() ?? f.path }, f.path), " ", h("span", { class: "muted" }, bytes(f.bytes))))),
+      );
+    } else artifacts.append(h("p", { class: "muted" }, artifactsFinal ? "none" : "written when the job ends"));
+  }
   let shownHost: string | undefined;
 
   function showLog(host: string): void {
@@ -116,13 +127,12 @@ export function jobPage(root: HTMLElement, name: string): Leave {
           : h("p", { class: "muted" }, "none"),
       );
     }
-    clear(artifacts);
-    if (d.artifacts.location) artifacts.append(h("p", { class: "muted" }, d.artifacts.location));
-    if (d.artifacts.files.length) {
-      artifacts.append(
-        h("ul", { class: "files" }, ...d.artifacts.files.map((f) => h("li", {}, h("a", { href: `/_optml/api${jobPath(name)}/artifacts?path=${encodeURIComponent(f.path)}`, download: f.path.split("/").pop() ?? f.path }, f.path), " ", h("span", { class: "muted" }, bytes(f.bytes))))),
-      );
-    } else artifacts.append(h("p", { class: "muted" }, running(d.status) ? "written when the job ends" : "none on this machine"));
+    // The output folder is listed once while the job runs, and again when it has ended.
+    const ended = !running(d.status);
+    if (!current || (ended && !artifactsFinal)) {
+      artifactsFinal = ended;
+      void get<Artifacts>(`${jobPath(name)}/artifacts`).then(drawArtifacts, (e: unknown) => artifacts.replaceChildren(h("p", { class: "error" }, String(e))));
+    }
 
     for (const s of d.streams) {
       if (logs.has(s.host)) continue;
