@@ -195,6 +195,22 @@ describe("dashboard", () => {
     await page.close();
   }, 120_000);
 
+  it("each host's log has its tab", async () => {
+    const cp = h.server.controlPlane;
+    seedJob(cp, "dash-hosts", { lines: 30, points: 10 });
+    const stream = cp.store.logs.createStream("dash-hosts", "algo-2", "dash-hosts/algo-2-1", Date.now());
+    const lines = Array.from({ length: 200 }, (_, i) => ({ timestamp: Date.now(), message: i === 199 ? "hello from algo-2" : `algo-2 line ${i}` }));
+    cp.store.logs.append(stream, lines, lines.length);
+    const page = await open("/#/jobs/dash-hosts");
+    await until(async () => (await page.locator("#log-tabs button").allInnerTexts()).join(",") === "algo-1,algo-2", "both hosts' tabs");
+    expect(await page.locator('.log[data-log-host="algo-2"]').isHidden()).toBe(true);
+    await page.click('#log-tabs button[data-host="algo-2"]');
+    // Shown at its end, as the first host's was.
+    await until(async () => (await page.locator('.log[data-log-host="algo-2"] .log-row .msg').allTextContents()).includes("hello from algo-2"), "algo-2's last line");
+    expect(await page.locator('.log[data-log-host="algo-1"]').isHidden()).toBe(true);
+    await page.close();
+  });
+
   it("a tuning job's page charts the objective against each hyperparameter and the best so far", async () => {
     const code = h.code({ "objective.py": 'import json, os\nx = float(json.loads(os.environ["SM_HPS"])["x"])\nprint(f"final loss={(x - 0.3) ** 2:.6f}", flush=True)\n' });
     await h.sagemaker.send(

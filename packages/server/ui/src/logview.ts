@@ -47,7 +47,8 @@ export class LogView {
     this.scroller = h("div", { class: "log-scroller", tabindex: 0, "data-host": host }, this.spacer, this.rows);
     this.element = h("section", { class: "log", "data-log-host": host }, h("div", { class: "toolbar" }, h("label", {}, this.followBox, live ? " follow" : " jump to end"), this.info), this.scroller);
     this.scroller.addEventListener("scroll", () => this.onScroll(), { passive: true });
-    new ResizeObserver(() => this.schedule()).observe(this.scroller);
+    // A view shown (another host's tab) or resized keeps to the end while it follows.
+    new ResizeObserver(() => (this.following && this.started ? this.scrollToEnd() : this.schedule())).observe(this.scroller);
     this.layout();
     void this.start();
   }
