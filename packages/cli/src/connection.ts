@@ -155,6 +155,21 @@ export class Connection {
     }
   }
 
+  /**
+   * The address of the control plane's web dashboard (`/`), when it serves one: an embedded one
+   * does; another is asked (`GET /_optml/api/info`; 401 means it serves one behind --auth's token).
+   */
+  async dashboardUrl(): Promise<string | undefined> {
+    if (this.server) return this.server.dashboardUrl;
+    try {
+      const res = await fetch(new URL("/_optml/api/info", this.endpoint), { signal: AbortSignal.timeout(2_000) });
+      await res.body?.cancel();
+      return res.status === 200 || res.status === 401 ? new URL("/", this.endpoint).toString() : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Where the control plane is, in words, for the first line of a command's output. */
   describeSelf(): string {
     if (this.mode === "embedded") return `an embedded control plane (state in ${this.options.home})`;

@@ -57,6 +57,11 @@ export interface Submission {
   follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number>;
 }
 
+/** The job's page on the dashboard at `base` (`http://host:port/`, maybe with `?token=`). */
+export function dashboardPage(base: string, job: Pick<Submission, "kind" | "name">): string {
+  return `${base}#/${job.kind === "training job" ? "jobs" : "tuning"}/${encodeURIComponent(job.name)}`;
+}
+
 /** Create a job and follow it to its end; with --no-wait, print its name (or JSON) and leave it to run. */
 export async function submitThenFollow(options: SubmitOptions, job: Submission): Promise<number> {
   const display = options.json ? process.stderr : process.stdout;
@@ -81,6 +86,8 @@ export async function submitThenFollow(options: SubmitOptions, job: Submission):
     return EXIT.ok;
   }
   display.write(`${s.dim(`optml: ${job.kind} ${s.bold(job.name)} on ${conn.describeSelf()}`)}\n`);
+  const dashboard = await conn.dashboardUrl();
+  if (dashboard !== undefined) display.write(`${s.dim(`optml: dashboard ${dashboardPage(dashboard, job)}`)}\n`);
   return job.follow(conn, job.name, display, s, options.json === true);
 }
 

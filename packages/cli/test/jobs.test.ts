@@ -19,6 +19,8 @@ let endpoint: string;
 beforeAll(async () => {
   serve = startOptml(["serve", "--port", "0", "--stop-grace-seconds", "3"], env);
   endpoint = (await serve.waitFor(/^(http:\/\/127\.0\.0\.1:\d+)$/m))[1]!;
+  // The dashboard's address is printed with the endpoint (on stderr, with the exports).
+  await serve.waitFor(new RegExp(`^  dashboard: ${endpoint.replace(/\./g, "\\.")}/$`, "m"));
 });
 afterAll(async () => {
   serve.child.kill("SIGINT");

@@ -17,6 +17,8 @@ describe("optml train job.json", () => {
     expect(r.code).toBe(0);
     const name = /^optml: training job (simple-\d{4}(-\d\d){5}-\d{3}) on an embedded control plane \(state in (.*)\)$/m.exec(r.stdout);
     expect(name?.[3]).toBe(env.OPTML_HOME);
+    // Its dashboard page, served by the embedded control plane while the command runs.
+    expect(r.stdout).toMatch(new RegExp(`^optml: dashboard http://127\\.0\\.0\\.1:\\d+/#/jobs/${name![1]}$`, "m"));
     expect(transitions(r.stdout)).toEqual(["Starting", "Downloading", "Training", "Uploading", "Completed"]);
     // file://./ URIs are relative to job.json's directory, whatever the working directory.
     expect(r.stdout).toContain("[algo-1] args --epochs 2\n");

@@ -2,6 +2,8 @@ export { ControlPlane, defaultHome, EXECUTOR_MODES, type ControlPlaneOptions, ty
 export { splitOptions, SLURM_SETTING_NAMES, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 export { INSTANCE_RESOURCES_MODES, type InstanceResourcesMode } from "./executors/resources.js";
 export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer } from "./server.js";
+export { DASHBOARD_PREFIX } from "./dashboard/routes.js";
+export { downsampleMinMax } from "./dashboard/downsample.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";
 export type { Executor, HostHandle } from "./executors/types.js";

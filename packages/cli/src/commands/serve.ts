@@ -20,6 +20,7 @@ interface ServeOptions {
   slurmDir?: string;
   allowPath: string[];
   instanceResources: string;
+  dashboard: boolean;
 }
 
 /** Access keys for --auth: OPTML_ACCESS_KEYS="AKID:SECRET,AKID2:SECRET2", else this shell's AWS keys. */
@@ -40,7 +41,7 @@ export function accessKeys(env: NodeJS.ProcessEnv): Record<string, string> {
 
 export function serveCommand(): Command {
   return new Command("serve")
-    .description("run the control plane: the SageMaker and CloudWatch Logs APIs on 127.0.0.1")
+    .description("run the control plane: the SageMaker and CloudWatch Logs APIs and the web dashboard on 127.0.0.1")
     .option("--port <n>", `port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, wholeNumber("--port"), DEFAULT_PORT)
     .option("--home <dir>", "state directory (default: $OPTML_HOME, else ~/.optml)")
     .option("--auth", "verify SigV4 signatures against OPTML_ACCESS_KEYS (else this shell's AWS keys); requests dated more than 15 minutes from this clock are refused, as AWS does")
@@ -68,6 +69,7 @@ export function serveCommand(): Command {
       "enforce: each host of a job run as processes gets the vCPUs and memory of its InstanceType (capped at this machine's) through its cgroup, and a host over its memory fails the job with OutOfMemoryError; off: no limits (a job's tag optml:instance-resources wins)",
       "off",
     )
+    .option("--no-dashboard", "do not serve the web dashboard at / (jobs, live logs and metric charts; see docs/dashboard.md)")
     .option("--python <path>", "the Python of jobs whose Environment sets no OPTML_PYTHON: a path, or a command on this PATH (default: $OPTML_PYTHON, else python3)")
     .addHelpText(
       "after",
@@ -120,6 +122,8 @@ Examples:
       const server = await startServer({
         port: options.port,
         home,
+        dashboard: options.dashboard,
+        ...(process.env.OPTML_DASHBOARD_TOKEN ? { dashboardToken: process.env.OPTML_DASHBOARD_TOKEN } : {}),
         ...(options.auth
           ? {
               auth: {
@@ -158,7 +162,12 @@ Examples:
         `optml control plane on ${server.endpoint} (state in ${home}${options.auth ? ", SigV4 required" : ""})\n` +
           slurmLine +
           allowLine +
-          `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH=${server.endpoint}\n`,
+          `  export AWS_ENDPOINT_URL_SAGEMAKER=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH_LOGS=${server.endpoint} AWS_ENDPOINT_URL_CLOUDWATCH=${server.endpoint}
+` +
+          (server.dashboardUrl === undefined
+            ? ""
+            : `  dashboard: ${server.dashboardUrl}${server.dashboardToken !== undefined ? " (the token in it is needed to open the dashboard; keep it private)" : ""}
+`),
       );
       // Print the endpoint on stdout for scripts that start the server in the background.
       process.stdout.write(`${server.endpoint}\n`);

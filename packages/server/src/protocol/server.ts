@@ -85,6 +85,8 @@ export function createApiServer(options: ApiServerOptions): http.Server {
       fail(unservableHttpRequest("An HTTP/1.1 request must carry a Host header (RFC 9112, section 3.2); this one has none.", 400));
       return;
     }
+    // Routes served beside the AWS protocol (the dashboard): they claim what is theirs, first.
+    if (options.route?.(req, res)) return;
     if (req.method !== "POST" || (path !== "/" && protocol !== "rpcv2Cbor")) {
       req.resume();
       fail(unknownOperationException(`Only POST / and POST /service/<service>/operation/<operation> are served; got ${req.method ?? "?"} ${path}.`, 404));

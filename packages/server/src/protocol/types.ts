@@ -61,6 +61,12 @@ export interface ApiServerOptions {
   readonly defaultRegion?: string;
   /** Largest accepted request body (default 10 MiB); larger bodies get an AWS-shaped error. */
   readonly maxBodyBytes?: number;
+  /**
+   * Requests served beside the AWS protocol (the dashboard, dashboard/routes.ts): called first for
+   * each request with a Host; it answers and returns true for a request that is its own, else
+   * returns false and leaves the request untouched.
+   */
+  readonly route?: (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => boolean;
   /** Where unexpected handler failures are reported (default: stderr). */
   readonly onInternalError?: (error: unknown, ctx: RequestContext | undefined) => void;
 }
