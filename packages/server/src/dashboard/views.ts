@@ -209,14 +209,7 @@ export function requireJob(cp: ControlPlane, name: string): JobRecord {
  * aggregate over the job's samples rather than a lookup per sample.
  */
 export function finalMetrics(cp: ControlPlane, job: string): Record<string, number> {
-  const rows = cp.store.db
-    .prepare(
-      `SELECT m.name, m.value FROM (SELECT name, MAX(seq) AS seq FROM metric_samples WHERE job = ? GROUP BY name) f
-       JOIN metric_samples m ON m.job = ? AND m.name = f.name AND m.seq = f.seq ORDER BY m.name`,
-    )
-    .raw()
-    .all(job, job) as [string, number][];
-  return Object.fromEntries(rows);
+  return Object.fromEntries(cp.store.metrics.final(job).map((m) => [m.name, m.value]));
 }
 
 const UTILIZATION_FIGURES = ["cpuPercent", "memoryPercent", "diskPercent", "gpuPercent", "gpuMemoryPercent"] as const;

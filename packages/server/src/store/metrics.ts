@@ -91,11 +91,12 @@ export class MetricStore {
   final(job: string): MetricSample[] {
     return this.db
       .prepare(
-        `SELECT name, value, timestamp FROM metric_samples m
-         WHERE job = ? AND seq = (SELECT MAX(seq) FROM metric_samples WHERE job = m.job AND name = m.name)
-         ORDER BY name`,
+        // One pass over the job's names for their last seq, then a primary-key lookup each (a
+        // correlated subquery per row took ~80 ms at 100,000 samples).
+        `SELECT m.name, m.value, m.timestamp FROM (SELECT name, MAX(seq) AS seq FROM metric_samples WHERE job = ? GROUP BY name) f
+         JOIN metric_samples m ON m.job = ? AND m.name = f.name AND m.seq = f.seq ORDER BY m.name`,
       )
-      .all(job) as MetricSample[];
+      .all(job, job) as MetricSample[];
   }
 
   /** A metric's samples in seq order (the order stored), of every host unless the query names one. */
