@@ -35,6 +35,10 @@ OPERATIONS = [
     "StopHyperParameterTuningJob",
     "DeleteHyperParameterTuningJob",
     "ListTrainingJobsForHyperParameterTuningJob",
+    "CreateProcessingJob",
+    "DescribeProcessingJob",
+    "ListProcessingJobs",
+    "StopProcessingJob",
 ]
 
 # What a shape keeps, by type, in this order.

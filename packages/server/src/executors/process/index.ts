@@ -244,7 +244,7 @@ export class ProcessExecutor implements Executor {
     const limits = await this.hostLimits(host, cgroup);
     const join = cgroup ? joinCgroupCommand(cgroup.path, host.logFile, limits?.kind === "v1" ? limits.paths : []) : [];
     const [prefixCommand, ...prefixArgs] = [...join, ...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
-    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...this.options.runnerCommand], {
+    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...(job.command ?? this.options.runnerCommand)], {
       detached: true,
       stdio: "ignore",
       env: hostEnvironment(job, host, this.options.baseEnv),
