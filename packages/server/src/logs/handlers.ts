@@ -150,8 +150,9 @@ export function logsService(cp: ControlPlane): ServiceDefinition {
   const handlers: Record<string, Handler> = {
     DescribeLogGroups: (input, ctx) => {
       const prefix = str(input, "logGroupNamePrefix") ?? "";
-      // Sorted by name, as CloudWatch lists groups.
-      const groups = [...GROUPS].sort().filter((group) => group.startsWith(prefix)).map((group) => ({
+      // Sorted by name, as CloudWatch lists groups; the processing group once a processing job has logged (as SageMaker makes it).
+      const present = GROUPS.filter((group) => group === LOG_GROUPS.training || store.logs.streams({ group, orderBy: "LogStreamName", descending: false }).length > 0);
+      const groups = [...present].sort().filter((group) => group.startsWith(prefix)).map((group) => ({
         logGroupName: group,
         creationTime: store.logs.streams({ group, orderBy: "LogStreamName", descending: false }).reduce((t, s) => Math.min(t, s.creationTime), Date.now()),
         metricFilterCount: 0,
