@@ -13,6 +13,8 @@ import { PROCESSING_ROOT, type CreateProcessingJobRequest } from "./processing-r
 import { CREATE_PROCESSING_JOB_REQUEST, LIST_PROCESSING_JOBS_REQUEST, PROCESSING_JOB_NAME_REQUEST } from "./processing-shapes.js";
 import { checkTypes, collectViolations, type StructureShape } from "./validate-model.js";
 
+const normalized = (path: string) => path.replace(/\/+$/, "");
+
 function validateShape(shape: StructureShape, input: Record<string, unknown>): void {
   checkTypes(shape, input);
   const violations = collectViolations(shape, input);
@@ -35,13 +37,12 @@ export function validateListProcessingJobs(input: Record<string, unknown>): void
   validateShape(LIST_PROCESSING_JOBS_REQUEST, input);
 }
 
-/** Whether a LocalPath is strictly inside /opt/ml/processing (no `..`, no `.` steps). */
-export function isProcessingPath(path: string): boolean {
+/** Whether a LocalPath is strictly inside /opt/ml/processing (no `..`, no `.` steps; a trailing `/` is fine, as the SDK sends them). */
+export function isProcessingPath(localPath: string): boolean {
+  const path = normalized(localPath);
   const parts = path.split("/");
   return path.startsWith(`${PROCESSING_ROOT}/`) && parts.slice(4).every((p) => p !== "" && p !== "." && p !== "..") && parts.length > 4;
 }
-
-const normalized = (path: string) => path.replace(/\/+$/, "");
 
 /** The rules between members, each broken one as a sentence. */
 export function processingJobProblems(req: CreateProcessingJobRequest): string[] {
