@@ -218,7 +218,7 @@ describe("a processing job run as processes", () => {
 
   it("stops a running job (Stopping, then Stopped) and uploads what it wrote", async () => {
     await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-stop", { args: ["sleep"] })));
-    for (let i = 0; i < 300 && !(await lines("proc-stop").catch(() => [])).includes("SLEEPING"); i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 300 && !(await lines("proc-stop").catch((): string[] => [])).includes("SLEEPING"); i++) await new Promise((r) => setTimeout(r, 100));
     await h.sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: "proc-stop" }));
     const stopping = await h.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: "proc-stop" }));
     expect(["Stopping", "Stopped"]).toContain(stopping.ProcessingJobStatus);
@@ -280,7 +280,7 @@ describe("the processing API", () => {
 
     // A training job may have the name of a processing job; a second processing job may not.
     const training = scriptModeRequest({ name: "list-a", codeDir: code, program: "process.py", outputDir: h.output() });
-    await expect(h.sagemaker.send(new CreateTrainingJobCommand(training))).resolves.toMatchObject({ TrainingJobArn: expect.stringContaining("training-job/list-a") });
+    await expect(h.sagemaker.send(new CreateTrainingJobCommand(training as never))).resolves.toMatchObject({ TrainingJobArn: expect.stringContaining("training-job/list-a") });
     await h.waitForEnd("list-a");
     await expect(h.sagemaker.send(new CreateProcessingJobCommand(request("list-a")))).rejects.toMatchObject({
       name: "ResourceInUse",
