@@ -48,7 +48,7 @@ export async function submitAndFollow(request: JobRequest, options: SubmitOption
 
 /** What submitThenFollow needs to know of one kind of job. */
 export interface Submission {
-  readonly kind: "training job" | "tuning job";
+  readonly kind: "training job" | "tuning job" | "processing job";
   readonly name: string;
   /** The name's and the ARN's members in --no-wait --json's answer. */
   readonly members: readonly [string, string];

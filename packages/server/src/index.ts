@@ -3,6 +3,7 @@ export { splitOptions, SLURM_SETTING_NAMES, type SlurmJobSettings } from "./exec
 export { INSTANCE_RESOURCES_MODES, type InstanceResourcesMode } from "./executors/resources.js";
 export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer } from "./server.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
+export { LOG_GROUPS, type LogGroup } from "./store/logs.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";
 export type { Executor, HostHandle } from "./executors/types.js";
 export { ProcessExecutor } from "./executors/process/index.js";
