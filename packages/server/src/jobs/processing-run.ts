@@ -17,6 +17,7 @@ import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
 import { LOG_GROUPS, type ProcessingJobPatch, type StopCause, type Store } from "../store/index.js";
 import { FAILURE_REASON_LIMIT } from "./lifecycle.js";
+import { launchHosts, logWarnings, type LaunchedHost } from "./hosts.js";
 import { pumpLogs } from "./log-pump.js";
 import { EXIT_MESSAGE_LIMIT, hostPath, type ProcessingPlan } from "./processing-plan.js";
 import type { Scheduler } from "./scheduler.js";
@@ -34,7 +35,7 @@ export const ALGORITHM_ERROR = "AlgorithmError: See job logs for more informatio
 
 interface ProcessingExecutorState {
   readonly executor: string;
-  readonly hosts: readonly { readonly host: string; readonly stream: string; readonly state: unknown }[];
+  readonly hosts: readonly LaunchedHost[];
 }
 
 const truncate = (text: string, limit: number) => (Buffer.byteLength(text) <= limit ? text : Buffer.from(text).subarray(0, limit).toString("utf8").replace(/\uFFFD$/, ""));
@@ -174,30 +175,11 @@ export class ProcessingRun {
   private async launch(): Promise<void> {
     this.prepared = true;
     await this.deps.executor.prepare?.(this.plan);
-    const now = Date.now();
-    const launched = await Promise.allSettled(this.plan.hosts.map((host) => this.deps.executor.launch(this.plan, host)));
-    const hosts: ProcessingExecutorState["hosts"][number][] = [];
-    launched.forEach((result, i) => {
-      if (result.status === "rejected") return;
-      const host = this.plan.hosts[i]!.host;
-      this.hosts.push(result.value);
-      const stream = `${this.plan.name}/${host}-${Math.floor(now / 1000)}`;
-      this.deps.store.logs.createStream(this.plan.name, host, stream, now, LOG_GROUPS.processing);
-      hosts.push({ host, stream, state: result.value.state });
-    });
-    const failed = launched.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) {
-      for (const handle of this.hosts) handle.kill();
-      throw failed.reason;
-    }
+    const { handles, hosts } = await launchHosts(this.deps.store, this.deps.executor, this.plan, LOG_GROUPS.processing);
+    this.hosts = handles;
     const state: ProcessingExecutorState = { executor: this.deps.executor.name, hosts };
     this.update({ executorState: state });
-    const warnings = this.deps.store.processing.get(this.plan.name)?.warnings ?? [];
-    for (const h of hosts) {
-      if (warnings.length === 0) break;
-      const stream = this.deps.store.logs.streamByName(h.stream, LOG_GROUPS.processing)!;
-      this.deps.store.logs.append(stream, warnings.map((w) => ({ timestamp: Date.now(), message: `[optml] warning: ${w}` })), stream.sourceOffset);
-    }
+    logWarnings(this.deps.store, LOG_GROUPS.processing, hosts, this.deps.store.processing.get(this.plan.name)?.warnings ?? []);
     if (this.stopCause) this.stopHosts();
   }
 
