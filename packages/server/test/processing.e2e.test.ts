@@ -18,6 +18,7 @@ import {
 } from "@aws-sdk/client-sagemaker";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Server, type S3Server } from "../../../test-support/s3-server.js";
 import { startHarness, type Harness } from "./harness.js";
@@ -346,5 +347,77 @@ describe("the processing API", () => {
       name: "ValidationException",
       message: expect.stringContaining("Value '0' at 'processingResources.clusterConfig.instanceCount' failed to satisfy constraint: Member must have value greater than or equal to 1"),
     });
+  });
+});
+
+describe("inputs in every mode, network isolation and the runtime limit", () => {
+  const READ_PY = `
+import gzip, json, os, socket, sys, time
+def files(d):
+    out = {}
+    for root, _, names in os.walk(d, followlinks=True):
+        for n in names:
+            p = os.path.join(root, n)
+            out[os.path.relpath(p, d)] = open(p).read()
+    return out
+print("MANIFEST " + json.dumps(files("/opt/ml/processing/manifest")), flush=True)
+# Pipe mode: the input's FIFO is <LocalPath>_0, each object's bytes in turn (Gzip: decompressed).
+print("PIPED " + json.dumps(open("/opt/ml/processing/piped_0").read()), flush=True)
+host, port = sys.argv[1], int(sys.argv[2])
+try:
+    socket.create_connection((host, port), timeout=2).close()
+    print("NETWORK reachable", flush=True)
+except OSError:
+    print("NETWORK unreachable", flush=True)
+if sys.argv[3:] == ["sleep"]:
+    time.sleep(600)
+`;
+
+  function readRequest(name: string, args: string[], over: Partial<CreateProcessingJobCommandInput> = {}): CreateProcessingJobCommandInput {
+    const base = request(name);
+    return {
+      ...base,
+      AppSpecification: { ...base.AppSpecification, ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/read.py"], ContainerArguments: args },
+      ProcessingInputs: [
+        { InputName: "code", S3Input: { S3Uri: `file://${h.code({ "read.py": READ_PY })}`, LocalPath: "/opt/ml/processing/input/code", S3DataType: "S3Prefix" } },
+        { InputName: "manifest", S3Input: { S3Uri: "s3://data/lists/m.json", LocalPath: "/opt/ml/processing/manifest", S3DataType: "ManifestFile" } },
+        { InputName: "piped", S3Input: { S3Uri: "s3://data/gz/", LocalPath: "/opt/ml/processing/piped", S3DataType: "S3Prefix", S3InputMode: "Pipe", S3CompressionType: "Gzip" } },
+      ],
+      ProcessingOutputConfig: { Outputs: [] },
+      ...over,
+    };
+  }
+
+  beforeAll(async () => {
+    await s3.put("data", {
+      "lists/m.json": JSON.stringify([{ prefix: "s3://data/raw/" }, "part/b.csv"]),
+      "gz/1.gz": gzipSync("first "),
+      "gz/2.gz": gzipSync("second"),
+    });
+  });
+
+  it("serves ManifestFile and Pipe mode (Gzip) inputs; the job reaches the network unless NetworkConfig isolates it", async () => {
+    const { hostname, port } = new URL(s3.endpoint);
+    await h.sagemaker.send(new CreateProcessingJobCommand(readRequest("proc-modes", [hostname, port])));
+    const d = await waitForEnd("proc-modes");
+    expect(d.FailureReason).toBeUndefined();
+    const out = await lines("proc-modes");
+    expect(printed(out, "MANIFEST")).toEqual({ "part/b.csv": "3,4\n" });
+    expect(printed(out, "PIPED")).toBe("first second");
+    expect(out).toContain("NETWORK reachable");
+
+    await h.sagemaker.send(new CreateProcessingJobCommand(readRequest("proc-isolated", [hostname, port], { NetworkConfig: { EnableNetworkIsolation: true } })));
+    const isolated = await waitForEnd("proc-isolated");
+    expect(isolated.FailureReason).toBeUndefined();
+    expect(isolated.ProcessingJobStatus).toBe("Completed");
+    expect(await lines("proc-isolated")).toContain("NETWORK unreachable");
+  });
+
+  it("stops a job that runs longer than MaxRuntimeInSeconds", async () => {
+    const { hostname, port } = new URL(s3.endpoint);
+    await h.sagemaker.send(new CreateProcessingJobCommand(readRequest("proc-runtime", [hostname, port, "sleep"], { StoppingCondition: { MaxRuntimeInSeconds: 2 } })));
+    const d = await waitForEnd("proc-runtime");
+    expect(d.ProcessingJobStatus).toBe("Stopped");
+    expect(d.FailureReason).toBe("The processing job ran longer than MaxRuntimeInSeconds (2) and was stopped.");
   });
 });
