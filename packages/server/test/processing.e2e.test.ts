@@ -377,7 +377,7 @@ if sys.argv[3:] == ["sleep"]:
     const base = request(name);
     return {
       ...base,
-      AppSpecification: { ...base.AppSpecification, ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/read.py"], ContainerArguments: args },
+      AppSpecification: { ImageUri: base.AppSpecification!.ImageUri!, ContainerEntrypoint: ["python3", "/opt/ml/processing/input/code/read.py"], ContainerArguments: args },
       ProcessingInputs: [
         { InputName: "code", S3Input: { S3Uri: `file://${h.code({ "read.py": READ_PY })}`, LocalPath: "/opt/ml/processing/input/code", S3DataType: "S3Prefix" } },
         { InputName: "manifest", S3Input: { S3Uri: "s3://data/lists/m.json", LocalPath: "/opt/ml/processing/manifest", S3DataType: "ManifestFile" } },
