@@ -6,12 +6,14 @@
  * /aws/sagemaker/ProcessingJobs, a failing script, a stop, two instances with ShardedByS3Key, and
  * the bad-input messages.
  */
-import { DescribeLogGroupsCommand, DescribeLogStreamsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { DescribeLogGroupsCommand, DescribeLogStreamsCommand, FilterLogEventsCommand, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import {
+  AddTagsCommand,
   CreateProcessingJobCommand,
   CreateTrainingJobCommand,
   DescribeProcessingJobCommand,
   ListProcessingJobsCommand,
+  ListTagsCommand,
   StopProcessingJobCommand,
   type CreateProcessingJobCommandInput,
   type DescribeProcessingJobCommandOutput,
@@ -127,7 +129,7 @@ function printed<T>(all: readonly string[], tag: string): T {
 
 describe("a processing job run as processes", () => {
   it("stages S3 and file:// inputs at their LocalPaths, writes SageMaker's config files, uploads outputs in both modes, logs to /aws/sagemaker/ProcessingJobs", async () => {
-    const created = await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-ok")));
+    const created = await h.sagemaker.send(new CreateProcessingJobCommand({ ...request("proc-ok"), Tags: [{ Key: "stage", Value: "prep" }] }));
     expect(created.ProcessingJobArn).toBe("arn:aws:sagemaker:us-east-1:000000000000:processing-job/proc-ok");
     const d = await waitForEnd("proc-ok");
     expect(d.FailureReason).toBeUndefined();
@@ -205,6 +207,18 @@ describe("a processing job run as processes", () => {
     expect(streams.logStreams!.map((s) => s.logStreamName)).toContainEqual(expect.stringMatching(/^proc-ok\/algo-1-\d+$/));
     const groups = await h.logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: "/aws/sagemaker/" }));
     expect(groups.logGroups!.map((g) => g.logGroupName)).toEqual([GROUP, "/aws/sagemaker/TrainingJobs"]);
+    // FilterLogEvents (what `aws logs tail` reads) on the processing group; the training group has none of these lines.
+    const filtered = await h.logs.send(new FilterLogEventsCommand({ logGroupName: GROUP, logStreamNamePrefix: "proc-ok/", filterPattern: "DONE" }));
+    expect(filtered.events!.map((e) => e.message)).toEqual(["DONE"]);
+    const training = await h.logs.send(new FilterLogEventsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamNamePrefix: "proc-ok/" }));
+    expect(training.events).toEqual([]);
+
+    // Tags by the processing job's ARN: those it was created with, and more.
+    await h.sagemaker.send(new AddTagsCommand({ ResourceArn: created.ProcessingJobArn!, Tags: [{ Key: "team", Value: "data" }] }));
+    expect((await h.sagemaker.send(new ListTagsCommand({ ResourceArn: created.ProcessingJobArn! }))).Tags).toEqual([
+      { Key: "stage", Value: "prep" },
+      { Key: "team", Value: "data" },
+    ]);
   });
 
   it("fails a job whose script exits non-zero, as SageMaker reports it, with its outputs and ExitMessage kept", async () => {
