@@ -423,7 +423,8 @@ export class ControlPlane implements TuningApi, ProcessingApi {
       this.track(run);
       active.push(plan);
     }
-    this.recoverProcessing();
+    // Processing jobs too: what they run is theirs, not left over.
+    active.push(...this.recoverProcessing());
     // Tuners after their trials: a tuner resumes from the trials it finds.
     for (const record of this.store.tuning.unfinished()) this.startTuning(record.name, regionOfArn(record.arn) ?? this.settings.region);
     // What crashed control planes left behind for jobs that are over (networks, containers) goes.
@@ -761,11 +762,8 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     })();
     if (!inserted) throw processingJobNameInUse(this.store.processing.get(plan.name)?.arn ?? plan.arn);
     const run = new ProcessingRun({ store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log }, plan);
-    this.processingRuns.set(plan.name, run);
     run.start();
-    void run.done.finally(() => {
-      if (this.processingRuns.get(plan.name) === run) this.processingRuns.delete(plan.name);
-    });
+    this.trackProcessing(run);
     return { ProcessingJobArn: plan.arn };
   }
 
@@ -791,22 +789,30 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     await this.processingRuns.get(name)?.done;
   }
 
-  /**
-   * Processing jobs a previous control plane left running: their hosts are stopped and the jobs
-   * failed (a processing job is not picked up again after a restart, unlike a training job).
-   */
-  private recoverProcessing(): void {
+  /** Processing jobs a previous control plane left unfinished, picked up as training jobs are; returns their plans. */
+  private recoverProcessing(): JobPlan[] {
+    const plans: JobPlan[] = [];
     for (const record of this.store.processing.unfinished()) {
-      const state = record.executorState as { executor?: string; hosts?: { state: unknown }[] } | null;
-      const executor = this.executorNamed(state?.executor);
-      for (const host of state?.hosts ?? []) executor.reattach(host.state)?.kill();
-      const stopped = record.status === "Stopping";
-      this.store.processing.update(record.name, {
-        status: stopped ? "Stopped" : "Failed",
-        ...(stopped ? {} : { failureReason: "InternalServerError: the optml control plane restarted while this processing job was running; its hosts were stopped." }),
-        endTime: Date.now() / 1000,
-      });
+      const request = record.request as CreateProcessingJobRequest;
+      const settings = this.settingsIn(regionOfArn(record.arn) ?? this.settings.region);
+      // The plan again, in the work dir the job was given (its name follows from the creation time).
+      const planned = planProcessingJob(request, { ...settings, jobsDir: dirname(record.workDir) }, record.creationTime);
+      const executor = this.executorNamed((record.executorState as { executor?: string } | null)?.executor ?? (planned.hosts.length > 1 ? "netns" : "process"));
+      const plan = this.withGpus(this.withLimits(planned, request, executor.name).plan, executor.name).plan as ProcessingPlan;
+      const run = new ProcessingRun({ store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log }, plan);
+      run.resume(record);
+      this.trackProcessing(run);
+      plans.push(plan);
     }
+    return plans;
+  }
+
+  private trackProcessing(run: ProcessingRun): void {
+    const name = run.plan.name;
+    this.processingRuns.set(name, run);
+    void run.done.finally(() => {
+      if (this.processingRuns.get(name) === run) this.processingRuns.delete(name);
+    });
   }
 
   // -------------------------------------------------------------------------------------------

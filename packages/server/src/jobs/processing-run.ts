@@ -6,7 +6,8 @@
  * the hosts get (processing-plan.ts), that outputs are directories uploaded as they are (at the
  * end, or continuously while the hosts run), and that they are uploaded whatever the end: a failed
  * or stopped job's outputs are kept too. Each host's log is a stream `<job>/algo-N-<epoch>` in
- * /aws/sagemaker/ProcessingJobs.
+ * /aws/sagemaker/ProcessingJobs. A job found unfinished after a restart goes on (`resume`), as a
+ * training job does.
  */
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import type { DataContext } from "../data/context.js";
@@ -15,7 +16,7 @@ import { DirectorySync } from "../data/dir-sync.js";
 import { JobData } from "../data/job-data.js";
 import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
-import { LOG_GROUPS, type ProcessingJobPatch, type StopCause, type Store } from "../store/index.js";
+import { LOG_GROUPS, type ProcessingJobPatch, type ProcessingJobRecord, type StopCause, type Store } from "../store/index.js";
 import { FAILURE_REASON_LIMIT } from "./lifecycle.js";
 import { launchHosts, logWarnings, type LaunchedHost } from "./hosts.js";
 import { pumpLogs } from "./log-pump.js";
@@ -64,6 +65,42 @@ export class ProcessingRun {
     this.done = this.run();
   }
 
+  /**
+   * Go on with a job found unfinished after a restart: its hosts found again and followed from
+   * where their logs were stored; a job whose hosts did not survive fails saying so; one that had
+   * not started its hosts starts again.
+   */
+  resume(record: ProcessingJobRecord): void {
+    this.stopCause = record.stopRequested;
+    const state = record.executorState as ProcessingExecutorState | null;
+    if (!state || state.hosts.length === 0) {
+      this.deps.log(`processing job ${this.plan.name}: starting again after a restart (its hosts had not started)`);
+      this.done = this.run();
+      return;
+    }
+    const found = state.hosts.map((h) => this.deps.executor.reattach(h.state));
+    this.prepared = true;
+    if (found.every((h): h is HostHandle => h !== undefined)) {
+      this.hosts = found;
+      this.deps.log(`processing job ${this.plan.name}: reattached to ${found.length} host(s) after a restart`);
+      this.done = this.run(true);
+      return;
+    }
+    for (const h of found) h?.kill();
+    this.done = (async () => {
+      // What the hosts wrote is uploaded all the same.
+      this.startOutputSyncs();
+      await this.uploadOutputs().catch((e: Error) => this.deps.log(`processing job ${this.plan.name}: outputs not uploaded: ${e.message}`));
+      this.update({
+        status: "Failed",
+        failureReason:
+          "InternalServerError: the optml control plane restarted while this processing job was running, and its hosts did not survive (they are gone and left no exit status).",
+        endTime: Date.now() / 1000,
+      });
+      await this.releaseExecutor();
+    })();
+  }
+
   /** StopProcessingJob, or MaxRuntimeInSeconds running out. */
   requestStop(cause: StopCause): void {
     if (this.stopCause) return;
@@ -82,26 +119,33 @@ export class ProcessingRun {
     }, this.plan.stopGraceSeconds * 1000);
   }
 
-  private async run(): Promise<void> {
+  /** The job from the queue on; `reattached`: from its running hosts on (after a restart). */
+  private async run(reattached = false): Promise<void> {
     let release: (() => void) | undefined;
     let jobData: JobData | undefined;
     let exits: HostExit[] | undefined;
     try {
-      const slot = await this.deps.scheduler.acquireGpus(gpusNeeded(this.plan), this.queueAbort.signal).catch(() => undefined);
-      if (!slot || this.stopCause) {
-        slot?.release();
-        return this.end(undefined);
+      if (reattached) {
+        release = this.deps.scheduler.full ? undefined : this.deps.scheduler.claim([]);
+        jobData = new JobData(this.deps.data, this.plan, this.deps.log);
+        if (this.stopCause) this.stopHosts();
+      } else {
+        const slot = await this.deps.scheduler.acquireGpus(gpusNeeded(this.plan), this.queueAbort.signal).catch(() => undefined);
+        if (!slot || this.stopCause) {
+          slot?.release();
+          return this.end(undefined);
+        }
+        release = slot.release;
+        if (this.deps.scheduler.gpus.length > 0) this.plan = withAssignedGpus(this.plan, slot.gpus) as ProcessingPlan;
+        jobData = new JobData(this.deps.data, this.plan, this.deps.log);
+        // A stop while the inputs download abandons them.
+        await this.stage(jobData).catch((e: unknown) => {
+          if (!this.stopCause) throw e;
+        });
+        if (this.stopCause) return this.end(undefined);
+        await this.launch();
+        this.update({ startTime: Date.now() / 1000 });
       }
-      release = slot.release;
-      if (this.deps.scheduler.gpus.length > 0) this.plan = withAssignedGpus(this.plan, slot.gpus) as ProcessingPlan;
-      jobData = new JobData(this.deps.data, this.plan, this.deps.log);
-      // A stop while the inputs download abandons them.
-      await this.stage(jobData).catch((e: unknown) => {
-        if (!this.stopCause) throw e;
-      });
-      if (this.stopCause) return this.end(undefined);
-      await this.launch();
-      this.update({ startTime: Date.now() / 1000 });
       await jobData.startSync((e) => this.failData(e));
       this.startOutputSyncs();
       exits = await this.follow();
@@ -217,8 +261,11 @@ export class ProcessingRun {
   }
 
   private async follow(): Promise<HostExit[]> {
-    const state = this.deps.store.processing.get(this.plan.name)!.executorState as ProcessingExecutorState;
-    this.runtimeTimer = setTimeout(() => this.requestStop("max-runtime"), this.plan.maxRuntimeSeconds * 1000);
+    const record = this.deps.store.processing.get(this.plan.name)!;
+    const state = record.executorState as ProcessingExecutorState;
+    // MaxRuntimeInSeconds counts from when the hosts started (before a restart too).
+    const started = record.startTime ?? Date.now() / 1000;
+    this.runtimeTimer = setTimeout(() => this.requestStop("max-runtime"), Math.max(0, (started + this.plan.maxRuntimeSeconds) * 1000 - Date.now()));
     const pumpAbort = new AbortController();
     const pumps = this.hosts.map((host, i) =>
       pumpLogs({
