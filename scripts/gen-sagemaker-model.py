@@ -39,6 +39,7 @@ OPERATIONS = [
     "DescribeProcessingJob",
     "ListProcessingJobs",
     "StopProcessingJob",
+    "DeleteProcessingJob",
 ]
 
 # What a shape keeps, by type, in this order.

@@ -398,6 +398,20 @@ export class Connection {
     }
   }
 
+  /** DeleteProcessingJob: the job's record, logs and files under the control plane's home; the bytes its files took. */
+  async deleteProcessingJob(name: string): Promise<number | undefined> {
+    const { DeleteProcessingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    let answer: { OptmlFreedBytes?: unknown };
+    try {
+      answer = (await this.call("DeleteProcessingJob", (c) => c.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: name })))) as { OptmlFreedBytes?: unknown };
+    } catch (e) {
+      const running = isApiErrorCode(e, "ResourceInUse") && /status (InProgress|Stopping)/.exec(e.message);
+      if (running) throw jobStillRunning(name, running[1]!);
+      throw processingNotFound(e, name);
+    }
+    return bytesMember(answer.OptmlFreedBytes);
+  }
+
   /** Processing jobs, newest first, up to `limit`; none from a control plane that does not serve them. */
   async listProcessingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<ProcessingJobSummary[]> {
     const { ListProcessingJobsCommand } = await import("@aws-sdk/client-sagemaker");

@@ -61,6 +61,14 @@ describe("optml process examples/processing/job.json (the README's)", () => {
     expect(logs.stdout).toContain("[algo-1] algo-1: wrote 5 rows to /opt/ml/processing/test/test.csv\n");
   });
 
+  it("is removed by optml rm, its outputs kept", () => {
+    const removed = optml(["rm", "preprocess"], env);
+    expect(removed.code, removed.stderr).toBe(0);
+    expect(removed.stdout).toMatch(/^removed preprocess \([\d.]+ [KMG]?i?B\)\n$/);
+    expect(optml(["describe", "preprocess"], env).code).toBe(1);
+    expect(readFileSync(join(work, "examples", "processing", "optml-out", "test", "test.csv"), "utf8")).not.toBe("");
+  });
+
   it("exits 1 with SageMaker's reason when the script fails; a bad request is refused before it is sent (exit 2)", { timeout: 120_000 }, () => {
     const failing = variant("failing.json", (body) => {
       body.ProcessingJobName = "preprocess-fails";

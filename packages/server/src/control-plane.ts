@@ -33,6 +33,7 @@ import {
   processingJobInStatus,
   processingJobNameInUse,
   processingJobNotFound,
+  processingJobRunning,
   resourceNotFoundForArn,
   tooManyTags,
   trainingJobInStatus,
@@ -782,6 +783,24 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     if (record.status === "Stopping") return;
     if (record.status !== "InProgress") throw processingJobInStatus(record.status);
     this.processingRuns.get(name)?.requestStop("user");
+  }
+
+  /**
+   * Delete an ended processing job: its record, log streams and events, tags, and its work dir
+   * under `<home>/processing/`. Its outputs (at their S3Uri) are the user's and stay. Returns the
+   * bytes its files took.
+   */
+  async deleteProcessingJob(name: string, region: string = this.settings.region): Promise<{ freedBytes: number }> {
+    const record = this.processingJob(name, region);
+    if (record.status === "InProgress" || record.status === "Stopping") throw processingJobRunning(record.status);
+    const files = isInside(this.processingJobsDir, record.workDir) ? [record.workDir] : [];
+    const freedBytes = (await Promise.all(files.map((dir) => diskBytes(dir)))).reduce((a, b) => a + b, 0);
+    this.store.db.transaction(() => {
+      this.store.processing.delete(name);
+      this.store.tags.clear(record.arn);
+    })();
+    await Promise.all(files.map((dir) => rm(dir, { recursive: true, force: true })));
+    return { freedBytes };
   }
 
   /** Resolves when the processing job is no longer running in this control plane. */

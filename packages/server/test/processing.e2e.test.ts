@@ -11,6 +11,7 @@ import {
   AddTagsCommand,
   CreateProcessingJobCommand,
   CreateTrainingJobCommand,
+  DeleteProcessingJobCommand,
   DescribeProcessingJobCommand,
   ListProcessingJobsCommand,
   ListTagsCommand,
@@ -234,6 +235,11 @@ describe("a processing job run as processes", () => {
   it("stops a running job (Stopping, then Stopped) and uploads what it wrote", async () => {
     await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-stop", { args: ["sleep"] })));
     for (let i = 0; i < 300 && !(await lines("proc-stop").catch((): string[] => [])).includes("SLEEPING"); i++) await new Promise((r) => setTimeout(r, 100));
+    // A running job cannot be deleted.
+    await expect(h.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: "proc-stop" }))).rejects.toMatchObject({
+      name: "ResourceInUse",
+      message: "The processing job is in status InProgress: only a processing job that has ended (Completed, Failed or Stopped) can be deleted.",
+    });
     await h.sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: "proc-stop" }));
     const stopping = await h.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: "proc-stop" }));
     expect(["Stopping", "Stopped"]).toContain(stopping.ProcessingJobStatus);
@@ -247,6 +253,12 @@ describe("a processing job run as processes", () => {
       name: "ValidationException",
       message: "The request was rejected because the processing job is in status Stopped.",
     });
+    // An ended job is deleted with its logs; its outputs stay; its name can be used again.
+    await h.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: "proc-stop" }));
+    await expect(h.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: "proc-stop" }))).rejects.toMatchObject({ name: "ResourceNotFound" });
+    expect((await h.logs.send(new DescribeLogStreamsCommand({ logGroupName: GROUP, logStreamNamePrefix: "proc-stop/" }))).logStreams).toEqual([]);
+    expect(await s3.keys("out", "proc-stop/")).toEqual(["proc-stop/train/sub/algo-1.txt"]);
+    await expect(h.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: "proc-stop" }))).rejects.toMatchObject({ name: "ResourceNotFound" });
   });
 
   it("runs two instances (algo-1, algo-2) with ShardedByS3Key inputs split between them, both hosts' outputs uploaded", async () => {

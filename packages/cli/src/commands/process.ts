@@ -42,7 +42,7 @@ written with S3UploadMode Continuous), whether the job completes, fails or is st
 lines (prefixed with their host) and status are printed as it runs. Exit code: 0 Completed,
 1 Failed, 3 Stopped, 2 bad input, 130 Ctrl-C.
 
-'optml jobs', 'optml describe', 'optml logs' and 'optml stop' take a processing job's name too.
+'optml jobs', 'optml describe', 'optml logs', 'optml stop' and 'optml rm' take a processing job's name too.
 
 Examples:
   optml process examples/processing/job.json

@@ -177,6 +177,11 @@ export function processingJobNotFound(arn: string): ApiError {
   return resourceNotFound(`Could not find processing job '${arn}'.`);
 }
 
+/** DeleteProcessingJob of a job that is still running: the operation declares ResourceInUse. */
+export function processingJobRunning(status: string): ApiError {
+  return resourceInUse(`The processing job is in status ${status}: only a processing job that has ended (Completed, Failed or Stopped) can be deleted.`);
+}
+
 /** StopProcessingJob of a job that is no longer running. */
 export function processingJobInStatus(status: string): ApiError {
   return validationException(`The request was rejected because the processing job is in status ${status}.`);

@@ -17,6 +17,7 @@ export interface ProcessingApi {
   processingJob(name: string, region?: string): ProcessingJobRecord;
   listProcessingJobs(query: ProcessingListQuery): ProcessingJobRecord[];
   stopProcessingJob(name: string, region?: string): void;
+  deleteProcessingJob(name: string, region?: string): Promise<{ freedBytes: number }>;
 }
 
 const time = (seconds: number) => new Date(seconds * 1000);
@@ -83,6 +84,11 @@ export function processingHandlers(api: ProcessingApi): Record<string, Handler> 
     StopProcessingJob: (input, ctx) => {
       api.stopProcessingJob(validateProcessingJobName(input), ctx.region);
       return {};
+    },
+    DeleteProcessingJob: async (input, ctx) => {
+      const { freedBytes } = await api.deleteProcessingJob(validateProcessingJobName(input), ctx.region);
+      // optml's extension, as DeleteTrainingJob's: the bytes the job's files took.
+      return { OptmlFreedBytes: freedBytes };
     },
   };
 }

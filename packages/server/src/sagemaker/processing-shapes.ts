@@ -1,6 +1,6 @@
 /**
  * The request shapes of the processing job operations (CreateProcessingJob,
- * Describe/StopProcessingJob, ListProcessingJobs), after botocore's SageMaker service model, in
+ * Describe/Stop/DeleteProcessingJob, ListProcessingJobs), after botocore's SageMaker service model, in
  * the manner of validate-shapes.ts (service-model.test.ts checks them against the model): lengths,
  * ranges and enums from the model, patterns as AWS prints them, and the same optml extension:
  * `file:///` URIs wherever an S3 URI goes.
@@ -101,7 +101,7 @@ export const CREATE_PROCESSING_JOB_REQUEST = structure(
   ["ProcessingJobName", "ProcessingResources", "AppSpecification", "RoleArn"],
 );
 
-/** DescribeProcessingJob and StopProcessingJob take only the job's name. */
+/** DescribeProcessingJob, StopProcessingJob and DeleteProcessingJob take only the job's name. */
 export const PROCESSING_JOB_NAME_REQUEST = structure({ ProcessingJobName: PROCESSING_JOB_NAME }, ["ProcessingJobName"]);
 
 export const LIST_PROCESSING_JOBS_REQUEST = structure({

@@ -155,4 +155,9 @@ export class ProcessingStore {
       this.db.prepare("SELECT * FROM processing_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY creation_time, name").all() as ProcessingRow[]
     ).map(fromRow);
   }
+
+  /** Delete the job's record; its log streams and events go with it (the store cascades). */
+  delete(name: string): void {
+    this.db.prepare("DELETE FROM processing_jobs WHERE name = ?").run(name);
+  }
 }

@@ -25,6 +25,7 @@ export const SAGEMAKER_MODEL: ServiceModel = {
     DescribeProcessingJob: "DescribeProcessingJobRequest",
     ListProcessingJobs: "ListProcessingJobsRequest",
     StopProcessingJob: "StopProcessingJobRequest",
+    DeleteProcessingJob: "DeleteProcessingJobRequest",
   },
   shapes: {
     AcceptEula: {"type": "boolean"},
@@ -82,6 +83,7 @@ export const SAGEMAKER_MODEL: ServiceModel = {
     DebugRuleConfiguration: {"type": "structure", "members": {"RuleConfigurationName": "RuleConfigurationName", "LocalPath": "DirectoryPath", "S3OutputPath": "S3Uri", "RuleEvaluatorImage": "AlgorithmImage", "InstanceType": "ProcessingInstanceType", "VolumeSizeInGB": "OptionalVolumeSizeInGB", "RuleParameters": "RuleParameters"}, "required": ["RuleConfigurationName", "RuleEvaluatorImage"]},
     DebugRuleConfigurations: {"type": "list", "member": "DebugRuleConfiguration", "min": 0, "max": 20},
     DeleteHyperParameterTuningJobRequest: {"type": "structure", "members": {"HyperParameterTuningJobName": "HyperParameterTuningJobName"}, "required": ["HyperParameterTuningJobName"]},
+    DeleteProcessingJobRequest: {"type": "structure", "members": {"ProcessingJobName": "ProcessingJobName"}, "required": ["ProcessingJobName"]},
     DeleteTagsInput: {"type": "structure", "members": {"ResourceArn": "ResourceArn", "TagKeys": "TagKeyList"}, "required": ["ResourceArn", "TagKeys"]},
     DeleteTrainingJobRequest: {"type": "structure", "members": {"TrainingJobName": "TrainingJobName"}, "required": ["TrainingJobName"]},
     DescribeHyperParameterTuningJobRequest: {"type": "structure", "members": {"HyperParameterTuningJobName": "HyperParameterTuningJobName"}, "required": ["HyperParameterTuningJobName"]},

@@ -129,6 +129,7 @@ describe("the server's hand-written request shapes (validate-shapes.ts)", () => 
     ["CreateProcessingJob", CREATE_PROCESSING_JOB_REQUEST, "CreateProcessingJobRequest"],
     ["DescribeProcessingJob", PROCESSING_JOB_NAME_REQUEST, "DescribeProcessingJobRequest"],
     ["StopProcessingJob", PROCESSING_JOB_NAME_REQUEST, "StopProcessingJobRequest"],
+    ["DeleteProcessingJob", PROCESSING_JOB_NAME_REQUEST, "DeleteProcessingJobRequest"],
     ["ListProcessingJobs", LIST_PROCESSING_JOBS_REQUEST, "ListProcessingJobsRequest"],
   ];
   it.each(cases)("%s: every member exists in botocore's model with the same type", (operation, hand, input) => {
