@@ -51,6 +51,8 @@ export class ProcessingRun {
   private prepared = false;
   private dataFailure: DataError | undefined;
   private syncs: DirectorySync[] = [];
+  /** The host that failed first: its reason is the job's. */
+  private firstFailure: number | undefined;
 
   constructor(
     private readonly deps: ProcessingDeps,
@@ -175,7 +177,8 @@ export class ProcessingRun {
       (e: unknown) => (e instanceof DataError ? e : new DataError(String((e as Error).message))),
     );
     const exitMessage = exits ? await this.exitMessage() : null;
-    const failed = exits?.findIndex((e) => e.exitCode !== 0) ?? -1;
+    // The host that failed first (the others were stopped because of it).
+    const failed = this.firstFailure ?? exits?.findIndex((e) => e.exitCode !== 0) ?? -1;
     const dataFailure = this.dataFailure ?? uploadFailure;
     const endTime = Date.now() / 1000;
     if (dataFailure) {
@@ -277,13 +280,12 @@ export class ProcessingRun {
         signal: pumpAbort.signal,
       }),
     );
-    let firstFailure = false;
     const exits = await Promise.all(
-      this.hosts.map((h) =>
+      this.hosts.map((h, i) =>
         h.exited.then((exit) => {
           // One host failing fails the job: the others are stopped.
-          if (exit.exitCode !== 0 && !firstFailure && !this.stopCause) {
-            firstFailure = true;
+          if (exit.exitCode !== 0 && this.firstFailure === undefined && !this.stopCause) {
+            this.firstFailure = i;
             if (this.hosts.length > 1) this.stopHosts();
           }
           return exit;
