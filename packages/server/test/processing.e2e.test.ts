@@ -60,9 +60,11 @@ mode = sys.argv[1] if len(sys.argv) > 1 else "ok"
 if mode == "fail":
     print("failing on purpose", flush=True)
     sys.exit(3)
-if mode == "sleep":
+if mode == "sleep" or (mode == "fail-on-algo-2" and host == "algo-1"):
     print("SLEEPING", flush=True)
     time.sleep(600)
+if mode == "fail-on-algo-2":
+    sys.exit(4)
 print("DONE", flush=True)
 `;
 
@@ -287,6 +289,15 @@ describe("a processing job run as processes", () => {
     expect(d.ExitMessage).toBe("message from algo-1message from algo-2");
     expect(await s3.keys("out", "proc-two/")).toEqual(["proc-two/train/sub/algo-1.txt", "proc-two/train/sub/algo-2.txt"]);
   });
+
+  it("fails a two-instance job when one host fails, stopping the other; both hosts' outputs uploaded", async () => {
+    await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-two-fail", { count: 2, args: ["fail-on-algo-2"] })));
+    const d = await waitForEnd("proc-two-fail");
+    expect(d.ProcessingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toBe("AlgorithmError: See job logs for more information");
+    expect(await lines("proc-two-fail", "algo-1")).toContain("SLEEPING");
+    expect(await s3.keys("out", "proc-two-fail/")).toEqual(["proc-two-fail/train/sub/algo-1.txt", "proc-two-fail/train/sub/algo-2.txt"]);
+  });
 });
 
 describe("the processing API", () => {
@@ -303,7 +314,7 @@ describe("the processing API", () => {
     const summary = next.ProcessingJobSummaries![0]!;
     expect(summary).toMatchObject({ ProcessingJobStatus: "Completed", ProcessingJobArn: "arn:aws:sagemaker:us-east-1:000000000000:processing-job/list-a", ExitMessage: "message from algo-1" });
     const failed = await h.sagemaker.send(new ListProcessingJobsCommand({ StatusEquals: "Failed" }));
-    expect(failed.ProcessingJobSummaries!.map((s) => s.ProcessingJobName)).toEqual(["proc-fail"]);
+    expect(failed.ProcessingJobSummaries!.map((s) => s.ProcessingJobName)).toEqual(["proc-fail", "proc-two-fail"]);
 
     // A training job may have the name of a processing job; a second processing job may not.
     const training = scriptModeRequest({ name: "list-a", codeDir: code, program: "process.py", outputDir: h.output() });
