@@ -1,10 +1,11 @@
 /**
- * Starting a job's hosts, for training jobs (lifecycle.ts) and processing jobs (processing-run.ts)
- * alike: every host at once, as SageMaker starts a job's instances together, each with its log
- * stream `<job>/algo-N-<epoch seconds>` in the job's group; and what the job could not have as
- * asked said in each host's log.
+ * A job's hosts, for training jobs (lifecycle.ts) and processing jobs (processing-run.ts) alike:
+ * started every one at once, as SageMaker starts a job's instances together, each with its log
+ * stream `<job>/algo-N-<epoch seconds>` in the job's group; what the job could not have as asked
+ * said in each host's log; stopped with SIGTERM and SIGKILL after the grace period; and waited for,
+ * the first that fails named so that the others can be stopped.
  */
-import type { Executor, HostHandle } from "../executors/types.js";
+import type { Executor, HostExit, HostHandle } from "../executors/types.js";
 import type { LogGroup, Store } from "../store/index.js";
 import type { JobPlan } from "./plan.js";
 
@@ -47,4 +48,32 @@ export function logWarnings(store: Store, group: LogGroup, hosts: readonly Launc
     const stream = store.logs.streamByName(h.stream, group)!;
     store.logs.append(stream, warnings.map((w) => ({ timestamp: Date.now(), message: `[optml] warning: ${w}` })), stream.sourceOffset);
   }
+}
+
+/** SIGTERM to every host now, SIGKILL once `graceSeconds` have passed (`onKill` is told); returns that timer. */
+export function terminateHosts(handles: readonly HostHandle[], graceSeconds: number, onKill: () => void): NodeJS.Timeout {
+  for (const h of handles) h.terminate();
+  return setTimeout(() => {
+    onKill();
+    for (const h of handles) h.kill();
+  }, graceSeconds * 1000);
+}
+
+/**
+ * Every host's exit, in host order. The first host to exit non-zero while `stopping()` is false is
+ * given to `onFirstFailure`, once (a job fails with it and stops the others).
+ */
+export function hostExits(handles: readonly HostHandle[], stopping: () => boolean, onFirstFailure: (index: number) => void): Promise<HostExit[]> {
+  let failed = false;
+  return Promise.all(
+    handles.map((h, i) =>
+      h.exited.then((exit) => {
+        if (exit.exitCode !== 0 && !failed && !stopping()) {
+          failed = true;
+          onFirstFailure(i);
+        }
+        return exit;
+      }),
+    ),
+  );
 }

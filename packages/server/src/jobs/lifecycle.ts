@@ -13,7 +13,7 @@ import { mergeHostDirs, sortHosts } from "../data/merge-hosts.js";
 import { uploadArtifacts } from "../data/artifacts.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
 import { LOG_GROUPS, type JobRecord, type SecondaryStatus, type StopCause, type Store } from "../store/index.js";
-import { launchHosts, logWarnings, type LaunchedHost } from "./hosts.js";
+import { hostExits, launchHosts, logWarnings, terminateHosts, type LaunchedHost } from "./hosts.js";
 import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
 import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
@@ -154,11 +154,9 @@ export class JobRun {
 
   private stopHosts(): void {
     if (this.hosts.length === 0) return;
-    for (const h of this.hosts) h.terminate();
-    this.killTimer = setTimeout(() => {
-      this.deps.log(`job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`);
-      for (const h of this.hosts) h.kill();
-    }, this.plan.stopGraceSeconds * 1000);
+    this.killTimer = terminateHosts(this.hosts, this.plan.stopGraceSeconds, () =>
+      this.deps.log(`job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`),
+    );
   }
 
   private async fail(reason: string): Promise<void> {
@@ -316,19 +314,16 @@ export class JobRun {
       log: this.deps.log,
     });
     sampler.start();
-    const exits = await Promise.all(
-      this.hosts.map((h, i) =>
-        h.exited.then((exit) => {
-          if (exit.exitCode !== 0 && this.firstFailure === undefined && !this.stopCause) {
-            this.firstFailure = i;
-            if (this.hosts.length > 1) {
-              this.deps.log(`job ${this.plan.name}: ${this.plan.hosts[i]!.host} failed; stopping the other hosts`);
-              this.stopHosts();
-            }
-          }
-          return exit;
-        }),
-      ),
+    const exits = await hostExits(
+      this.hosts,
+      () => this.stopCause !== null || this.firstFailure !== undefined,
+      (i) => {
+        this.firstFailure = i;
+        if (this.hosts.length > 1) {
+          this.deps.log(`job ${this.plan.name}: ${this.plan.hosts[i]!.host} failed; stopping the other hosts`);
+          this.stopHosts();
+        }
+      },
     );
     sampler.stop();
     await Promise.all(pumps);

@@ -18,7 +18,7 @@ import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
 import { LOG_GROUPS, type ProcessingJobPatch, type ProcessingJobRecord, type StopCause, type Store } from "../store/index.js";
 import { FAILURE_REASON_LIMIT } from "./lifecycle.js";
-import { launchHosts, logWarnings, type LaunchedHost } from "./hosts.js";
+import { hostExits, launchHosts, logWarnings, terminateHosts, type LaunchedHost } from "./hosts.js";
 import { pumpLogs } from "./log-pump.js";
 import { EXIT_MESSAGE_LIMIT, hostPath, type ProcessingPlan } from "./processing-plan.js";
 import type { Scheduler } from "./scheduler.js";
@@ -114,11 +114,9 @@ export class ProcessingRun {
 
   private stopHosts(): void {
     if (this.hosts.length === 0 || this.killTimer) return;
-    for (const h of this.hosts) h.terminate();
-    this.killTimer = setTimeout(() => {
-      this.deps.log(`processing job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`);
-      for (const h of this.hosts) h.kill();
-    }, this.plan.stopGraceSeconds * 1000);
+    this.killTimer = terminateHosts(this.hosts, this.plan.stopGraceSeconds, () =>
+      this.deps.log(`processing job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`),
+    );
   }
 
   /** The job from the queue on; `reattached`: from its running hosts on (after a restart). */
@@ -280,17 +278,14 @@ export class ProcessingRun {
         signal: pumpAbort.signal,
       }),
     );
-    const exits = await Promise.all(
-      this.hosts.map((h, i) =>
-        h.exited.then((exit) => {
-          // One host failing fails the job: the others are stopped.
-          if (exit.exitCode !== 0 && this.firstFailure === undefined && !this.stopCause) {
-            this.firstFailure = i;
-            if (this.hosts.length > 1) this.stopHosts();
-          }
-          return exit;
-        }),
-      ),
+    // One host failing fails the job: the others are stopped.
+    const exits = await hostExits(
+      this.hosts,
+      () => this.stopCause !== null,
+      (i) => {
+        this.firstFailure = i;
+        if (this.hosts.length > 1) this.stopHosts();
+      },
     );
     await Promise.all(pumps);
     clearTimeout(this.runtimeTimer);
