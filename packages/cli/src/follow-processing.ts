@@ -5,11 +5,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { LOG_GROUPS } from "@optml/server";
-import { EXIT } from "./cli-error.js";
 import { ENDED, type Connection, type ProcessingJob, type ProcessingJobSummary } from "./connection.js";
-import { dateTime, formatDuration, paintStatus, shownLocation, Spinner, transitionLine, warningLine, type Style } from "./display.js";
+import { dateTime, formatDuration, paintStatus, shownLocation, transitionLine, warningLine, type Style } from "./display.js";
 import { newLogItems, printItems, type FollowOptions, type Item } from "./follow.js";
-import { exitCodeForStatus, submitThenFollow, type SubmitOptions } from "./submit.js";
+import { exitCodeForStatus, followToEnd, submitThenFollow, type SubmitOptions } from "./submit.js";
 
 const STATUS_MESSAGES: Record<string, string> = {
   InProgress: "Processing job in progress",
@@ -142,42 +141,12 @@ export async function submitProcessingAndFollow(request: Record<string, unknown>
     name: String(request.ProcessingJobName),
     members: ["ProcessingJobName", "ProcessingJobArn"],
     create: (conn) => conn.createProcessingJob(request),
-    follow: async (conn, name, display, s, json) => {
-      const spinner = new Spinner(process.stderr, process.stderr.isTTY === true);
-      const leaveFollowing = new AbortController();
-      let interrupts = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
-        interrupts++;
-        if (!conn.embedded || interrupts > 1) {
-          leaveFollowing.abort();
-          return;
-        }
-        spinner.print(process.stderr, `optml: ${signal}: stopping ${name} (press Ctrl-C again to leave it running)\n`);
-        conn.stopProcessingJob(name).catch(() => undefined);
-      };
-      process.on("SIGINT", onSignal);
-      process.on("SIGTERM", onSignal);
-      try {
-        const followed = await followProcessingJob(conn, name, { out: display, style: s, spinner, transitions: true, untilEnd: true, signal: leaveFollowing.signal });
-        if (followed.interrupted) {
-          process.stderr.write(`optml: stopped following ${name}; ${conn.embedded ? "the next optml command picks it up" : "it goes on"}: 'optml logs ${name} --follow', 'optml stop ${name}'\n`);
-          if (conn.embedded) conn.leave();
-          else await conn.close();
-          return EXIT.interrupted;
-        }
-        display.write(`\n${processingSummary(s, followed.job)}`);
-        if (json) process.stdout.write(`${JSON.stringify(followed.job, null, 2)}\n`);
-        await conn.close();
-        return interrupts > 0 ? EXIT.interrupted : exitCodeForStatus(followed.job.ProcessingJobStatus);
-      } catch (e) {
-        spinner.stop();
-        if (conn.embedded) conn.leave();
-        else await conn.close();
-        throw e;
-      } finally {
-        process.off("SIGINT", onSignal);
-        process.off("SIGTERM", onSignal);
-      }
-    },
+    follow: (conn, name, display, s, json) =>
+      followToEnd(conn, name, display, s, json, {
+        stop: () => conn.stopProcessingJob(name),
+        follow: (options) => followProcessingJob(conn, name, options),
+        summary: (job) => processingSummary(s, job),
+        exitCode: (job) => exitCodeForStatus(job.ProcessingJobStatus),
+      }),
   });
 }
