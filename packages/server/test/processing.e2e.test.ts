@@ -55,6 +55,9 @@ for o in cfg["ProcessingOutputConfig"]["Outputs"]:
     d = o["S3Output"]["LocalPath"]
     os.makedirs(os.path.join(d, "sub"), exist_ok=True)
     open(os.path.join(d, "sub", host + ".txt"), "w").write(o["OutputName"] + " from " + host)
+    # SageMaker does not follow links when it uploads outputs.
+    if not os.path.lexists(os.path.join(d, "link.txt")):
+        os.symlink("/opt/ml/config/resourceconfig.json", os.path.join(d, "link.txt"))
 open("/opt/ml/output/message", "w").write("message from " + host)
 mode = sys.argv[1] if len(sys.argv) > 1 else "ok"
 if mode == "fail":

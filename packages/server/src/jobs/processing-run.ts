@@ -238,6 +238,8 @@ export class ProcessingRun {
           intervalMs: this.deps.data.syncIntervalMs,
           what: `processing job ${this.plan.name}: output '${output.name}' of ${host.host}`,
           log: this.deps.log,
+          // "Symlinks are not followed when uploading output data" (SageMaker's documentation).
+          followLinks: false,
         });
         if (output.mode === "Continuous") sync.start();
         this.syncs.push(sync);
