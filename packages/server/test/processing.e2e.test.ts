@@ -60,6 +60,8 @@ for o in cfg["ProcessingOutputConfig"]["Outputs"]:
         os.symlink("/opt/ml/config/resourceconfig.json", os.path.join(d, "link.txt"))
 open("/opt/ml/output/message", "w").write("message from " + host)
 mode = sys.argv[1] if len(sys.argv) > 1 else "ok"
+if mode == "bad-message":
+    open("/opt/ml/output/message", "wb").write(b"\\xff\\xfe not text")
 if mode == "fail":
     print("failing on purpose", flush=True)
     sys.exit(3)
@@ -237,6 +239,14 @@ describe("a processing job run as processes", () => {
     expect(await s3.keys("out", "proc-fail/")).toEqual(["proc-fail/train/sub/algo-1.txt"]);
   });
 
+  it("fails a job whose /opt/ml/output/message is not UTF-8 text with a ClientError, as SageMaker does", async () => {
+    await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-bad-message", { args: ["bad-message"] })));
+    const d = await waitForEnd("proc-bad-message");
+    expect(d.ProcessingJobStatus).toBe("Failed");
+    expect(d.FailureReason).toBe("ClientError: /opt/ml/output/message of algo-1 is not UTF-8 encoded text: the ExitMessage must be");
+    expect(d.ExitMessage).toBeUndefined();
+  });
+
   it("stops a running job (Stopping, then Stopped) and uploads what it wrote", async () => {
     await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-stop", { args: ["sleep"] })));
     for (let i = 0; i < 300 && !(await lines("proc-stop").catch((): string[] => [])).includes("SLEEPING"); i++) await new Promise((r) => setTimeout(r, 100));
@@ -317,7 +327,7 @@ describe("the processing API", () => {
     const summary = next.ProcessingJobSummaries![0]!;
     expect(summary).toMatchObject({ ProcessingJobStatus: "Completed", ProcessingJobArn: "arn:aws:sagemaker:us-east-1:000000000000:processing-job/list-a", ExitMessage: "message from algo-1" });
     const failed = await h.sagemaker.send(new ListProcessingJobsCommand({ StatusEquals: "Failed" }));
-    expect(failed.ProcessingJobSummaries!.map((s) => s.ProcessingJobName)).toEqual(["proc-fail", "proc-two-fail"]);
+    expect(failed.ProcessingJobSummaries!.map((s) => s.ProcessingJobName)).toEqual(["proc-fail", "proc-bad-message", "proc-two-fail"]);
 
     // A training job may have the name of a processing job; a second processing job may not.
     const training = scriptModeRequest({ name: "list-a", codeDir: code, program: "process.py", outputDir: h.output() });

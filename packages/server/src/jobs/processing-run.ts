@@ -174,10 +174,17 @@ export class ProcessingRun {
       () => undefined,
       (e: unknown) => (e instanceof DataError ? e : new DataError(String((e as Error).message))),
     );
-    const exitMessage = exits ? await this.exitMessage() : null;
+    let exitMessage: string | null = null;
+    let messageFailure: DataError | undefined;
+    if (exits) {
+      await this.exitMessage().then(
+        (m) => (exitMessage = m),
+        (e: DataError) => (messageFailure = e),
+      );
+    }
     // The host that failed first (the others were stopped because of it).
     const failed = this.firstFailure ?? exits?.findIndex((e) => e.exitCode !== 0) ?? -1;
-    const dataFailure = this.dataFailure ?? uploadFailure;
+    const dataFailure: DataError | undefined = this.dataFailure ?? uploadFailure ?? messageFailure;
     const endTime = Date.now() / 1000;
     if (dataFailure) {
       this.update({ status: "Failed", failureReason: truncate(`ClientError: ${dataFailure.message}`, FAILURE_REASON_LIMIT), exitMessage, endTime });
@@ -256,9 +263,18 @@ export class ProcessingRun {
     if (failed) throw failed.reason;
   }
 
-  /** The hosts' /opt/ml/output/message, concatenated, its first KiB. */
+  /** The hosts' /opt/ml/output/message, concatenated, its first KiB; a DataError when one is not UTF-8 text (SageMaker fails the job with a ClientError). */
   private async exitMessage(): Promise<string | null> {
-    const texts = await Promise.all(this.plan.hosts.map((h) => readFile(`${h.baseDir}/output/message`, "utf8").catch(() => "")));
+    const texts = await Promise.all(
+      this.plan.hosts.map(async (h) => {
+        const bytes = await readFile(`${h.baseDir}/output/message`).catch(() => Buffer.alloc(0));
+        try {
+          return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+        } catch {
+          throw new DataError(`/opt/ml/output/message of ${h.host} is not UTF-8 encoded text: the ExitMessage must be`);
+        }
+      }),
+    );
     const all = texts.join("");
     return all === "" ? null : truncate(all, EXIT_MESSAGE_LIMIT);
   }
