@@ -372,15 +372,15 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     return withGpuNeeds(plan, this.scheduler.gpus.length);
   }
 
-  /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
-  private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+  /** Processes: in network namespaces when the job has several hosts or asks for isolation (`member` names the request's host count). */
+  private async processExecutorFor(plan: JobPlan, member = "ResourceConfig"): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
     const multiHost = plan.hosts.length > 1;
     if (!multiHost && !plan.enableNetworkIsolation) return { executor: process, warnings: [] };
     const missing = netns ? await netns.cannotRun?.(plan) : "this control plane was given one executor";
     if (netns && missing === undefined) return { executor: netns, warnings: [] };
     if (multiHost) {
-      return { executor: process, refusal: `ResourceConfig asks for ${plan.hosts.length} hosts, which this machine cannot run: ${missing}.`, warnings: [] };
+      return { executor: process, refusal: `${member} asks for ${plan.hosts.length} hosts, which this machine cannot run: ${missing}.`, warnings: [] };
     }
     return {
       executor: process,
@@ -718,12 +718,13 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     if (!plan.command) {
       return {
         executor: process,
-        refusal: "the process executor runs a processing job's AppSpecification.ContainerEntrypoint (and ContainerArguments) as a command on this machine: give a ContainerEntrypoint, or run the job in Docker with its image",
+        refusal:
+          "the process executor runs a processing job's AppSpecification.ContainerEntrypoint (and ContainerArguments) as a command on this machine: give a ContainerEntrypoint, or run the job in Docker with its image (whose ENTRYPOINT ContainerArguments alone go to)",
         warnings: [],
       };
     }
-    const chosen = await this.processExecutorFor(plan);
-    if (chosen.refusal) return { ...chosen, refusal: chosen.refusal.replace("ResourceConfig asks", "ProcessingResources.ClusterConfig asks") };
+    const chosen = await this.processExecutorFor(plan, "ProcessingResources.ClusterConfig");
+    if (chosen.refusal) return chosen;
     return { ...chosen, warnings: [`ImageUri ${image} is not run: ${why}, so ContainerEntrypoint runs on this machine`, ...chosen.warnings] };
   }
 

@@ -390,6 +390,13 @@ describe("the processing API", () => {
     ]) {
       expect(message).toContain(expected);
     }
+    // Without ContainerEntrypoint only the image knows what runs: the process executor refuses, saying so.
+    await expect(
+      h.sagemaker.send(new CreateProcessingJobCommand({ ...base, AppSpecification: { ImageUri: "some/image:1", ContainerArguments: ["--x"] } })),
+    ).rejects.toMatchObject({
+      name: "ValidationException",
+      message: expect.stringContaining("the process executor runs a processing job's AppSpecification.ContainerEntrypoint (and ContainerArguments) as a command on this machine"),
+    });
     // Constraints of the model, in AWS's form.
     await expect(
       h.sagemaker.send(new CreateProcessingJobCommand({ ...base, ProcessingResources: { ClusterConfig: { InstanceCount: 0, InstanceType: "ml.m5.xlarge", VolumeSizeInGB: 30 } } })),

@@ -79,6 +79,12 @@ describe("planProcessingJob", () => {
     ]);
     expect(sharded.command).toEqual(["python3", "/opt/ml/processing/code/p.py", "--x", "1"]);
   });
+
+  it("has no command of its own for arguments without an entrypoint: they go to the image's ENTRYPOINT", () => {
+    const argsOnly = planProcessingJob({ ...DOCUMENTED, AppSpecification: { ImageUri: "i", ContainerArguments: ["--x"] } }, settings, 1000);
+    expect(argsOnly.command).toBeUndefined();
+    expect(argsOnly.containerArguments).toEqual(["--x"]);
+  });
 });
 
 describe("the rules between a processing request's members", () => {

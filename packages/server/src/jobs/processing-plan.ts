@@ -103,7 +103,8 @@ export function planProcessingJob(req: CreateProcessingJobRequest, settings: Pla
   const jobConfig = `${JSON.stringify(processingJobConfig(req, arn), null, 4)}\n`;
   const s3Inputs = (req.ProcessingInputs ?? []).filter((i) => i.S3Input !== undefined);
   const app = req.AppSpecification;
-  const command = [...(app.ContainerEntrypoint ?? []), ...(app.ContainerArguments ?? [])];
+  // Arguments alone go to the image's own ENTRYPOINT, which only its container knows.
+  const command = app.ContainerEntrypoint?.length ? [...app.ContainerEntrypoint, ...(app.ContainerArguments ?? [])] : undefined;
 
   const hosts = hostNames.map((host, index): HostPlan => {
     const baseDir = `${workDir}/${host}`;
@@ -153,7 +154,7 @@ export function planProcessingJob(req: CreateProcessingJobRequest, settings: Pla
     trainingImage: app.ImageUri,
     ...(app.ContainerEntrypoint ? { containerEntrypoint: app.ContainerEntrypoint } : {}),
     ...(app.ContainerArguments ? { containerArguments: app.ContainerArguments } : {}),
-    ...(command.length ? { command } : {}),
+    ...(command ? { command } : {}),
     imageCommand: true,
     enableNetworkIsolation: req.NetworkConfig?.EnableNetworkIsolation === true,
     outputs: (req.ProcessingOutputConfig?.Outputs ?? [])
