@@ -50,7 +50,7 @@ export type TuningJobSummary = HyperParameterTuningJobSummary;
 /** The statuses in which a tuning job has ended; Deleting too (it is going away). */
 export const TUNING_ENDED: readonly string[] = ["Completed", "Failed", "Stopped", "Deleting"];
 /** A job found by name: training jobs first, then tuning jobs. */
-export type ProcessingJob = Omit<DescribeProcessingJobCommandOutput, "$metadata"> & { OptmlWarnings?: string[] };
+export type ProcessingJob = Omit<DescribeProcessingJobCommandOutput, "$metadata"> & Pick<OptmlMembers, "OptmlWarnings" | "OptmlExecutor">;
 export type { ProcessingJobSummary };
 
 export type FoundJob =

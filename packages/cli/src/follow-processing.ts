@@ -106,6 +106,7 @@ export function describeProcessingText(s: Style, job: ProcessingJob): string {
   const cluster = job.ProcessingResources?.ClusterConfig;
   if (cluster) field("Resources", `${cluster.InstanceCount ?? "?"} x ${cluster.InstanceType ?? "?"}`);
   field("Image", job.AppSpecification?.ImageUri);
+  field("Executor", job.OptmlExecutor?.Description);
   field("Entrypoint", job.AppSpecification?.ContainerEntrypoint?.join(" "));
   field("Arguments", job.AppSpecification?.ContainerArguments?.join(" "));
   const inputs = job.ProcessingInputs ?? [];

@@ -54,6 +54,7 @@ describe("optml process examples/processing/job.json (the README's)", () => {
     expect(listed.map((j) => j.ProcessingJobName)).toEqual(["preprocess"]);
     const described = optml(["describe", "preprocess"], env);
     expect(described.stdout).toMatch(/^Kind: +processing job$/m);
+    expect(described.stdout).toMatch(/^Executor: +local processes$/m);
     expect(described.stdout).toMatch(/^Entrypoint: +python3 \/opt\/ml\/processing\/input\/code\/preprocess\.py$/m);
     expect(JSON.parse(optml(["describe", "preprocess", "--json"], env).stdout)).toMatchObject({ ProcessingJobStatus: "Completed", ExitMessage: "15 train rows, 5 test rows" });
     const logs = optml(["logs", "preprocess"], env);

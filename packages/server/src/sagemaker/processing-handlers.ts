@@ -3,6 +3,7 @@
  * plane (ProcessingApi, which the control plane implements) and back through the pure builders
  * below. handlers.ts adds them to the SageMaker service.
  */
+import { executorDescription, type OptmlExecutor } from "../executors/description.js";
 import type { Handler } from "../protocol/types.js";
 import type { ProcessingJobRecord, ProcessingJobStatus, ProcessingListQuery } from "../store/index.js";
 import { listQueryOf, page } from "./list-input.js";
@@ -50,9 +51,15 @@ export function describeProcessingJob(record: ProcessingJobRecord): Record<strin
     ...(record.startTime !== null ? { ProcessingStartTime: time(record.startTime) } : {}),
     LastModifiedTime: time(record.lastModifiedTime),
     CreationTime: time(record.creationTime),
-    // optml's extension: what could not be as asked.
+    // optml's extensions: what ran the job, and what could not be as asked.
+    ...executorMember(record),
     ...(record.warnings.length ? { OptmlWarnings: record.warnings } : {}),
   };
+}
+
+function executorMember(record: ProcessingJobRecord): { OptmlExecutor?: OptmlExecutor } {
+  const name = (record.executorState as { executor?: unknown } | null)?.executor;
+  return typeof name === "string" ? { OptmlExecutor: executorDescription(name, (record.request as CreateProcessingJobRequest).AppSpecification.ImageUri) } : {};
 }
 
 export function processingJobSummary(record: ProcessingJobRecord): Record<string, unknown> {
