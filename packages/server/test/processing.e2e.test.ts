@@ -250,6 +250,12 @@ describe("a processing job run as processes", () => {
   it("stops a running job (Stopping, then Stopped) and uploads what it wrote", async () => {
     await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-stop", { args: ["sleep"] })));
     for (let i = 0; i < 300 && !(await lines("proc-stop").catch((): string[] => [])).includes("SLEEPING"); i++) await new Promise((r) => setTimeout(r, 100));
+    // The Continuous output is uploaded while the job runs; the EndOfJob one waits for the end.
+    const continuous = join(h.root, "reports/proc-stop/sub/algo-1.txt");
+    for (let i = 0; i < 300 && !existsSync(continuous); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(readFileSync(continuous, "utf8")).toBe("report from algo-1");
+    expect((await h.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: "proc-stop" }))).ProcessingJobStatus).toBe("InProgress");
+    expect(await s3.keys("out", "proc-stop/")).toEqual([]);
     // A running job cannot be deleted.
     await expect(h.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: "proc-stop" }))).rejects.toMatchObject({
       name: "ResourceInUse",
