@@ -35,6 +35,11 @@ OPERATIONS = [
     "StopHyperParameterTuningJob",
     "DeleteHyperParameterTuningJob",
     "ListTrainingJobsForHyperParameterTuningJob",
+    "CreateProcessingJob",
+    "DescribeProcessingJob",
+    "ListProcessingJobs",
+    "StopProcessingJob",
+    "DeleteProcessingJob",
 ]
 
 # What a shape keeps, by type, in this order.

@@ -6,7 +6,7 @@
  * boto3), installed with `pip install --no-deps ./python`; each test module runs with unittest.
  *
  * The tests that drive the real SageMaker Python SDK (test_sdk_session: the Estimator; test_sdk_tuning:
- * the HyperparameterTuner) run with OPTML_TEST_SAGEMAKER_SDK=1: the SDK
+ * the HyperparameterTuner; test_sdk_processing: the processors) run with OPTML_TEST_SAGEMAKER_SDK=1: the SDK
  * is then taken from the Python environment OPTML_SAGEMAKER_PYTHON names (default python3), which
  * the test environment sees (python/README.md, "Testing with the real SDK", says how to build one).
  */
@@ -141,7 +141,7 @@ describe("optml_sagemaker (python/)", () => {
     expect(asked.output).toContain("optml_sagemaker.Session needs the SageMaker Python SDK v2");
   });
 
-  for (const module of ["test_control_plane", "test_tailing", "test_local_code", "test_tuning"]) {
+  for (const module of ["test_control_plane", "test_tailing", "test_local_code", "test_tuning", "test_processing"]) {
     it(`passes ${module} (boto3 and the package's own logic)`, async () => {
       const out = await unittest(module);
       expect(out).toMatch(/Ran [1-9]\d* tests? in/);
@@ -158,6 +158,15 @@ describe("optml_sagemaker (python/)", () => {
       "test_code_and_data_go_through_s3_exactly_as_with_sagemaker_session",
       "test_training_job_analytics_reads_the_metric_as_cloudwatch_would_give_it",
     ]) {
+      expect(out).toContain(`${test} (`);
+      expect(out).not.toMatch(new RegExp(`${test} .*\\.\\.\\. skipped`));
+    }
+  }, 600_000);
+
+  it.skipIf(!SDK_WANTED)("passes test_sdk_processing: ScriptProcessor, SKLearnProcessor, FrameworkProcessor (OPTML_TEST_SAGEMAKER_SDK=1)", async () => {
+    const out = await unittest("test_sdk_processing");
+    expect(out).toMatch(/^OK\b/m);
+    for (const test of ["test_script_processor_run_wait_logs_describe", "test_sklearn_processor", "test_framework_processor_with_source_dir_runs_runproc_sh"]) {
       expect(out).toContain(`${test} (`);
       expect(out).not.toMatch(new RegExp(`${test} .*\\.\\.\\. skipped`));
     }

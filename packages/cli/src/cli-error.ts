@@ -65,6 +65,7 @@ export interface RequestFileKind {
 }
 
 export const TRAINING_REQUEST_FILE: RequestFileKind = { request: "a CreateTrainingJob request", awsCli: "aws sagemaker create-training-job --cli-input-json" };
+export const PROCESSING_REQUEST_FILE: RequestFileKind = { request: "a CreateProcessingJob request", awsCli: "aws sagemaker create-processing-job --cli-input-json" };
 export const TUNING_REQUEST_FILE: RequestFileKind = {
   request: "a CreateHyperParameterTuningJob request",
   awsCli: "aws sagemaker create-hyper-parameter-tuning-job --cli-input-json",
@@ -110,7 +111,7 @@ export function isApiErrorCode(e: unknown, code: string): e is ApiCallError {
 }
 
 /** The operations whose request the CLI builds from the user's file and flags. */
-const CREATE_OPERATIONS: ReadonlySet<string> = new Set(["CreateTrainingJob", "CreateHyperParameterTuningJob"]);
+const CREATE_OPERATIONS: ReadonlySet<string> = new Set(["CreateTrainingJob", "CreateHyperParameterTuningJob", "CreateProcessingJob"]);
 
 /**
  * An error answered by the SageMaker or CloudWatch Logs API, in AWS's words:
@@ -127,7 +128,7 @@ export function apiError(operation: string, code: string, message: string, hint?
 export class NoSuchJobError extends CliError {
   constructor(
     message: string,
-    readonly kind: "training" | "tuning" | "any",
+    readonly kind: "training" | "tuning" | "processing" | "any",
   ) {
     super(message);
   }
@@ -141,9 +142,13 @@ export function noSuchTuningJob(name: string): NoSuchJobError {
   return new NoSuchJobError(`no tuning job named '${name}' in this control plane; list them with 'optml jobs'`, "tuning");
 }
 
-/** describe and stop: the name is neither a training job's nor a tuning job's. */
+export function noSuchProcessingJob(name: string): NoSuchJobError {
+  return new NoSuchJobError(`no processing job named '${name}' in this control plane; list them with 'optml jobs'`, "processing");
+}
+
+/** describe and stop: the name is no training job's, tuning job's or processing job's. */
 export function noSuchJobOrTuningJob(name: string): NoSuchJobError {
-  return new NoSuchJobError(`no training job or tuning job named '${name}' in this control plane; list them with 'optml jobs'`, "any");
+  return new NoSuchJobError(`no training job, tuning job or processing job named '${name}' in this control plane; list them with 'optml jobs'`, "any");
 }
 
 /**

@@ -9,13 +9,15 @@
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type {
   DescribeHyperParameterTuningJobCommandOutput,
+  DescribeProcessingJobCommandOutput,
+  ProcessingJobSummary,
   DescribeTrainingJobCommandOutput,
   HyperParameterTrainingJobSummary,
   HyperParameterTuningJobSummary,
   SageMakerClient,
   TrainingJobSummary,
 } from "@aws-sdk/client-sagemaker";
-import { defaultHome, startServer, TRAINING_LOG_GROUP, type RunningServer } from "@optml/server";
+import { defaultHome, startServer, TRAINING_LOG_GROUP, type LogGroup, type RunningServer } from "@optml/server";
 import {
   apiError,
   CliError,
@@ -26,6 +28,7 @@ import {
   noSuchJob,
   noSuchJobOrTuningJob,
   NoSuchJobError,
+  noSuchProcessingJob,
   noSuchTuningJob,
 } from "./cli-error.js";
 import { claimHome, clearStaleHolder, type HomeLease, type LeaseRecord } from "./home-lease.js";
@@ -47,7 +50,13 @@ export type TuningJobSummary = HyperParameterTuningJobSummary;
 /** The statuses in which a tuning job has ended; Deleting too (it is going away). */
 export const TUNING_ENDED: readonly string[] = ["Completed", "Failed", "Stopped", "Deleting"];
 /** A job found by name: training jobs first, then tuning jobs. */
-export type FoundJob = { readonly kind: "training"; readonly job: TrainingJob } | { readonly kind: "tuning"; readonly tuning: TuningJob };
+export type ProcessingJob = Omit<DescribeProcessingJobCommandOutput, "$metadata"> & Pick<OptmlMembers, "OptmlWarnings" | "OptmlExecutor">;
+export type { ProcessingJobSummary };
+
+export type FoundJob =
+  | { readonly kind: "training"; readonly job: TrainingJob }
+  | { readonly kind: "tuning"; readonly tuning: TuningJob }
+  | { readonly kind: "processing"; readonly processing: ProcessingJob };
 
 export interface LogEvent {
   readonly timestamp: number;
@@ -372,45 +381,139 @@ export class Connection {
     }
   }
 
-  /** The training job named `name`, else the tuning job; neither: noSuchJobOrTuningJob. */
+  async createProcessingJob(request: Record<string, unknown>): Promise<string> {
+    const { CreateProcessingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const out = await this.call("CreateProcessingJob", (c) => c.sagemaker.send(new CreateProcessingJobCommand(request as never)));
+      return out.ProcessingJobArn ?? "";
+    } catch (e) {
+      if (isApiErrorCode(e, "ResourceInUse")) {
+        throw new CliError(`${e.message}: give the job another name with --name, or leave ProcessingJobName out to have one generated`, EXIT.usage);
+      }
+      throw e;
+    }
+  }
+
+  async describeProcessingJob(name: string): Promise<ProcessingJob> {
+    const { DescribeProcessingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      const { $metadata: _, ...job } = await this.call("DescribeProcessingJob", (c) => c.sagemaker.send(new DescribeProcessingJobCommand({ ProcessingJobName: name })));
+      return job;
+    } catch (e) {
+      throw processingNotFound(e, name);
+    }
+  }
+
+  async stopProcessingJob(name: string): Promise<void> {
+    const { StopProcessingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    try {
+      await this.call("StopProcessingJob", (c) => c.sagemaker.send(new StopProcessingJobCommand({ ProcessingJobName: name })));
+    } catch (e) {
+      throw processingNotFound(e, name);
+    }
+  }
+
+  /** DeleteProcessingJob: the job's record, logs and files under the control plane's home; the bytes its files took. */
+  async deleteProcessingJob(name: string): Promise<number | undefined> {
+    const { DeleteProcessingJobCommand } = await import("@aws-sdk/client-sagemaker");
+    let answer: { OptmlFreedBytes?: unknown };
+    try {
+      answer = (await this.call("DeleteProcessingJob", (c) => c.sagemaker.send(new DeleteProcessingJobCommand({ ProcessingJobName: name })))) as { OptmlFreedBytes?: unknown };
+    } catch (e) {
+      const running = isApiErrorCode(e, "ResourceInUse") && /status (InProgress|Stopping)/.exec(e.message);
+      if (running) throw jobStillRunning(name, running[1]!);
+      throw processingNotFound(e, name);
+    }
+    return bytesMember(answer.OptmlFreedBytes);
+  }
+
+  /** Processing jobs, newest first, up to `limit`; none from a control plane that does not serve them. */
+  async listProcessingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<ProcessingJobSummary[]> {
+    const { ListProcessingJobsCommand } = await import("@aws-sdk/client-sagemaker");
+    const found: ProcessingJobSummary[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const command = new ListProcessingJobsCommand({
+          SortBy: "CreationTime",
+          SortOrder: "Descending",
+          MaxResults: Math.min(100, query.limit - found.length),
+          ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
+          ...(query.nameContains ? { NameContains: query.nameContains } : {}),
+          ...(token ? { NextToken: token } : {}),
+        });
+        const page = await this.call("ListProcessingJobs", (c) => c.sagemaker.send(command));
+        found.push(...(page.ProcessingJobSummaries ?? []));
+        token = page.NextToken;
+      } while (token && found.length < query.limit);
+    } catch (e) {
+      if (isApiErrorCode(e, "UnknownOperationException")) return [];
+      throw e;
+    }
+    return found;
+  }
+
+  /** The training job named `name`, else the tuning job, else the processing job; none: noSuchJobOrTuningJob. */
   async describeAnyJob(name: string): Promise<FoundJob> {
     try {
       return { kind: "training", job: await this.describeTrainingJob(name) };
     } catch (e) {
       if (!(e instanceof NoSuchJobError)) throw e;
     }
-    return { kind: "tuning", tuning: await this.orNeither(name, () => this.describeTuningJob(name)) };
+    try {
+      return { kind: "tuning", tuning: await this.describeTuningJob(name) };
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    return { kind: "processing", processing: await this.orNone(name, () => this.describeProcessingJob(name)) };
   }
 
-  /** StopTrainingJob of `name`, else StopHyperParameterTuningJob; which one it stopped. */
-  async stopAnyJob(name: string): Promise<"training" | "tuning"> {
+  /** StopTrainingJob of `name`, else StopHyperParameterTuningJob, else StopProcessingJob; which one it stopped. */
+  async stopAnyJob(name: string): Promise<"training" | "tuning" | "processing"> {
     try {
       await this.stopTrainingJob(name);
       return "training";
     } catch (e) {
       if (!(e instanceof NoSuchJobError)) throw e;
     }
-    await this.orNeither(name, () => this.stopTuningJob(name));
-    return "tuning";
+    try {
+      await this.stopTuningJob(name);
+      return "tuning";
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+    }
+    await this.orNone(name, () => this.stopProcessingJob(name));
+    return "processing";
   }
 
-  /** `call` for a name that is no training job's: not a tuning job's either (or no tuning here) -> noSuchJobOrTuningJob. */
-  private async orNeither<T>(name: string, call: () => Promise<T>): Promise<T> {
+  /** `call` for a name that is no training job's nor tuning job's: not a processing job's either (or none served here) -> noSuchJobOrTuningJob. */
+  private async orNone<T>(name: string, call: () => Promise<T>): Promise<T> {
     try {
       return await call();
     } catch (e) {
-      if (e instanceof NoSuchJobError || isApiErrorCode(e, "UnknownOperationException")) throw noSuchJobOrTuningJob(name);
+      if (isMissing(e)) throw noSuchJobOrTuningJob(name);
       throw e;
     }
   }
 
-  /** The job's log streams (`<job>/algo-<n>-<epoch>`), by name. */
-  async logStreams(job: string): Promise<string[]> {
+  /** Whether a processing job named `name` is there (false from a control plane that serves none). */
+  async hasProcessingJob(name: string): Promise<boolean> {
+    try {
+      await this.describeProcessingJob(name);
+      return true;
+    } catch (e) {
+      if (isMissing(e)) return false;
+      throw e;
+    }
+  }
+
+  /** The job's log streams (`<job>/algo-<n>-<epoch>`) in its group (a training job's unless told), by name. */
+  async logStreams(job: string, group: LogGroup = TRAINING_LOG_GROUP): Promise<string[]> {
     const { DescribeLogStreamsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
     const names: string[] = [];
     let token: string | undefined;
     do {
-      const input = { logGroupName: TRAINING_LOG_GROUP, logStreamNamePrefix: `${job}/`, orderBy: "LogStreamName" as const, ...(token ? { nextToken: token } : {}) };
+      const input = { logGroupName: group, logStreamNamePrefix: `${job}/`, orderBy: "LogStreamName" as const, ...(token ? { nextToken: token } : {}) };
       const page = await this.call("DescribeLogStreams", async (c) => (await c.logs()).send(new DescribeLogStreamsCommand(input)));
       names.push(...(page.logStreams ?? []).map((s) => s.logStreamName!));
       token = page.nextToken;
@@ -419,9 +522,9 @@ export class Connection {
   }
 
   /** The stream's events after `token` (from the start without one), and the token to go on from. */
-  async logEvents(stream: string, token: string | undefined): Promise<{ events: LogEvent[]; token: string | undefined }> {
+  async logEvents(stream: string, token: string | undefined, group: LogGroup = TRAINING_LOG_GROUP): Promise<{ events: LogEvent[]; token: string | undefined }> {
     const { GetLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
-    const input = { logGroupName: TRAINING_LOG_GROUP, logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) };
+    const input = { logGroupName: group, logStreamName: stream, startFromHead: true, ...(token ? { nextToken: token } : {}) };
     const page = await this.call("GetLogEvents", async (c) => (await c.logs()).send(new GetLogEventsCommand(input)));
     return {
       events: (page.events ?? []).map((e) => ({ timestamp: e.timestamp ?? 0, message: e.message ?? "" })),
@@ -482,8 +585,20 @@ function runningJobs(server: RunningServer): string[] {
   );
 }
 
+
+
 function notFound(e: unknown, name: string): unknown {
   return e instanceof Error && /ValidationException: Requested resource not found/.test(e.message) ? noSuchJob(name) : e;
+}
+
+/** A name that is no job of the kind asked for, or an operation this control plane does not serve. */
+function isMissing(e: unknown): boolean {
+  return e instanceof NoSuchJobError || isApiErrorCode(e, "UnknownOperationException");
+}
+
+/** SageMaker answers ResourceNotFound for a processing job that is not there. */
+function processingNotFound(e: unknown, name: string): unknown {
+  return isApiErrorCode(e, "ResourceNotFound") ? noSuchProcessingJob(name) : e;
 }
 
 /** SageMaker answers ResourceNotFound for a tuning job that is not there (the training job operations answer a ValidationException). */

@@ -4,6 +4,7 @@
  * so far). Shared by train, run, logs and stop.
  */
 import { setTimeout as sleep } from "node:timers/promises";
+import { TRAINING_LOG_GROUP, type LogGroup } from "@optml/server";
 import { ENDED, type Connection, type TrainingJob } from "./connection.js";
 import { executorLine, hostOfStream, logLine, transitionLine, warningLine, WARNING_LOG_PREFIX, type Output, type Spinner, type Style } from "./display.js";
 
@@ -33,7 +34,7 @@ export interface Followed {
 
 
 /** `last`: the job's final transition, which comes after the lines logged at the same millisecond. */
-type Item = { at: number; order: number; text: string; last?: boolean };
+export type Item = { at: number; order: number; text: string; last?: boolean };
 
 export async function followJob(conn: Connection, name: string, options: FollowOptions): Promise<Followed> {
   const s = options.style;
@@ -73,28 +74,8 @@ export async function followJob(conn: Connection, name: string, options: FollowO
       items.push({ at: training ?? Date.now(), order: order++, text: executorLine(s, job.OptmlExecutor) });
     }
 
-    for (const stream of await conn.logStreams(name)) {
-      const host = hostOfStream(stream);
-      for (;;) {
-        const page = await conn.logEvents(stream, tokens.get(stream));
-        tokens.set(stream, page.token);
-        if (page.events.length === 0) break;
-        for (const e of page.events) {
-          // A warning already shown is not repeated by each host's log (`optml logs` shows them all).
-          if (!json && e.message.startsWith(WARNING_LOG_PREFIX) && shownWarnings.has(e.message.slice(WARNING_LOG_PREFIX.length))) continue;
-          const text = json
-            ? `${JSON.stringify({ host, logStream: stream, timestamp: new Date(e.timestamp).toISOString(), message: e.message })}\n`
-            : logLine(s, host, e.message);
-          items.push({ at: e.timestamp, order: order++, text });
-        }
-      }
-    }
-
-    items.sort((a, b) => a.at - b.at || Number(a.last ?? false) - Number(b.last ?? false) || a.order - b.order);
-    for (const item of items) {
-      if (options.spinner) options.spinner.print(options.out, item.text);
-      else options.out.write(item.text);
-    }
+    order = await newLogItems(conn, name, TRAINING_LOG_GROUP, tokens, { style: s, json, shownWarnings }, items, order);
+    printItems(options, items);
 
     if (ended || !options.untilEnd) {
       options.spinner?.stop();
@@ -112,6 +93,47 @@ export async function followJob(conn: Connection, name: string, options: FollowO
       options.spinner?.stop();
       return { job, interrupted: true };
     }
+  }
+}
+
+/**
+ * The lines each of the job's hosts logged since `tokens` (which are moved on), as items to print
+ * in time order; returns the next item order.
+ */
+export async function newLogItems(
+  conn: Connection,
+  name: string,
+  group: LogGroup,
+  tokens: Map<string, string | undefined>,
+  o: { readonly style: Style; readonly json: boolean; readonly shownWarnings?: ReadonlySet<string> },
+  items: Item[],
+  order: number,
+): Promise<number> {
+  for (const stream of await conn.logStreams(name, group)) {
+    const host = hostOfStream(stream);
+    for (;;) {
+      const page = await conn.logEvents(stream, tokens.get(stream), group);
+      tokens.set(stream, page.token);
+      if (page.events.length === 0) break;
+      for (const e of page.events) {
+        // A warning already shown is not repeated by each host's log (`optml logs` shows them all).
+        if (!o.json && e.message.startsWith(WARNING_LOG_PREFIX) && o.shownWarnings?.has(e.message.slice(WARNING_LOG_PREFIX.length))) continue;
+        const text = o.json
+          ? `${JSON.stringify({ host, logStream: stream, timestamp: new Date(e.timestamp).toISOString(), message: e.message })}\n`
+          : logLine(o.style, host, e.message);
+        items.push({ at: e.timestamp, order: order++, text });
+      }
+    }
+  }
+  return order;
+}
+
+/** Items in time order (a job's final transition after the lines of the same millisecond), through the spinner when there is one. */
+export function printItems(options: Pick<FollowOptions, "out" | "spinner">, items: Item[]): void {
+  items.sort((a, b) => a.at - b.at || Number(a.last ?? false) - Number(b.last ?? false) || a.order - b.order);
+  for (const item of items) {
+    if (options.spinner) options.spinner.print(options.out, item.text);
+    else options.out.write(item.text);
   }
 }
 

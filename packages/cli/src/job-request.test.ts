@@ -7,6 +7,7 @@ import { EXIT } from "./cli-error.js";
 import {
   applyOverrides,
   checkJobRequest,
+  checkRequest,
   generatedJobName,
   jobFileNameBase,
   loadJobFile,
@@ -81,7 +82,9 @@ describe("the check before sending", () => {
     expect(files.length).toBeGreaterThan(1);
     for (const file of files) {
       const { request, written } = loadJobFile(file);
-      expect(() => checkJobRequest(file, nameRequest(request, jobFileNameBase(file)), written)).not.toThrow();
+      // examples/processing/job.json is a CreateProcessingJob request (optml process).
+      if ("AppSpecification" in request) expect(() => checkRequest("CreateProcessingJob", file, request, written)).not.toThrow();
+      else expect(() => checkJobRequest(file, nameRequest(request, jobFileNameBase(file)), written)).not.toThrow();
     }
   });
 });

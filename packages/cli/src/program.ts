@@ -7,6 +7,7 @@ import { envCommand } from "./commands/env.js";
 import { initCommand } from "./commands/init.js";
 import { jobsCommand } from "./commands/jobs.js";
 import { logsCommand } from "./commands/logs.js";
+import { processCommand } from "./commands/process.js";
 import { pruneCommand } from "./commands/prune.js";
 import { rmCommand } from "./commands/rm.js";
 import { runCommand } from "./commands/run.js";
@@ -32,6 +33,7 @@ Examples:
   optml train examples/tabular-ts/job.json
   optml run --channel train=./data -- python train.py --epochs 10
   optml tune examples/tuning/tuning.json
+  optml process examples/processing/job.json
   optml jobs --status Failed
   optml prune --older-than 7d
   optml init my-model`,
@@ -39,6 +41,7 @@ Examples:
   program.addCommand(trainCommand(outcome));
   program.addCommand(runCommand(outcome));
   program.addCommand(tuneCommand(outcome));
+  program.addCommand(processCommand(outcome));
   program.addCommand(jobsCommand());
   program.addCommand(describeCommand());
   program.addCommand(logsCommand(outcome));

@@ -10,7 +10,7 @@ import { Option } from "commander";
 import { EXIT, usageError } from "./cli-error.js";
 import { openConnection, type Connection, type TrainingJob } from "./connection.js";
 import { colourEnabled, jobSummary, Spinner, style, type Style } from "./display.js";
-import { followJob } from "./follow.js";
+import { followJob, type FollowOptions } from "./follow.js";
 import type { JobRequest } from "./job-request.js";
 
 export function endpointOption(): Option {
@@ -48,7 +48,7 @@ export async function submitAndFollow(request: JobRequest, options: SubmitOption
 
 /** What submitThenFollow needs to know of one kind of job. */
 export interface Submission {
-  readonly kind: "training job" | "tuning job";
+  readonly kind: "training job" | "tuning job" | "processing job";
   readonly name: string;
   /** The name's and the ARN's members in --no-wait --json's answer. */
   readonly members: readonly [string, string];
@@ -91,7 +91,30 @@ export async function submitThenFollow(options: SubmitOptions, job: Submission):
   return job.follow(conn, job.name, display, s, options.json === true);
 }
 
-async function follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number> {
+function follow(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean): Promise<number> {
+  return followToEnd(conn, name, display, s, json, {
+    stop: () => conn.stopTrainingJob(name),
+    follow: (options) => followJob(conn, name, options),
+    summary: (job) => jobSummary(s, job),
+    exitCode: exitCodeOf,
+  });
+}
+
+/** What followToEnd needs of one kind of job. */
+export interface FollowedKind<J> {
+  /** Stop the job (Ctrl-C on an embedded control plane). */
+  stop(): Promise<void>;
+  /** Print its lines (and status) until it ends or the signal aborts. */
+  follow(options: FollowOptions): Promise<{ readonly job: J; readonly interrupted: boolean }>;
+  summary(job: J): string;
+  exitCode(job: J): number;
+}
+
+/**
+ * Follow a job to its end and print its summary (and, with --json, its description); the exit
+ * code says how it ended. Ctrl-C: see the header.
+ */
+export async function followToEnd<J>(conn: Connection, name: string, display: NodeJS.WriteStream, s: Style, json: boolean, kind: FollowedKind<J>): Promise<number> {
   const spinner = new Spinner(process.stderr, process.stderr.isTTY === true);
   const leaveFollowing = new AbortController();
   let interrupts = 0;
@@ -102,12 +125,12 @@ async function follow(conn: Connection, name: string, display: NodeJS.WriteStrea
       return;
     }
     spinner.print(process.stderr, `optml: ${signal}: stopping ${name} (press Ctrl-C again to leave it running)\n`);
-    conn.stopTrainingJob(name).catch(() => undefined);
+    kind.stop().catch(() => undefined);
   };
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   try {
-    const followed = await followJob(conn, name, { out: display, style: s, spinner, transitions: true, untilEnd: true, signal: leaveFollowing.signal });
+    const followed = await kind.follow({ out: display, style: s, spinner, transitions: true, untilEnd: true, signal: leaveFollowing.signal });
     if (followed.interrupted) {
       const where = conn.embedded ? "the next optml command picks it up" : "it goes on";
       process.stderr.write(`optml: stopped following ${name}; ${where}: 'optml logs ${name} --follow', 'optml stop ${name}'\n`);
@@ -115,10 +138,10 @@ async function follow(conn: Connection, name: string, display: NodeJS.WriteStrea
       else await conn.close();
       return EXIT.interrupted;
     }
-    display.write(`\n${jobSummary(s, followed.job)}`);
+    display.write(`\n${kind.summary(followed.job)}`);
     if (json) process.stdout.write(`${JSON.stringify(followed.job, null, 2)}\n`);
     await conn.close();
-    return interrupts > 0 ? EXIT.interrupted : exitCodeOf(followed.job);
+    return interrupts > 0 ? EXIT.interrupted : kind.exitCode(followed.job);
   } catch (e) {
     spinner.stop();
     if (conn.embedded) conn.leave();

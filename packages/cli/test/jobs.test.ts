@@ -128,7 +128,7 @@ describe("embedded, and errors", () => {
     for (const command of ["describe", "stop"]) {
       const r = optml([command, "nope"], fresh);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe("optml: no training job or tuning job named 'nope' in this control plane; list them with 'optml jobs'\n");
+      expect(r.stderr).toBe("optml: no training job, tuning job or processing job named 'nope' in this control plane; list them with 'optml jobs'\n");
     }
   });
 

@@ -64,7 +64,7 @@ describe("optml rm, optml prune, and SIZE in optml jobs", () => {
     const pruned = optml(["prune", "--status", "failed"], env);
     expect(pruned.stdout).toBe(`removed bad-1 (Failed) (${byteSize(badBytes)})\nremoved 1 job(s), ${byteSize(badBytes)} freed\n`);
     expect(workDir("bad-1")).toBeUndefined();
-    expect(optml(["describe", "bad-1"], env)).toMatchObject({ code: 1, stderr: "optml: no training job or tuning job named 'bad-1' in this control plane; list them with 'optml jobs'\n" });
+    expect(optml(["describe", "bad-1"], env)).toMatchObject({ code: 1, stderr: "optml: no training job, tuning job or processing job named 'bad-1' in this control plane; list them with 'optml jobs'\n" });
 
     // Nothing ended a week ago.
     expect(optml(["prune", "--older-than", "7d"], env).stdout).toBe("removed 0 job(s), 0 bytes freed\n");

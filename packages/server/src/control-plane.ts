@@ -20,14 +20,22 @@ import { SlurmExecutor, type SlurmHostNames } from "./executors/slurm/index.js";
 import { slurmSettingsFor, type SlurmJobSettings } from "./executors/slurm/scripts.js";
 import type { Executor } from "./executors/types.js";
 import { admissionProblems } from "./jobs/admission.js";
-import { allowedPathProblems, resolveAllowedPaths } from "./jobs/allowed-paths.js";
+import { allowedPathProblems, outsideAllowedPaths, processingLocalPaths, resolveAllowedPaths } from "./jobs/allowed-paths.js";
 import { diskBytes } from "./jobs/disk-usage.js";
 import { JobRun } from "./jobs/lifecycle.js";
 import { planJob, withPython, type JobPlan, type PlanSettings } from "./jobs/plan.js";
 import { choosePython, resolvePython, type JobPython } from "./jobs/python.js";
 import { defaultRunnerCommand } from "./jobs/runner-command.js";
 import { Scheduler } from "./jobs/scheduler.js";
+import { planProcessingJob, processingJobArn, type ProcessingPlan } from "./jobs/processing-plan.js";
+import { ProcessingRun } from "./jobs/processing-run.js";
+import type { ProcessingApi } from "./sagemaker/processing-handlers.js";
+import type { CreateProcessingJobRequest } from "./sagemaker/processing-request.js";
 import {
+  processingJobInStatus,
+  processingJobNameInUse,
+  processingJobNotFound,
+  processingJobRunning,
   resourceNotFoundForArn,
   tooManyTags,
   trainingJobInStatus,
@@ -47,6 +55,8 @@ import {
   type JobRecord,
   type ListQuery,
   type MetricSample,
+  type ProcessingJobRecord,
+  type ProcessingListQuery,
   type Tag,
   type TrainingJobTuning,
   type Transition,
@@ -166,7 +176,7 @@ export interface JobView {
   readonly finalMetrics: MetricSample[];
 }
 
-export class ControlPlane implements TuningApi {
+export class ControlPlane implements TuningApi, ProcessingApi {
   readonly store: Store;
   readonly home: string;
   readonly settings: PlanSettings;
@@ -182,10 +192,14 @@ export class ControlPlane implements TuningApi {
   /** Every Slurm job's settings, and where Slurm jobs' files go. */
   private readonly slurmSettings: SlurmJobSettings;
   readonly slurmJobsDir: string;
+  /** Where processing jobs' work dirs go (`<home>/processing`). */
+  readonly processingJobsDir: string;
   private readonly executorMode: ExecutorMode;
   private readonly instanceResources: InstanceResourcesMode;
   private readonly machine: MachineResources;
   private readonly runs = new Map<string, JobRun>();
+  /** Processing jobs running here, by name. */
+  private readonly processingRuns = new Map<string, ProcessingRun>();
   /** Tuning jobs whose tuner runs here, by name. */
   private readonly tuningRuns = new Map<string, TuningRun>();
   /** Disk bytes of ended jobs, measured once (their files no longer change). */
@@ -226,6 +240,7 @@ export class ControlPlane implements TuningApi {
     this.utilizationIntervalMs = utilizationInterval(options.utilizationIntervalMs, env);
     this.slurmSettings = { sbatchOptions: [], ...options.slurm?.settings };
     this.slurmJobsDir = join(options.slurm?.dir ?? this.home, "jobs");
+    this.processingJobsDir = join(this.home, "processing");
     if (options.executor) {
       this.executors = { process: options.executor, netns: undefined, docker: undefined, slurm: undefined };
     } else {
@@ -250,7 +265,7 @@ export class ControlPlane implements TuningApi {
   }
 
   /** The mode for one job: its `optml:executor` tag or OPTML_EXECUTOR entry, else the server's. */
-  private modeFor(request: CreateTrainingJobRequest): ExecutorMode | string {
+  private modeFor(request: Pick<CreateTrainingJobRequest, "Tags" | "Environment">): ExecutorMode | string {
     const tag = request.Tags?.find((t) => t.Key === "optml:executor")?.Value;
     return tag ?? request.Environment?.OPTML_EXECUTOR ?? this.executorMode;
   }
@@ -345,7 +360,7 @@ export class ControlPlane implements TuningApi {
    * mode): process and netns hosts (their cgroups hold the limits) and Docker hosts (the engine's
    * container limits); not Slurm's.
    */
-  private withLimits(plan: JobPlan, request: CreateTrainingJobRequest, executor: string): { plan: JobPlan; warnings: string[]; problem?: string } {
+  private withLimits(plan: JobPlan, request: Pick<CreateTrainingJobRequest, "Tags">, executor: string): { plan: JobPlan; warnings: string[]; problem?: string } {
     const { mode, problem } = instanceResourcesModeFor(request, this.instanceResources);
     if (problem) return { plan, warnings: [], problem };
     if (mode === "off") return { plan, warnings: [] };
@@ -372,15 +387,15 @@ export class ControlPlane implements TuningApi {
     return [`the job's containers get none of this machine's GPUs (SM_NUM_GPUS 0): ${gpus.missing}`];
   }
 
-  /** Processes: in network namespaces when the job has several hosts or asks for isolation. */
-  private async processExecutorFor(plan: JobPlan): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+  /** Processes: in network namespaces when the job has several hosts or asks for isolation (`member` names the request's host count). */
+  private async processExecutorFor(plan: JobPlan, member = "ResourceConfig"): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
     const { process, netns } = this.executors;
     const multiHost = plan.hosts.length > 1;
     if (!multiHost && !plan.enableNetworkIsolation) return { executor: process, warnings: [] };
     const missing = netns ? await netns.cannotRun?.(plan) : "this control plane was given one executor";
     if (netns && missing === undefined) return { executor: netns, warnings: [] };
     if (multiHost) {
-      return { executor: process, refusal: `ResourceConfig asks for ${plan.hosts.length} hosts, which this machine cannot run: ${missing}.`, warnings: [] };
+      return { executor: process, refusal: `${member} asks for ${plan.hosts.length} hosts, which this machine cannot run: ${missing}.`, warnings: [] };
     }
     return {
       executor: process,
@@ -424,6 +439,8 @@ export class ControlPlane implements TuningApi {
       this.track(run);
       active.push(plan);
     }
+    // Processing jobs too: what they run is theirs, not left over.
+    active.push(...this.recoverProcessing());
     // Tuners after their trials: a tuner resumes from the trials it finds.
     for (const record of this.store.tuning.unfinished()) this.startTuning(record.name, regionOfArn(record.arn) ?? this.settings.region);
     // What crashed control planes left behind for jobs that are over (networks, containers) goes.
@@ -680,11 +697,167 @@ export class ControlPlane implements TuningApi {
   }
 
   // -------------------------------------------------------------------------------------------
+  // Processing jobs (jobs/processing-run.ts runs each; names are a namespace of their own)
+
+  /**
+   * The executor of a processing job: Docker runs ImageUri where the engine has it (or must, under
+   * `docker`); otherwise its ContainerEntrypoint + ContainerArguments run as processes on this
+   * machine (in network namespaces for several instances or network isolation), as training jobs'
+   * hosts do. A job without ContainerEntrypoint needs its image's own entrypoint: Docker only.
+   */
+  private async processingExecutorFor(plan: ProcessingPlan, request: CreateProcessingJobRequest): Promise<{ executor: Executor; refusal?: string; warnings: string[] }> {
+    const { process, docker } = this.executors;
+    const mode = this.modeFor(request);
+    if (!EXECUTOR_MODES.includes(mode as ExecutorMode)) {
+      return { executor: process, refusal: `optml:executor / OPTML_EXECUTOR '${mode}' is not one of ${EXECUTOR_MODES.join(", ")}`, warnings: [] };
+    }
+    if (mode === "slurm") return { executor: process, refusal: "the slurm executor runs training jobs only: run processing jobs with the process or docker executor", warnings: [] };
+    const image = request.AppSpecification.ImageUri;
+    let why = "the executor is process (optml serve --executor, the tag optml:executor or OPTML_EXECUTOR in Environment)";
+    if (docker && mode !== "process") {
+      const engine = await dockerAvailable(docker.socketPath);
+      if (engine && (await docker.hasImage(image).catch(() => false))) return { executor: docker, warnings: [] };
+      why = engine ? `the Docker engine does not have the image` : `no Docker engine answers at ${docker.socketPath}`;
+      if (mode === "docker" || !plan.command) {
+        const cannot = await docker.cannotRun(plan);
+        if (cannot === undefined) return { executor: docker, warnings: [] };
+        return {
+          executor: docker,
+          refusal: plan.command
+            ? `the job asks for the docker executor, which cannot run it: ${cannot}`
+            : `${cannot}; without Docker and the image, optml runs a processing job's AppSpecification.ContainerEntrypoint (and ContainerArguments) as a command on this machine: give a ContainerEntrypoint`,
+          warnings: [],
+        };
+      }
+    }
+    if (!plan.command) {
+      return {
+        executor: process,
+        refusal:
+          "the process executor runs a processing job's AppSpecification.ContainerEntrypoint (and ContainerArguments) as a command on this machine: give a ContainerEntrypoint, or run the job in Docker with its image (whose ENTRYPOINT ContainerArguments alone go to)",
+        warnings: [],
+      };
+    }
+    const chosen = await this.processExecutorFor(plan, "ProcessingResources.ClusterConfig");
+    if (chosen.refusal) return chosen;
+    return { ...chosen, warnings: [`ImageUri ${image} is not run: ${why}, so ContainerEntrypoint runs on this machine`, ...chosen.warnings] };
+  }
+
+  async createProcessingJob(request: CreateProcessingJobRequest, region: string = this.settings.region): Promise<{ ProcessingJobArn: string }> {
+    const now = Date.now() / 1000;
+    const settings = { ...this.settingsIn(region), jobsDir: this.processingJobsDir };
+    let plan = planProcessingJob(request, settings, now);
+    const problems = await outsideAllowedPaths(processingLocalPaths(request), await resolveAllowedPaths(this.allowPaths));
+    const { executor, refusal, warnings } = await this.processingExecutorFor(plan, request);
+    if (refusal) problems.push(refusal);
+    if (problems.length) throw validationErrors(problems);
+    const limited = this.withLimits(plan, request, executor.name);
+    if (limited.problem) throw validationErrors([limited.problem]);
+    const withGpus = this.withGpus(limited.plan, executor.name);
+    plan = withGpus.plan as ProcessingPlan;
+    warnings.push(...limited.warnings, ...withGpus.warnings);
+    const record: ProcessingJobRecord = {
+      name: plan.name,
+      arn: plan.arn,
+      request,
+      status: "InProgress",
+      failureReason: null,
+      exitMessage: null,
+      creationTime: now,
+      lastModifiedTime: now,
+      startTime: null,
+      endTime: null,
+      workDir: plan.workDir,
+      executorState: { executor: executor.name, hosts: [] },
+      stopRequested: null,
+      warnings,
+    };
+    const inserted = this.store.db.transaction(() => {
+      const done = this.store.processing.insert(record);
+      if (done) this.store.tags.add(plan.arn, request.Tags ?? []);
+      return done;
+    })();
+    if (!inserted) throw processingJobNameInUse(this.store.processing.get(plan.name)?.arn ?? plan.arn);
+    const run = new ProcessingRun({ store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log }, plan);
+    run.start();
+    this.trackProcessing(run);
+    return { ProcessingJobArn: plan.arn };
+  }
+
+  processingJob(name: string, region: string = this.settings.region): ProcessingJobRecord {
+    const record = this.store.processing.get(name);
+    if (!record) throw processingJobNotFound(processingJobArn(region, this.settings.accountId, name));
+    return record;
+  }
+
+  listProcessingJobs(query: ProcessingListQuery): ProcessingJobRecord[] {
+    return this.store.processing.list(query);
+  }
+
+  stopProcessingJob(name: string, region: string = this.settings.region): void {
+    const record = this.processingJob(name, region);
+    if (record.status === "Stopping") return;
+    if (record.status !== "InProgress") throw processingJobInStatus(record.status);
+    this.processingRuns.get(name)?.requestStop("user");
+  }
+
+  /**
+   * Delete an ended processing job: its record, log streams and events, tags, and its work dir
+   * under `<home>/processing/`. Its outputs (at their S3Uri) are the user's and stay. Returns the
+   * bytes its files took.
+   */
+  async deleteProcessingJob(name: string, region: string = this.settings.region): Promise<{ freedBytes: number }> {
+    const record = this.processingJob(name, region);
+    if (record.status === "InProgress" || record.status === "Stopping") throw processingJobRunning(record.status);
+    const files = isInside(this.processingJobsDir, record.workDir) ? [record.workDir] : [];
+    const freedBytes = (await Promise.all(files.map((dir) => diskBytes(dir)))).reduce((a, b) => a + b, 0);
+    this.store.db.transaction(() => {
+      this.store.processing.delete(name);
+      this.store.tags.clear(record.arn);
+    })();
+    await Promise.all(files.map((dir) => rm(dir, { recursive: true, force: true })));
+    return { freedBytes };
+  }
+
+  /** Resolves when the processing job is no longer running in this control plane. */
+  async processingSettled(name: string): Promise<void> {
+    await this.processingRuns.get(name)?.done;
+  }
+
+  /** Processing jobs a previous control plane left unfinished, picked up as training jobs are; returns their plans. */
+  private recoverProcessing(): JobPlan[] {
+    const plans: JobPlan[] = [];
+    for (const record of this.store.processing.unfinished()) {
+      const request = record.request as CreateProcessingJobRequest;
+      const settings = this.settingsIn(regionOfArn(record.arn) ?? this.settings.region);
+      // The plan again, in the work dir the job was given (its name follows from the creation time).
+      const planned = planProcessingJob(request, { ...settings, jobsDir: dirname(record.workDir) }, record.creationTime);
+      const executor = this.executorNamed((record.executorState as { executor?: string } | null)?.executor ?? (planned.hosts.length > 1 ? "netns" : "process"));
+      const plan = this.withGpus(this.withLimits(planned, request, executor.name).plan, executor.name).plan as ProcessingPlan;
+      const run = new ProcessingRun({ store: this.store, executor, scheduler: this.scheduler, data: this.data, log: this.log }, plan);
+      run.resume(record);
+      this.trackProcessing(run);
+      plans.push(plan);
+    }
+    return plans;
+  }
+
+  private trackProcessing(run: ProcessingRun): void {
+    const name = run.plan.name;
+    this.processingRuns.set(name, run);
+    void run.done.finally(() => {
+      if (this.processingRuns.get(name) === run) this.processingRuns.delete(name);
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
   // Tags, by resource ARN (training jobs and tuning jobs)
 
   /** The ARN, when it names a resource this control plane has; else ResourceNotFound. */
   private resource(arn: string): string {
-    if (this.store.jobs.getByArn(arn) === undefined && this.store.tuning.getByArn(arn) === undefined) throw resourceNotFoundForArn(arn);
+    if (this.store.jobs.getByArn(arn) === undefined && this.store.tuning.getByArn(arn) === undefined && this.store.processing.getByArn(arn) === undefined) {
+      throw resourceNotFoundForArn(arn);
+    }
     return arn;
   }
 
@@ -714,6 +887,7 @@ export class ControlPlane implements TuningApi {
   /** Wait for every tuning job and training job this control plane runs to finish, then close the store. */
   async close(): Promise<void> {
     await Promise.allSettled([...this.tuningRuns.values()].map((r) => r.done));
+    await Promise.allSettled([...this.processingRuns.values()].map((r) => r.done));
     await Promise.allSettled([...this.runs.values()].map((r) => r.done));
     this.store.close();
     this.data.close();

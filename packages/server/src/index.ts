@@ -5,6 +5,7 @@ export { startServer, DEFAULT_PORT, type OptmlServerOptions, type RunningServer 
 export { DASHBOARD_PREFIX } from "./dashboard/routes.js";
 export { downsampleMinMax } from "./dashboard/downsample.js";
 export { TRAINING_LOG_GROUP } from "./logs/handlers.js";
+export { LOG_GROUPS, type LogGroup } from "./store/logs.js";
 export type { CreateTrainingJobRequest } from "./sagemaker/request.js";
 export type { Executor, HostHandle } from "./executors/types.js";
 export { ProcessExecutor } from "./executors/process/index.js";

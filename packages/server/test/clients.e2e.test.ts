@@ -84,6 +84,47 @@ describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}; .ci/run installs Debian'
     );
   });
 
+  it("creates a processing job from --cli-input-json, describes and lists it, and tails /aws/sagemaker/ProcessingJobs", async () => {
+    const jobFile = join(h.root, "cli-processing.json");
+    const out = h.output();
+    const code = h.code({ "p.py": "import os\nfor i in range(3):\n    print(f'processing line {i}', flush=True)\nopen('/opt/ml/processing/out/x.txt', 'w').write('x')\n" });
+    writeFileSync(
+      jobFile,
+      JSON.stringify({
+        ProcessingJobName: "cli-proc-1",
+        RoleArn: "arn:aws:iam::000000000000:role/R",
+        AppSpecification: { ImageUri: "unused:latest", ContainerEntrypoint: ["python3", "/opt/ml/processing/code/p.py"] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 1 } },
+        ProcessingInputs: [{ InputName: "code", S3Input: { S3Uri: `file://${code}`, LocalPath: "/opt/ml/processing/code", S3DataType: "S3Prefix" } }],
+        ProcessingOutputConfig: { Outputs: [{ OutputName: "out", S3Output: { S3Uri: `file://${out}`, LocalPath: "/opt/ml/processing/out", S3UploadMode: "EndOfJob" } }] },
+      }),
+    );
+    const created = await aws("sagemaker", "create-processing-job", "--cli-input-json", `file://${jobFile}`);
+    expect(created.stderr).toBe("");
+    expect(JSON.parse(created.stdout).ProcessingJobArn).toBe("arn:aws:sagemaker:us-east-1:000000000000:processing-job/cli-proc-1");
+    const describe = async () => JSON.parse((await aws("sagemaker", "describe-processing-job", "--processing-job-name", "cli-proc-1")).stdout);
+    let described = await describe();
+    for (let i = 0; i < 300 && described.ProcessingJobStatus === "InProgress"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      described = await describe();
+    }
+    expect(described.ProcessingJobStatus).toBe("Completed");
+    expect(typeof described.CreationTime).toBe("string");
+    const listed = JSON.parse((await aws("sagemaker", "list-processing-jobs", "--name-contains", "cli-proc")).stdout);
+    expect(listed.ProcessingJobSummaries.map((s: { ProcessingJobName: string }) => s.ProcessingJobName)).toEqual(["cli-proc-1"]);
+    const tail = await run(
+      AWS,
+      ["logs", "tail", "/aws/sagemaker/ProcessingJobs", "--log-stream-name-prefix", "cli-proc-1/", "--since", "1h", "--format", "short", "--endpoint-url", h.server.endpoint],
+      clientEnv(),
+    );
+    expect(tail.stderr).toBe("");
+    expect(tail.stdout).toMatch(/processing line 0\n.*processing line 1\n.*processing line 2\n/);
+    const missing = await aws("sagemaker", "describe-processing-job", "--processing-job-name", "no-such-job");
+    expect(missing.stderr).toContain(
+      "An error occurred (ResourceNotFound) when calling the DescribeProcessingJob operation: Could not find processing job 'arn:aws:sagemaker:us-east-1:000000000000:processing-job/no-such-job'.",
+    );
+  });
+
   it("tags a job in the region given with --region: add-tags, list-tags, delete-tags", async () => {
     const jobFile = join(h.root, "cli-tags-job.json");
     const request = scriptModeRequest({ name: "cli-tags-1", codeDir: h.code({ "train.py": "print('tagged')\n" }), program: "train.py", outputDir: h.output() });

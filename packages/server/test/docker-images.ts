@@ -158,6 +158,34 @@ export async function buildCodeImage(engine: DockerEngine, pattern: "toolkit-lik
   }
 }
 
+/**
+ * A processing image: `/usr/local/bin/process` (ENTRYPOINT, with CMD `--default`) reads its input
+ * at /opt/ml/processing/input/data, writes /opt/ml/processing/output/result.csv and
+ * /opt/ml/output/message, and says what it was given.
+ */
+const PROCESS_SH = `#!/bin/sh
+echo "args $*"
+echo "hostname $(hostname)"
+echo "resourceconfig $(cat /opt/ml/config/resourceconfig.json)"
+echo "input $(cat /opt/ml/processing/input/data/rows.csv | tr '\\n' ' ')"
+mkdir -p /opt/ml/processing/output
+sed 's/$/,done/' /opt/ml/processing/input/data/rows.csv > /opt/ml/processing/output/result.csv
+echo "processed on $(hostname)" > /opt/ml/output/message
+`;
+
+export async function buildProcessingImage(engine: DockerEngine, tag: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "optml-proc-image-"));
+  try {
+    busyboxRoot(join(dir, "rootfs"), APPLETS);
+    mkdirSync(join(dir, "rootfs/usr/local/bin"), { recursive: true });
+    writeFileSync(join(dir, "rootfs/usr/local/bin/process"), PROCESS_SH, { mode: 0o755 });
+    writeFileSync(join(dir, "Dockerfile"), 'FROM scratch\nCOPY rootfs/ /\nENV PATH=/usr/local/bin:/bin\nENTRYPOINT ["/usr/local/bin/process"]\nCMD ["--default"]\n');
+    await build(engine, dir, tag);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The libraries `ldd` lists for a binary (the loader included). */
 function sharedLibraries(binary: string): string[] {
   return execFileSync("ldd", [binary], { encoding: "utf8" })

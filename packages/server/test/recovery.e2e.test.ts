@@ -3,7 +3,7 @@
  * started again on the same OPTML_HOME. A job whose host still runs is reattached and loses no log
  * line; a job whose host died with the control plane is marked Failed with a reason that says so.
  */
-import { CreateTrainingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
+import { CreateProcessingJobCommand, CreateTrainingJobCommand, DescribeProcessingJobCommand, DescribeTrainingJobCommand, SageMakerClient } from "@aws-sdk/client-sagemaker";
 import { GetLogEventsCommand, CloudWatchLogsClient, DescribeLogStreamsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import Database from "better-sqlite3";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -84,6 +84,50 @@ describe("a control plane killed mid-job", () => {
     const events = await logs.send(new GetLogEventsCommand({ logGroupName: "/aws/sagemaker/TrainingJobs", logStreamName: stream.logStreamName!, startFromHead: true }));
     const lines = events.events!.map((e) => e.message!).filter((m) => m.startsWith("line "));
     expect(lines).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i}`));
+    sm.destroy();
+    logs.destroy();
+    proc.kill("SIGTERM");
+  });
+
+  it("reattaches to a processing job's host that is still running: every line once, its output uploaded", async () => {
+    const home = join(root, "home-p");
+    let { proc, endpoint } = await serve(home);
+    let { sm, logs } = clients(endpoint);
+    const name = "proc-survivor";
+    const code = dir("code-p", { "count.py": `${COUNTER}open('/opt/ml/processing/out/done.txt', 'w').write('40 lines')\n` });
+    const out = join(root, "out-p");
+    await sm.send(
+      new CreateProcessingJobCommand({
+        ProcessingJobName: name,
+        RoleArn: "arn:aws:iam::000000000000:role/R",
+        AppSpecification: { ImageUri: "unused:latest", ContainerEntrypoint: ["python3", "/opt/ml/processing/code/count.py"] },
+        ProcessingResources: { ClusterConfig: { InstanceCount: 1, InstanceType: "ml.m5.large", VolumeSizeInGB: 1 } },
+        ProcessingInputs: [{ InputName: "code", S3Input: { S3Uri: `file://${code}`, LocalPath: "/opt/ml/processing/code", S3DataType: "S3Prefix" } }],
+        ProcessingOutputConfig: { Outputs: [{ OutputName: "out", S3Output: { S3Uri: `file://${out}`, LocalPath: "/opt/ml/processing/out", S3UploadMode: "EndOfJob" } }] },
+      }),
+    );
+    await until(
+      () => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: name })),
+      (d) => d.ProcessingStartTime !== undefined,
+    );
+    await new Promise((r) => setTimeout(r, 1200));
+    proc.kill("SIGKILL");
+    await new Promise((r) => proc.once("exit", r));
+    await new Promise((r) => setTimeout(r, 800)); // the host goes on printing meanwhile
+
+    ({ proc, endpoint } = await serve(home));
+    ({ sm, logs } = clients(endpoint));
+    const d = await until(
+      () => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: name })),
+      (v) => v.ProcessingJobStatus !== "InProgress",
+    );
+    expect(d.FailureReason).toBeUndefined();
+    expect(d.ProcessingJobStatus).toBe("Completed");
+    const group = "/aws/sagemaker/ProcessingJobs";
+    const stream = (await logs.send(new DescribeLogStreamsCommand({ logGroupName: group, logStreamNamePrefix: `${name}/` }))).logStreams![0]!;
+    const events = await logs.send(new GetLogEventsCommand({ logGroupName: group, logStreamName: stream.logStreamName!, startFromHead: true }));
+    expect(events.events!.map((e) => e.message!).filter((m) => m.startsWith("line "))).toEqual(Array.from({ length: 40 }, (_, i) => `line ${i}`));
+    expect(readFileSync(join(out, "done.txt"), "utf8")).toBe("40 lines");
     sm.destroy();
     logs.destroy();
     proc.kill("SIGTERM");

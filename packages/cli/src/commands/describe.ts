@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { openConnection, type TrainingJob } from "../connection.js";
 import { artifactLocations, colourEnabled, dateTime, durationText, paintStatus, shownLocation, style, transitionLine, type Style } from "../display.js";
 import { fullFailureReason, importHint } from "../failure-reason.js";
+import { describeProcessingText } from "../follow-processing.js";
 import { endpointOption } from "../submit.js";
 import { describeTuningText, orderTrials } from "../tuning-display.js";
 
@@ -74,20 +75,21 @@ export function describeText(s: Style, job: TrainingJob): string {
   return `${out.join("\n")}\n`;
 }
 
-/** `optml describe NAME`: a training job, else a tuning job. */
+/** `optml describe NAME`: a training job, else a tuning job, else a processing job. */
 export function describeCommand(): Command {
   return new Command("describe")
-    .summary("show a training job or a tuning job")
+    .summary("show a training job, a tuning job or a processing job")
     .description(
-      "show a training job: status, times, hyperparameters, channels, metrics, artifacts and transitions; or a tuning job: its search, ranges, best training job and the table of its training jobs",
+      "show a training job: status, times, hyperparameters, channels, metrics, artifacts and transitions; or a tuning job: its search, ranges, best training job and the table of its training jobs; or a processing job: status, times, image, entrypoint, inputs and outputs",
     )
-    .argument("<name>", "the training job's name, or the tuning job's")
+    .argument("<name>", "the training job's name, the tuning job's or the processing job's")
     .addOption(endpointOption())
-    .option("--json", "print the DescribeTrainingJob response as JSON (a tuning job: DescribeHyperParameterTuningJob's)")
+    .option("--json", "print the DescribeTrainingJob response as JSON (a tuning job: DescribeHyperParameterTuningJob's; a processing job: DescribeProcessingJob's)")
     .addHelpText(
       "after",
       `
-A name that is a training job's and a tuning job's shows the training job.
+A name that is a training job's and a tuning job's (or a processing job's) shows the training job;
+one that is a tuning job's and a processing job's shows the tuning job.
 
 Examples:
   optml describe tabular-ts-2025-01-31-12-00-00-000
@@ -100,6 +102,7 @@ Examples:
         const found = await conn.describeAnyJob(name);
         const s = style(colourEnabled(process.stdout));
         if (found.kind === "training") process.stdout.write(options.json ? `${JSON.stringify(found.job, null, 2)}\n` : describeText(s, found.job));
+        else if (found.kind === "processing") process.stdout.write(options.json ? `${JSON.stringify(found.processing, null, 2)}\n` : describeProcessingText(s, found.processing));
         else if (options.json) process.stdout.write(`${JSON.stringify(found.tuning, null, 2)}\n`);
         else process.stdout.write(describeTuningText(s, found.tuning, orderTrials(await conn.listTrials(name))));
       } catch (e) {

@@ -3,6 +3,7 @@ import { usageError, wholeNumber } from "../cli-error.js";
 import { byteSize } from "@optml/runner";
 import { openConnection, type JobStatus, type JobSummary } from "../connection.js";
 import { colourEnabled, dateTime, formatDuration, paintStatus, style } from "../display.js";
+import { processingJobsTable } from "../follow-processing.js";
 import { endpointOption } from "../submit.js";
 import { tuningJobsTable } from "../tuning-display.js";
 
@@ -11,6 +12,7 @@ interface JobsOptions {
   name?: string;
   limit: number;
   tuning?: boolean;
+  processing?: boolean;
   endpoint?: string;
   json?: boolean;
 }
@@ -25,19 +27,22 @@ export function parseStatus(given: string): JobStatus {
   return found;
 }
 
-/** `optml jobs`: the training jobs, newest first, then the tuning jobs. */
+/** `optml jobs`: the training jobs, newest first, then the tuning jobs, then the processing jobs. */
 export function jobsCommand(): Command {
   return new Command("jobs")
-    .summary("list training jobs and tuning jobs")
-    .description("list training jobs, newest first, with their status and the disk their files take (SIZE); then tuning jobs, newest first")
+    .summary("list training jobs, tuning jobs and processing jobs")
+    .description(
+      "list training jobs, newest first, with their status and the disk their files take (SIZE); then tuning jobs, newest first; then processing jobs, newest first",
+    )
     .option("--status <status>", `only jobs in this status: ${STATUSES.join(", ")}`)
     .option("--name <text>", "only jobs whose name contains this text")
     .option("--limit <n>", "at most this many jobs (of each kind)", wholeNumber("--limit"), 50)
     .option("--tuning", "only tuning jobs")
+    .option("--processing", "only processing jobs")
     .addOption(endpointOption())
     .option(
       "--json",
-      "print ListTrainingJobs' TrainingJobSummaries as a JSON array (with optml's OptmlDiskBytes); with --tuning, ListHyperParameterTuningJobs' HyperParameterTuningJobSummaries",
+      "print ListTrainingJobs' TrainingJobSummaries as a JSON array (with optml's OptmlDiskBytes); with --tuning, ListHyperParameterTuningJobs' HyperParameterTuningJobSummaries; with --processing, ListProcessingJobs' ProcessingJobSummaries",
     )
     .addHelpText(
       "after",
@@ -47,31 +52,39 @@ SIZE: the bytes the job's files take under the control plane's home (its work di
 
 Tuning jobs ('optml tune') follow in a table of their own when there are any: TRAINING JOBS is how
 many training jobs each has made, of its MaxNumberOfTrainingJobs. Those training jobs are in the
-first table too.
+first table too. Processing jobs ('optml process') follow in a third table.
 
 Examples:
   optml jobs
   optml jobs --status failed --name tabular
   optml jobs --json | jq -r '.[].TrainingJobName'
-  optml jobs --tuning --status InProgress`,
+  optml jobs --tuning --status InProgress
+  optml jobs --processing --json`,
     )
     .action(async (options: JobsOptions) => {
       const statusEquals = options.status !== undefined ? parseStatus(options.status) : undefined;
       if (options.limit === 0) throw usageError("--limit must be at least 1");
       const conn = await openConnection("optml jobs", options.endpoint);
       try {
+        if (options.tuning && options.processing) throw usageError("--tuning and --processing: give one of them");
         const query = { statusEquals, nameContains: options.name, limit: options.limit };
-        const jobs = options.tuning ? [] : await conn.listTrainingJobs(query);
-        // Tuning jobs are left out of --json without --tuning: its array stays ListTrainingJobs'.
-        const tuning = options.json && !options.tuning ? [] : await conn.listTuningJobs(query);
+        const only = options.tuning ? "tuning" : options.processing ? "processing" : undefined;
+        const jobs = only ? [] : await conn.listTrainingJobs(query);
+        // Tuning and processing jobs are left out of --json without their flag: its array stays ListTrainingJobs'.
+        const tuning = (options.json && only !== "tuning") || only === "processing" ? [] : await conn.listTuningJobs(query);
+        const processing = (options.json && only !== "processing") || only === "tuning" ? [] : await conn.listProcessingJobs(query);
         const s = style(colourEnabled(process.stdout));
-        if (options.json) process.stdout.write(`${JSON.stringify(options.tuning ? tuning : jobs, null, 2)}\n`);
-        else if (jobs.length === 0 && tuning.length === 0) {
-          const kind = options.tuning ? "tuning jobs" : "training jobs";
-          const start = options.tuning ? "'optml tune tuning.json'" : "'optml train job.json' or 'optml run -- train.py'";
+        if (options.json) process.stdout.write(`${JSON.stringify(only === "tuning" ? tuning : only === "processing" ? processing : jobs, null, 2)}\n`);
+        else if (jobs.length === 0 && tuning.length === 0 && processing.length === 0) {
+          const kind = only ? `${only} jobs` : "training jobs";
+          const start = only === "tuning" ? "'optml tune tuning.json'" : only === "processing" ? "'optml process job.json'" : "'optml train job.json' or 'optml run -- train.py'";
           process.stderr.write(`optml: no ${kind}${statusEquals || options.name ? " match" : ` yet: start one with ${start}`}\n`);
         } else {
-          const tables = [jobs.length ? jobsTable(jobs) : undefined, tuning.length ? tuningJobsTable(s, tuning) : undefined];
+          const tables = [
+            jobs.length ? jobsTable(jobs) : undefined,
+            tuning.length ? tuningJobsTable(s, tuning) : undefined,
+            processing.length ? processingJobsTable(s, processing) : undefined,
+          ];
           process.stdout.write(tables.filter((t) => t !== undefined).join("\n"));
         }
       } catch (e) {

@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { byteSize } from "@optml/runner";
-import { CliError, EXIT, type Outcome } from "../cli-error.js";
+import { CliError, EXIT, NoSuchJobError, type Outcome } from "../cli-error.js";
 import { openConnection } from "../connection.js";
 import { endpointOption } from "../submit.js";
 
@@ -13,12 +13,14 @@ export function freedText(bytes: number | undefined): string {
   return bytes !== undefined ? ` (${byteSize(bytes)})` : "";
 }
 
-/** `optml rm JOB...`: DeleteTrainingJob for each. */
+/** `optml rm JOB...`: DeleteTrainingJob for each (DeleteProcessingJob for a processing job's name). */
 export function rmCommand(outcome: Outcome): Command {
   return new Command("rm")
-    .summary("remove ended training jobs and their files")
-    .description("remove ended training jobs: their records, logs, metrics and files under the control plane's home (DeleteTrainingJob)")
-    .argument("<job...>", "the training jobs' names")
+    .summary("remove ended training jobs (or processing jobs) and their files")
+    .description(
+      "remove ended training jobs: their records, logs, metrics and files under the control plane's home (DeleteTrainingJob); a processing job's name: DeleteProcessingJob",
+    )
+    .argument("<job...>", "the training jobs' names (or processing jobs')")
     .addOption(endpointOption())
     .addHelpText(
       "after",
@@ -39,7 +41,11 @@ Examples:
       try {
         for (const name of new Set(names)) {
           try {
-            const freed = await conn.deleteTrainingJob(name);
+            // A training job's name, else a processing job's.
+            const freed = await conn.deleteTrainingJob(name).catch(async (e: unknown) => {
+              if (!(e instanceof NoSuchJobError) || !(await conn.hasProcessingJob(name))) throw e;
+              return conn.deleteProcessingJob(name);
+            });
             process.stdout.write(`removed ${name}${freedText(freed)}\n`);
           } catch (e) {
             if (!(e instanceof CliError)) throw e;

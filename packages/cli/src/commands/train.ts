@@ -87,7 +87,7 @@ Examples:
 }
 
 /** The request's tags with `optml:executor` set to `mode` (the control plane's per-job choice). */
-function withExecutorTag(tags: unknown, mode: string): { Key: string; Value: string }[] {
+export function withExecutorTag(tags: unknown, mode: string): { Key: string; Value: string }[] {
   const kept = Array.isArray(tags) ? (tags as { Key: string; Value: string }[]).filter((t) => t.Key !== "optml:executor") : [];
   return [...kept, { Key: "optml:executor", Value: mode }];
 }

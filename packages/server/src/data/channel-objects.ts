@@ -5,7 +5,7 @@
  * sharding.ts). Resolving checks what SageMaker checks before a job starts: that there is data,
  * and that no object would land outside the channel directory.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { lstat, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChannelPlacement } from "../jobs/plan.js";
 import type { DataContext } from "./context.js";
@@ -39,13 +39,14 @@ function s3Object(o: ListedObject, bucket: string, relative: string): ChannelObj
   return { kind: "s3", path, uri, bucket, key: o.key, size: o.size, etag: o.etag, lastModified: o.lastModified };
 }
 
-/** Every regular file under `dir` (following links), as paths relative to it, sorted. */
-export async function walkFiles(dir: string): Promise<{ path: string; size: number; mtimeMs: number }[]> {
+/** Every regular file under `dir` (following links, unless `followLinks` is false), as paths relative to it, sorted. */
+export async function walkFiles(dir: string, { followLinks = true }: { followLinks?: boolean } = {}): Promise<{ path: string; size: number; mtimeMs: number }[]> {
   const found: { path: string; size: number; mtimeMs: number }[] = [];
+  const look = followLinks ? stat : lstat;
   const visit = async (relative: string) => {
     for (const name of await readdir(join(dir, relative))) {
       const path = relative ? `${relative}/${name}` : name;
-      const info = await stat(join(dir, path)).catch(() => undefined);
+      const info = await look(join(dir, path)).catch(() => undefined);
       if (info?.isDirectory()) await visit(path);
       else if (info?.isFile()) found.push({ path, size: info.size, mtimeMs: info.mtimeMs });
     }

@@ -32,6 +32,8 @@ export interface DirectorySyncOptions {
   /** For diagnostics: "checkpoints of algo-1". */
   readonly what: string;
   readonly log: (message: string) => void;
+  /** Whether links are followed (default true); a processing job's outputs are uploaded without them, as SageMaker does. */
+  readonly followLinks?: boolean;
 }
 
 export class DirectorySync {
@@ -78,7 +80,7 @@ export class DirectorySync {
   }
 
   private async pass(final: boolean): Promise<void> {
-    const files = await walkFiles(this.options.dir).catch((e: NodeJS.ErrnoException) => {
+    const files = await walkFiles(this.options.dir, { followLinks: this.options.followLinks ?? true }).catch((e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") return [];
       throw localFailed("read", this.options.dir, e);
     });

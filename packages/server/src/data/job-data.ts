@@ -69,7 +69,8 @@ export class JobData {
         this.syncs.push(sync);
       }
     }
-    // algo-1's intermediate output is the job's.
+    // algo-1's intermediate output is the job's (a processing job has none: no URI).
+    if (this.plan.artifacts.intermediateUri === "") return;
     const first = this.plan.hosts.find((h) => h.host === "algo-1") ?? this.plan.hosts[0]!;
     const intermediate = new DirectorySync(this.data, {
       dir: contractPaths(first.baseDir).outputIntermediate,

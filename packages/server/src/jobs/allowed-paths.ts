@@ -12,6 +12,7 @@ import { realpath } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, posix, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LocationError, parseLocation } from "../data/location.js";
+import type { CreateProcessingJobRequest } from "../sagemaker/processing-request.js";
 import type { CreateTrainingJobRequest } from "../sagemaker/request.js";
 
 /** `path` with symbolic links resolved as far as it exists (the rest, not yet made, appended as it is). */
@@ -65,6 +66,29 @@ export function localPaths(req: CreateTrainingJobRequest): { member: string; uri
     if (uri !== undefined) uris.push([`InputDataConfig.${i + 1}.member (channel '${ch.ChannelName}').DataSource.S3DataSource.S3Uri`, uri]);
   }
   if (req.CheckpointConfig) uris.push(["CheckpointConfig.S3Uri", req.CheckpointConfig.S3Uri]);
+  const found = fileUris(uris);
+  const submit = req.HyperParameters?.sagemaker_submit_directory;
+  if (submit !== undefined) {
+    const path = submitDirectoryPath(submit);
+    if (path !== undefined) found.push({ member: "HyperParameters.sagemaker_submit_directory", uri: submit, path });
+  }
+  return found;
+}
+
+/** Each member of a CreateProcessingJob request that names a local path (its inputs' and outputs' S3Uri), with the path. */
+export function processingLocalPaths(req: CreateProcessingJobRequest): { member: string; uri: string; path: string }[] {
+  const uris: [string, string][] = [];
+  for (const [i, input] of (req.ProcessingInputs ?? []).entries()) {
+    if (input.S3Input) uris.push([`ProcessingInputs.${i + 1}.member (input '${input.InputName}').S3Input.S3Uri`, input.S3Input.S3Uri]);
+  }
+  for (const [i, output] of (req.ProcessingOutputConfig?.Outputs ?? []).entries()) {
+    if (output.S3Output) uris.push([`ProcessingOutputConfig.Outputs.${i + 1}.member (output '${output.OutputName}').S3Output.S3Uri`, output.S3Output.S3Uri]);
+  }
+  return fileUris(uris);
+}
+
+/** The `file://` ones of (member, URI) pairs, with their paths. */
+function fileUris(uris: readonly [string, string][]): { member: string; uri: string; path: string }[] {
   const found: { member: string; uri: string; path: string }[] = [];
   for (const [member, uri] of uris) {
     try {
@@ -74,11 +98,6 @@ export function localPaths(req: CreateTrainingJobRequest): { member: string; uri
       if (!(e instanceof LocationError)) throw e; // admission reports it
     }
   }
-  const submit = req.HyperParameters?.sagemaker_submit_directory;
-  if (submit !== undefined) {
-    const path = submitDirectoryPath(submit);
-    if (path !== undefined) found.push({ member: "HyperParameters.sagemaker_submit_directory", uri: submit, path });
-  }
   return found;
 }
 
@@ -87,10 +106,15 @@ export function localPaths(req: CreateTrainingJobRequest): { member: string; uri
  * allowed directory (`allowed` as resolveAllowedPaths gives them); none when `allowed` is empty.
  */
 export async function allowedPathProblems(req: CreateTrainingJobRequest, allowed: readonly string[]): Promise<string[]> {
+  return outsideAllowedPaths(localPaths(req), allowed);
+}
+
+/** allowedPathProblems for the local paths of a request of any kind. */
+export async function outsideAllowedPaths(paths: readonly { member: string; uri: string; path: string }[], allowed: readonly string[]): Promise<string[]> {
   if (allowed.length === 0) return [];
   const problems: string[] = [];
   const list = allowed.join(", ");
-  for (const { member, uri, path } of localPaths(req)) {
+  for (const { member, uri, path } of paths) {
     if (!posix.isAbsolute(path)) {
       problems.push(`${member} ${JSON.stringify(uri)}: a local path must be absolute when this control plane limits local paths (optml serve --allow-path: ${list})`);
       continue;

@@ -12,7 +12,8 @@ import { JobData } from "../data/job-data.js";
 import { mergeHostDirs, sortHosts } from "../data/merge-hosts.js";
 import { uploadArtifacts } from "../data/artifacts.js";
 import { ExecutorFailure, type Executor, type HostExit, type HostHandle } from "../executors/types.js";
-import type { JobRecord, SecondaryStatus, StopCause, Store } from "../store/index.js";
+import { LOG_GROUPS, type JobRecord, type SecondaryStatus, type StopCause, type Store } from "../store/index.js";
+import { hostExits, launchHosts, logWarnings, terminateHosts, type LaunchedHost } from "./hosts.js";
 import { pumpLogs } from "./log-pump.js";
 import { compileMetricDefinitions } from "./metrics.js";
 import { gpusNeeded, withAssignedGpus } from "../executors/gpus.js";
@@ -43,7 +44,7 @@ interface ExecutorState {
   readonly executor: string;
   /** The machine's GPUs the job was given (see executors/gpus.ts), taken again after a restart. */
   readonly gpus?: readonly string[];
-  readonly hosts: readonly { readonly host: string; readonly stream: string; readonly state: unknown }[];
+  readonly hosts: readonly LaunchedHost[];
 }
 
 export interface LifecycleDeps {
@@ -153,11 +154,9 @@ export class JobRun {
 
   private stopHosts(): void {
     if (this.hosts.length === 0) return;
-    for (const h of this.hosts) h.terminate();
-    this.killTimer = setTimeout(() => {
-      this.deps.log(`job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`);
-      for (const h of this.hosts) h.kill();
-    }, this.plan.stopGraceSeconds * 1000);
+    this.killTimer = terminateHosts(this.hosts, this.plan.stopGraceSeconds, () =>
+      this.deps.log(`job ${this.plan.name}: grace period of ${this.plan.stopGraceSeconds}s over, killing its hosts`),
+    );
   }
 
   private async fail(reason: string): Promise<void> {
@@ -274,34 +273,13 @@ export class JobRun {
   private async launch(): Promise<ExecutorState> {
     this.prepared = true;
     await this.deps.executor.prepare?.(this.plan);
-    // Every host at once, as SageMaker starts a job's instances together; kept in host order.
-    const now = Date.now();
-    const launched = await Promise.allSettled(this.plan.hosts.map((hostPlan) => this.deps.executor.launch(this.plan, hostPlan)));
-    const hosts: ExecutorState["hosts"][number][] = [];
-    launched.forEach((result, i) => {
-      if (result.status === "rejected") return;
-      const hostPlan = this.plan.hosts[i]!;
-      this.hosts.push(result.value);
-      const stream = `${this.plan.name}/${hostPlan.host}-${Math.floor(now / 1000)}`;
-      this.store.logs.createStream(this.plan.name, hostPlan.host, stream, now);
-      hosts.push({ host: hostPlan.host, stream, state: result.value.state });
-    });
-    const failed = launched.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failed) {
-      // The hosts that did start are stopped (the caller fails the job and releases the network).
-      for (const handle of this.hosts) handle.kill();
-      throw failed.reason;
-    }
+    // The hosts that did start are stopped when one cannot (the caller fails the job and releases the network).
+    const { handles, hosts } = await launchHosts(this.store, this.deps.executor, this.plan, LOG_GROUPS.training);
+    this.hosts = handles;
     const state: ExecutorState = { executor: this.deps.executor.name, hosts, ...(this.assignedGpus.length ? { gpus: this.assignedGpus } : {}) };
     this.store.jobs.update(this.plan.name, { executorState: state });
     // What the job could not have as asked is said in each host's log as well as in Describe.
-    const warnings = this.job().warnings;
-    if (warnings.length) {
-      for (const h of hosts) {
-        const stream = this.store.logs.streamByName(h.stream)!;
-        this.store.logs.append(stream, warnings.map((w) => ({ timestamp: Date.now(), message: `[optml] warning: ${w}` })), stream.sourceOffset);
-      }
-    }
+    logWarnings(this.store, LOG_GROUPS.training, hosts, this.job().warnings);
     if (this.stopCause) this.stopHosts();
     return state;
   }
@@ -336,19 +314,16 @@ export class JobRun {
       log: this.deps.log,
     });
     sampler.start();
-    const exits = await Promise.all(
-      this.hosts.map((h, i) =>
-        h.exited.then((exit) => {
-          if (exit.exitCode !== 0 && this.firstFailure === undefined && !this.stopCause) {
-            this.firstFailure = i;
-            if (this.hosts.length > 1) {
-              this.deps.log(`job ${this.plan.name}: ${this.plan.hosts[i]!.host} failed; stopping the other hosts`);
-              this.stopHosts();
-            }
-          }
-          return exit;
-        }),
-      ),
+    const exits = await hostExits(
+      this.hosts,
+      () => this.stopCause !== null || this.firstFailure !== undefined,
+      (i) => {
+        this.firstFailure = i;
+        if (this.hosts.length > 1) {
+          this.deps.log(`job ${this.plan.name}: ${this.plan.hosts[i]!.host} failed; stopping the other hosts`);
+          this.stopHosts();
+        }
+      },
     );
     sampler.stop();
     await Promise.all(pumps);

@@ -89,6 +89,14 @@ export interface JobPlan {
   /** AlgorithmSpecification.ContainerEntrypoint / ContainerArguments, when given (container executor). */
   readonly containerEntrypoint?: readonly string[];
   readonly containerArguments?: readonly string[];
+  /**
+   * What a host runs instead of @optml/runner's `train`: a processing job's ContainerEntrypoint +
+   * ContainerArguments, run as they are (process executors), or in its image with the image's own
+   * ENTRYPOINT/CMD where the request leaves them out (Docker: `imageCommand`).
+   */
+  readonly command?: readonly string[];
+  /** The container runs its image's own command where ContainerEntrypoint/ContainerArguments leave it (not `train`). */
+  readonly imageCommand?: boolean;
   readonly enableNetworkIsolation: boolean;
   /** A container job's local code, mounted read-only in every container (executors/docker/container.ts withContainerCode). */
   readonly containerCode?: { readonly source: string; readonly target: string };
@@ -108,8 +116,16 @@ export const DEFAULT_CHECKPOINT_LOCAL_PATH = "/opt/ml/checkpoints";
  * for a path that is not strictly inside /opt/ml (the only tree a host's base dir stands for).
  */
 export function checkpointDirIn(baseDir: string, localPath: string = DEFAULT_CHECKPOINT_LOCAL_PATH): string | undefined {
-  const parts = localPath.split("/").filter((p) => p !== "" && p !== ".");
-  if (!localPath.startsWith("/") || parts.length < 3 || parts[0] !== "opt" || parts[1] !== "ml" || parts.includes("..")) return undefined;
+  return optMlPathIn(baseDir, localPath);
+}
+
+/**
+ * Where a path strictly inside /opt/ml is on a host whose base dir stands for /opt/ml
+ * (`/opt/ml/<rest>` is `<base>/<rest>`); undefined for any other path.
+ */
+export function optMlPathIn(baseDir: string, path: string): string | undefined {
+  const parts = path.split("/").filter((p) => p !== "" && p !== ".");
+  if (!path.startsWith("/") || parts.length < 3 || parts[0] !== "opt" || parts[1] !== "ml" || parts.includes("..")) return undefined;
   return [baseDir, ...parts.slice(2)].join("/");
 }
 

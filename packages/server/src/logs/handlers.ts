@@ -1,15 +1,16 @@
 /**
  * CloudWatch Logs over the job log store, as the SageMaker Python SDK, the AWS CLI (`aws logs tail`)
- * and the SDKs read training job logs: one group, `/aws/sagemaker/TrainingJobs`, one stream per
- * host named `<job>/algo-<n>-<epoch seconds>`.
+ * and the SDKs read job logs: the groups `/aws/sagemaker/TrainingJobs` and
+ * `/aws/sagemaker/ProcessingJobs`, one stream per host named `<job>/algo-<n>-<epoch seconds>`.
  */
 import type { ControlPlane } from "../control-plane.js";
 import { invalidParameterException, resourceNotFoundException } from "../protocol/errors.js";
 import type { Handler, RequestContext, ServiceDefinition } from "../protocol/types.js";
-import type { LogStreamRecord, Store } from "../store/index.js";
+import { LOG_GROUPS, type LogGroup, type LogStreamRecord, type Store } from "../store/index.js";
 import { compileFilterPattern } from "./filter-pattern.js";
 
-export const TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs";
+export const TRAINING_LOG_GROUP = LOG_GROUPS.training;
+const GROUPS: readonly LogGroup[] = Object.values(LOG_GROUPS);
 const MAX_EVENTS = 10_000;
 
 function str(input: Record<string, unknown>, key: string): string | undefined {
@@ -33,9 +34,12 @@ function optionalTime(input: Record<string, unknown>, key: string): number | und
   return v;
 }
 
-function requireGroup(input: Record<string, unknown>): void {
-  const group = str(input, "logGroupName") ?? str(input, "logGroupIdentifier");
-  if (group !== TRAINING_LOG_GROUP && !group?.endsWith(`:log-group:${TRAINING_LOG_GROUP}`)) throw resourceNotFoundException();
+/** The request's log group (by name or ARN): one of SageMaker's job groups, else ResourceNotFoundException. */
+function requireGroup(input: Record<string, unknown>): LogGroup {
+  const named = str(input, "logGroupName") ?? str(input, "logGroupIdentifier");
+  const group = GROUPS.find((g) => named === g || named?.endsWith(`:log-group:${g}`));
+  if (group === undefined) throw resourceNotFoundException();
+  return group;
 }
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
@@ -48,8 +52,8 @@ function decode<T>(token: string | undefined, key: string): T | undefined {
   }
 }
 
-function streamArn(ctx: RequestContext, cp: ControlPlane, name: string): string {
-  return `arn:aws:logs:${ctx.region}:${cp.settings.accountId}:log-group:${TRAINING_LOG_GROUP}:log-stream:${name}`;
+function streamArn(ctx: RequestContext, cp: ControlPlane, group: LogGroup, name: string): string {
+  return `arn:aws:logs:${ctx.region}:${cp.settings.accountId}:log-group:${group}:log-stream:${name}`;
 }
 
 function streamView(s: LogStreamRecord, arn: string) {
@@ -65,9 +69,9 @@ function streamView(s: LogStreamRecord, arn: string) {
 }
 
 function getLogEvents(store: Store, input: Record<string, unknown>) {
-  requireGroup(input);
+  const group = requireGroup(input);
   const name = str(input, "logStreamName");
-  const stream = name === undefined ? undefined : store.logs.streamByName(name);
+  const stream = name === undefined ? undefined : store.logs.streamByName(name, group);
   if (!stream) throw resourceNotFoundException("The specified log stream does not exist.");
   const limit = int(input, "limit", MAX_EVENTS, MAX_EVENTS);
   const startTime = optionalTime(input, "startTime");
@@ -91,8 +95,8 @@ function getLogEvents(store: Store, input: Record<string, unknown>) {
   };
 }
 
-function filterLogEvents(store: Store, cp: ControlPlane, input: Record<string, unknown>) {
-  requireGroup(input);
+function filterLogEvents(store: Store, input: Record<string, unknown>) {
+  const group = requireGroup(input);
   const names = input.logStreamNames;
   if (names !== undefined && (!Array.isArray(names) || !names.every((n) => typeof n === "string"))) {
     throw invalidParameterException("logStreamNames must be a list of strings");
@@ -100,7 +104,7 @@ function filterLogEvents(store: Store, cp: ControlPlane, input: Record<string, u
   const prefix = str(input, "logStreamNamePrefix");
   if (names !== undefined && prefix !== undefined) throw invalidParameterException("Cannot specify both logStreamNames and logStreamNamePrefix");
   const streams = store.logs
-    .streams({ ...(prefix !== undefined ? { prefix } : {}), orderBy: "LogStreamName", descending: false })
+    .streams({ group, ...(prefix !== undefined ? { prefix } : {}), orderBy: "LogStreamName", descending: false })
     .filter((s) => names === undefined || (names as string[]).includes(s.name));
   const limit = int(input, "limit", MAX_EVENTS, MAX_EVENTS);
   const matches = compileFilterPattern(str(input, "filterPattern"));
@@ -146,36 +150,34 @@ export function logsService(cp: ControlPlane): ServiceDefinition {
   const handlers: Record<string, Handler> = {
     DescribeLogGroups: (input, ctx) => {
       const prefix = str(input, "logGroupNamePrefix") ?? "";
-      const groups = TRAINING_LOG_GROUP.startsWith(prefix)
-        ? [
-            {
-              logGroupName: TRAINING_LOG_GROUP,
-              creationTime: store.logs.streams({ orderBy: "LogStreamName", descending: false }).reduce((t, s) => Math.min(t, s.creationTime), Date.now()),
-              metricFilterCount: 0,
-              arn: `arn:aws:logs:${ctx.region}:${cp.settings.accountId}:log-group:${TRAINING_LOG_GROUP}:*`,
-              storedBytes: store.logs.totalStoredBytes(),
-            },
-          ]
-        : [];
+      // Sorted by name, as CloudWatch lists groups; the processing group once a processing job has logged (as SageMaker makes it).
+      const present = GROUPS.filter((group) => group === LOG_GROUPS.training || store.logs.streams({ group, orderBy: "LogStreamName", descending: false }).length > 0);
+      const groups = [...present].sort().filter((group) => group.startsWith(prefix)).map((group) => ({
+        logGroupName: group,
+        creationTime: store.logs.streams({ group, orderBy: "LogStreamName", descending: false }).reduce((t, s) => Math.min(t, s.creationTime), Date.now()),
+        metricFilterCount: 0,
+        arn: `arn:aws:logs:${ctx.region}:${cp.settings.accountId}:log-group:${group}:*`,
+        storedBytes: store.logs.totalStoredBytes(group),
+      }));
       return { logGroups: groups };
     },
     DescribeLogStreams: (input, ctx) => {
-      requireGroup(input);
+      const group = requireGroup(input);
       const orderBy = (str(input, "orderBy") ?? "LogStreamName") as "LogStreamName" | "LastEventTime";
       if (orderBy !== "LogStreamName" && orderBy !== "LastEventTime") throw invalidParameterException("orderBy must be LogStreamName or LastEventTime");
       const prefix = str(input, "logStreamNamePrefix");
       if (prefix !== undefined && orderBy === "LastEventTime") throw invalidParameterException("Cannot order by LastEventTime with a logStreamNamePrefix.");
       const limit = int(input, "limit", 50, 50);
       const offset = decode<{ offset: number }>(str(input, "nextToken"), "nextToken")?.offset ?? 0;
-      const all = store.logs.streams({ ...(prefix !== undefined ? { prefix } : {}), orderBy, descending: input.descending === true });
+      const all = store.logs.streams({ group, ...(prefix !== undefined ? { prefix } : {}), orderBy, descending: input.descending === true });
       const page = all.slice(offset, offset + limit);
       return {
-        logStreams: page.map((s) => streamView(s, streamArn(ctx, cp, s.name))),
+        logStreams: page.map((s) => streamView(s, streamArn(ctx, cp, group, s.name))),
         ...(offset + limit < all.length ? { nextToken: encode({ offset: offset + limit }) } : {}),
       };
     },
     GetLogEvents: (input) => getLogEvents(store, input),
-    FilterLogEvents: (input) => filterLogEvents(store, cp, input),
+    FilterLogEvents: (input) => filterLogEvents(store, input),
   };
   return { targetPrefix: "Logs_20140328", signingName: "logs", handlers };
 }

@@ -175,6 +175,29 @@ export function tuningJobInStatus(status: string, operation: "stop" | "delete"):
   );
 }
 
+/** CreateProcessingJob with a name that is already taken (by a processing job: training jobs are another namespace). */
+export function processingJobNameInUse(arn: string): ApiError {
+  return resourceInUse(
+    "Processing job names must be unique within an AWS account and region, " +
+      `and a processing job with this name already exists (${arn})`,
+  );
+}
+
+/** Describe/Stop of a processing job that does not exist: these operations declare ResourceNotFound. */
+export function processingJobNotFound(arn: string): ApiError {
+  return resourceNotFound(`Could not find processing job '${arn}'.`);
+}
+
+/** DeleteProcessingJob of a job that is still running: the operation declares ResourceInUse. */
+export function processingJobRunning(status: string): ApiError {
+  return resourceInUse(`The processing job is in status ${status}: only a processing job that has ended (Completed, Failed or Stopped) can be deleted.`);
+}
+
+/** StopProcessingJob of a job that is no longer running. */
+export function processingJobInStatus(status: string): ApiError {
+  return validationException(`The request was rejected because the processing job is in status ${status}.`);
+}
+
 /**
  * AddTags/ListTags/DeleteTags of an ARN that names no resource here. These operations declare no
  * error of their own (botocore's model, the API reference), so SageMaker answers with the common

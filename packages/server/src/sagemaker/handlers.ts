@@ -8,6 +8,7 @@ import type { ListQuery, TrainingJobStatus } from "../store/index.js";
 import { describeTrainingJob } from "./describe.js";
 import { listQueryOf, page } from "./list-input.js";
 import type { CreateTrainingJobRequest } from "./request.js";
+import { processingHandlers } from "./processing-handlers.js";
 import { tagHandlers } from "./tags.js";
 import { tuningHandlers } from "./tuning-handlers.js";
 import { validateCreateTrainingJob, validateListTrainingJobs, validateTrainingJobName } from "./validate.js";
@@ -50,6 +51,7 @@ export function sagemakerService(cp: ControlPlane): ServiceDefinition {
     },
     ...tagHandlers(cp),
     ...tuningHandlers(cp),
+    ...processingHandlers(cp),
   };
   return { targetPrefix: "SageMaker", signingName: "sagemaker", handlers };
 }

@@ -78,8 +78,8 @@ const CONFIG_KEY = string(1, 256, ANY);
 const CONFIG_VALUE = string(0, 256, ANY);
 export const TRAINING_INPUT_MODE = oneOf("Pipe", "File", "FastFile");
 export const TRAINING_INSTANCE_TYPE: StringShape = { kind: "string", enum: TRAINING_INSTANCE_TYPES };
-const PROCESSING_INSTANCE_TYPE: StringShape = { kind: "string", enum: PROCESSING_INSTANCE_TYPES };
-const EXPERIMENT_ENTITY_NAME = string(1, 120, pattern("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}"));
+export const PROCESSING_INSTANCE_TYPE: StringShape = { kind: "string", enum: PROCESSING_INSTANCE_TYPES };
+export const EXPERIMENT_ENTITY_NAME = string(1, 120, pattern("^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,119}"));
 export const TAG_TEXT = "^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*)$";
 export const TRAINING_PLAN_ARN = string(
   50,

@@ -1,8 +1,17 @@
 import type Database from "better-sqlite3";
 import { RowInserter } from "./row-inserter.js";
 
+/** The CloudWatch Logs groups of SageMaker's jobs: each stream is in one, with its job's kind. */
+export const LOG_GROUPS = {
+  training: "/aws/sagemaker/TrainingJobs",
+  processing: "/aws/sagemaker/ProcessingJobs",
+} as const;
+export type LogGroup = (typeof LOG_GROUPS)[keyof typeof LOG_GROUPS];
+
 export interface LogStreamRecord {
   readonly id: number;
+  readonly group: LogGroup;
+  /** The job's name (a training job's or a processing job's, as the group says). */
   readonly job: string;
   readonly host: string;
   readonly name: string;
@@ -26,7 +35,9 @@ export interface LogEventRecord {
 
 interface StreamRow {
   id: number;
-  job: string;
+  log_group: string;
+  job: string | null;
+  processing_job: string | null;
   host: string;
   name: string;
   creation_time: number;
@@ -40,7 +51,8 @@ interface StreamRow {
 
 const fromRow = (r: StreamRow): LogStreamRecord => ({
   id: r.id,
-  job: r.job,
+  group: r.log_group as LogGroup,
+  job: (r.job ?? r.processing_job)!,
   host: r.host,
   name: r.name,
   creationTime: r.creation_time,
@@ -67,32 +79,36 @@ export class LogStore {
     );
   }
 
-  createStream(job: string, host: string, name: string, creationTime: number): LogStreamRecord {
+  /** A host's stream, in its job's group (a training job's unless `group` says otherwise). */
+  createStream(job: string, host: string, name: string, creationTime: number, group: LogGroup = LOG_GROUPS.training): LogStreamRecord {
+    const owner = group === LOG_GROUPS.processing ? "processing_job" : "job";
     this.db
-      .prepare("INSERT INTO log_streams (job, host, name, creation_time) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO NOTHING")
-      .run(job, host, name, creationTime);
-    return this.streamByName(name)!;
+      .prepare(`INSERT INTO log_streams (log_group, ${owner}, host, name, creation_time) VALUES (?, ?, ?, ?, ?) ON CONFLICT (log_group, name) DO NOTHING`)
+      .run(group, job, host, name, creationTime);
+    return this.streamByName(name, group)!;
   }
 
-  streamByName(name: string): LogStreamRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM log_streams WHERE name = ?").get(name) as StreamRow | undefined;
+  streamByName(name: string, group: LogGroup = LOG_GROUPS.training): LogStreamRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM log_streams WHERE log_group = ? AND name = ?").get(group, name) as StreamRow | undefined;
     return row && fromRow(row);
   }
 
-  streamsOfJob(job: string): LogStreamRecord[] {
-    return (this.db.prepare("SELECT * FROM log_streams WHERE job = ? ORDER BY host").all(job) as StreamRow[]).map(fromRow);
+  streamsOfJob(job: string, group: LogGroup = LOG_GROUPS.training): LogStreamRecord[] {
+    const owner = group === LOG_GROUPS.processing ? "processing_job" : "job";
+    return (this.db.prepare(`SELECT * FROM log_streams WHERE ${owner} = ? ORDER BY host`).all(job) as StreamRow[]).map(fromRow);
   }
 
-  /** Streams whose name starts with a prefix, by name or by last event time. */
-  streams(options: { prefix?: string; orderBy: "LogStreamName" | "LastEventTime"; descending: boolean }): LogStreamRecord[] {
+  /** A group's streams whose name starts with a prefix, by name or by last event time. */
+  streams(options: { group?: LogGroup; prefix?: string; orderBy: "LogStreamName" | "LastEventTime"; descending: boolean }): LogStreamRecord[] {
     const order = options.orderBy === "LogStreamName" ? "name" : "COALESCE(last_event_time, creation_time)";
     const dir = options.descending ? "DESC" : "ASC";
+    const group = options.group ?? LOG_GROUPS.training;
     const rows =
       options.prefix === undefined
-        ? (this.db.prepare(`SELECT * FROM log_streams ORDER BY ${order} ${dir}, name ${dir}`).all() as StreamRow[])
+        ? (this.db.prepare(`SELECT * FROM log_streams WHERE log_group = ? ORDER BY ${order} ${dir}, name ${dir}`).all(group) as StreamRow[])
         : (this.db
-            .prepare(`SELECT * FROM log_streams WHERE substr(name, 1, length(?)) = ? ORDER BY ${order} ${dir}, name ${dir}`)
-            .all(options.prefix, options.prefix) as StreamRow[]);
+            .prepare(`SELECT * FROM log_streams WHERE log_group = ? AND substr(name, 1, length(?)) = ? ORDER BY ${order} ${dir}, name ${dir}`)
+            .all(group, options.prefix, options.prefix) as StreamRow[]);
     return rows.map(fromRow);
   }
 
@@ -116,7 +132,7 @@ export class LogStore {
       const last = events.length ? events[events.length - 1]!.timestamp : stream.lastEventTime;
       this.updateStream.run(first, last, events.length ? ingestion : stream.lastIngestionTime, bytes, sourceOffset, seq, stream.id);
     })();
-    return this.streamByName(stream.name)!;
+    return this.streamByName(stream.name, stream.group)!;
   }
 
   /** Events with seq in [fromSeq, toSeq], optionally within a time range, ascending, at most `limit`. */
@@ -162,7 +178,7 @@ export class LogStore {
     return rows.map((r) => ({ streamId: r.stream_id, seq: r.seq, timestamp: r.timestamp, ingestionTime: r.ingestion_time, message: r.message }));
   }
 
-  totalStoredBytes(): number {
-    return (this.db.prepare("SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_streams").get() as { n: number }).n;
+  totalStoredBytes(group: LogGroup = LOG_GROUPS.training): number {
+    return (this.db.prepare("SELECT COALESCE(SUM(stored_bytes), 0) AS n FROM log_streams WHERE log_group = ?").get(group) as { n: number }).n;
   }
 }

@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
  * Schema migrations, applied in order inside one transaction each; `schema_migrations` records
  * which ran. Add a migration by appending; never edit one that has shipped.
  */
-const MIGRATIONS: readonly { version: number; sql: string }[] = [
+const MIGRATIONS: readonly { version: number; sql: string; foreignKeysOff?: boolean }[] = [
   {
     version: 1,
     sql: `
@@ -135,7 +135,58 @@ const MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) WITHOUT ROWID;
     `,
   },
-  // Version 6 is the processing jobs' (another branch); this one does not depend on it.
+  {
+    // Processing jobs (store/processing.ts), and log streams in more than one log group: a stream
+    // belongs to a training job (group /aws/sagemaker/TrainingJobs) or to a processing job
+    // (/aws/sagemaker/ProcessingJobs), and stream names are unique within their group (a training
+    // job and a processing job may have the same name). SQLite cannot change a column's foreign key
+    // in place: log_streams is made again (with foreign keys off, so that dropping the old table
+    // does not cascade to its events), keeping every stream's id.
+    version: 6,
+    foreignKeysOff: true,
+    sql: `
+      CREATE TABLE processing_jobs (
+        name TEXT PRIMARY KEY,
+        arn TEXT NOT NULL UNIQUE,
+        request TEXT NOT NULL,
+        status TEXT NOT NULL,
+        failure_reason TEXT,
+        exit_message TEXT,
+        creation_time REAL NOT NULL,
+        last_modified_time REAL NOT NULL,
+        start_time REAL,
+        end_time REAL,
+        work_dir TEXT NOT NULL,
+        executor_state TEXT,
+        stop_requested TEXT,
+        warnings TEXT
+      );
+      CREATE INDEX processing_jobs_creation_time ON processing_jobs (creation_time);
+      CREATE TABLE log_streams_v6 (
+        id INTEGER PRIMARY KEY,
+        log_group TEXT NOT NULL DEFAULT '/aws/sagemaker/TrainingJobs',
+        job TEXT REFERENCES jobs (name) ON DELETE CASCADE,
+        processing_job TEXT REFERENCES processing_jobs (name) ON DELETE CASCADE,
+        host TEXT NOT NULL,
+        name TEXT NOT NULL,
+        creation_time INTEGER NOT NULL,
+        first_event_time INTEGER,
+        last_event_time INTEGER,
+        last_ingestion_time INTEGER,
+        stored_bytes INTEGER NOT NULL DEFAULT 0,
+        source_offset INTEGER NOT NULL DEFAULT 0,
+        event_count INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (log_group, name),
+        CHECK ((job IS NULL) <> (processing_job IS NULL))
+      );
+      INSERT INTO log_streams_v6 (id, job, host, name, creation_time, first_event_time, last_event_time, last_ingestion_time, stored_bytes, source_offset, event_count)
+        SELECT id, job, host, name, creation_time, first_event_time, last_event_time, last_ingestion_time, stored_bytes, source_offset, event_count FROM log_streams;
+      DROP TABLE log_streams;
+      ALTER TABLE log_streams_v6 RENAME TO log_streams;
+      CREATE INDEX log_streams_job ON log_streams (job);
+      CREATE INDEX log_streams_processing_job ON log_streams (processing_job);
+    `,
+  },
   {
     // Each metric sample's host (`algo-N`, as log_streams and host_utilization name it), so a
     // metric is a series per host as SageMaker publishes it (CloudWatch dimension Host =
@@ -162,10 +213,22 @@ export function migrate(db: Database.Database): void {
   );
   for (const m of MIGRATIONS) {
     if (applied.has(m.version)) continue;
-    db.transaction(() => {
-      db.exec(m.sql);
-      db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now() / 1000);
-    })();
+    // A migration that makes a table again runs with foreign keys off (SQLite's own procedure: the
+    // pragma cannot change inside a transaction), and checks them before it commits.
+    const foreignKeys = m.foreignKeysOff ? (db.pragma("foreign_keys", { simple: true }) as number) : undefined;
+    if (m.foreignKeysOff) db.pragma("foreign_keys = OFF");
+    try {
+      db.transaction(() => {
+        db.exec(m.sql);
+        if (m.foreignKeysOff) {
+          const broken = db.pragma("foreign_key_check") as unknown[];
+          if (broken.length > 0) throw new Error(`schema migration ${m.version}: ${broken.length} row(s) break a foreign key`);
+        }
+        db.prepare("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)").run(m.version, Date.now() / 1000);
+      })();
+    } finally {
+      if (foreignKeys !== undefined) db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
+    }
   }
 }
 

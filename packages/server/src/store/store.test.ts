@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import Database from "better-sqlite3";
-import { Store, type JobRecord, type TuningJobRecord, type TuningListQuery } from "./index.js";
+import { LOG_GROUPS, Store, type JobRecord, type ProcessingJobRecord, type TuningJobRecord, type TuningListQuery } from "./index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "optml-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -310,6 +310,63 @@ describe("Store: tuning jobs", () => {
       { name: "acc", value: 0.1, timestamp: 21 },
       { name: "loss", value: 0.7, timestamp: 30 },
     ]);
+    store.close();
+  });
+
+  it("keeps processing jobs apart from training jobs, with their log streams in their own group (schema 6 on a database of schema 5, its streams and events kept)", () => {
+    const file = join(dir, "v5.db");
+    let store = Store.open(file);
+    store.jobs.insert(job("same", 100), { status: "Starting", message: "" });
+    const old = store.logs.createStream("same", "algo-1", "same/algo-1-100", 100_000);
+    store.logs.append(old, [{ timestamp: 100_500, message: "training line" }], 14);
+    store.close();
+    // Back to schema 5: log_streams as it was (one group, every stream a training job's).
+    const db = new Database(file);
+    db.pragma("foreign_keys = OFF");
+    db.exec(`
+      CREATE TABLE v5 (id INTEGER PRIMARY KEY, job TEXT NOT NULL REFERENCES jobs (name) ON DELETE CASCADE, host TEXT NOT NULL, name TEXT NOT NULL UNIQUE,
+        creation_time INTEGER NOT NULL, first_event_time INTEGER, last_event_time INTEGER, last_ingestion_time INTEGER,
+        stored_bytes INTEGER NOT NULL DEFAULT 0, source_offset INTEGER NOT NULL DEFAULT 0, event_count INTEGER NOT NULL DEFAULT 0);
+      INSERT INTO v5 SELECT id, job, host, name, creation_time, first_event_time, last_event_time, last_ingestion_time, stored_bytes, source_offset, event_count FROM log_streams;
+      DROP TABLE log_streams; ALTER TABLE v5 RENAME TO log_streams; DROP TABLE processing_jobs; DELETE FROM schema_migrations WHERE version = 6;`);
+    db.close();
+
+    store = Store.open(file);
+    const kept = store.logs.streamByName("same/algo-1-100")!;
+    expect([kept.id, kept.group, kept.job, kept.eventCount]).toEqual([old.id, LOG_GROUPS.training, "same", 1]);
+    expect(store.logs.events(kept.id, { fromSeq: 0, toSeq: 9, limit: 10 }).map((e) => e.message)).toEqual(["training line"]);
+    expect(store.db.pragma("foreign_keys", { simple: true })).toBe(1);
+
+    const processing: ProcessingJobRecord = {
+      name: "same",
+      arn: "arn:aws:sagemaker:us-east-1:000000000000:processing-job/same",
+      request: { ProcessingJobName: "same" },
+      status: "InProgress",
+      failureReason: null,
+      exitMessage: null,
+      creationTime: 200,
+      lastModifiedTime: 200,
+      startTime: null,
+      endTime: null,
+      workDir: "/w/p/same",
+      executorState: null,
+      stopRequested: null,
+      warnings: ["w"],
+    };
+    expect(store.processing.insert(processing)).toBe(true);
+    expect(store.processing.insert(processing)).toBe(false);
+    store.processing.update("same", { status: "Completed", exitMessage: "done", endTime: 210 });
+    expect(store.processing.get("same")).toMatchObject({ status: "Completed", exitMessage: "done", endTime: 210, warnings: ["w"] });
+    // The same stream name in the other group is another stream.
+    const mine = store.logs.createStream("same", "algo-1", "same/algo-1-100", 200_000, LOG_GROUPS.processing);
+    expect(mine.id).not.toBe(kept.id);
+    expect(store.logs.streams({ group: LOG_GROUPS.processing, orderBy: "LogStreamName", descending: false }).map((s) => [s.job, s.group])).toEqual([["same", LOG_GROUPS.processing]]);
+    expect(store.logs.streamsOfJob("same").map((s) => s.id)).toEqual([kept.id]);
+    expect(store.processing.list({ sortBy: "Name", sortOrder: "Ascending", offset: 0, limit: 10 }).map((r) => r.name)).toEqual(["same"]);
+    // Deleting the training job takes its streams only.
+    store.jobs.delete("same");
+    expect(store.logs.streamByName("same/algo-1-100")).toBeUndefined();
+    expect(store.logs.streamByName("same/algo-1-100", LOG_GROUPS.processing)?.id).toBe(mine.id);
     store.close();
   });
 });

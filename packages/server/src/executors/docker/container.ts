@@ -53,9 +53,11 @@ export function instanceTypeOf(host: HostPlan): string | undefined {
   }
 }
 
-/** `docker run <image> train`, or ContainerEntrypoint / ContainerArguments when given. */
-export function commandOf(job: Pick<JobPlan, "containerEntrypoint" | "containerArguments">): { Entrypoint?: string[]; Cmd: string[] } {
+/** `docker run <image> train` (a processing job: the image's own command), or ContainerEntrypoint / ContainerArguments when given. */
+export function commandOf(job: Pick<JobPlan, "containerEntrypoint" | "containerArguments" | "imageCommand">): { Entrypoint?: string[]; Cmd?: string[] } {
   const entrypoint = job.containerEntrypoint?.length ? [...job.containerEntrypoint] : undefined;
+  // A processing job without arguments runs the image's own CMD (or none, after its own entrypoint).
+  if (job.imageCommand && !job.containerArguments) return entrypoint ? { Entrypoint: entrypoint, Cmd: [] } : {};
   const args = job.containerArguments ? [...job.containerArguments] : entrypoint ? [] : ["train"];
   return { ...(entrypoint ? { Entrypoint: entrypoint } : {}), Cmd: args };
 }

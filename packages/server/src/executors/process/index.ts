@@ -79,7 +79,13 @@ export interface ProcessExecutorOptions {
 
 // $1 log file, $2 exit file, then the command. The wrapper ignores SIGTERM/SIGINT so it always
 // lives to record the exit code; Node resets signal dispositions at start, so `train` does not.
-const WRAPPER = 'log="$1"; exitfile="$2"; shift 2; trap "" TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"';
+const wrapper = (trap: string) =>
+  `log="$1"; exitfile="$2"; shift 2; trap ${trap} TERM INT; "$@" >>"$log" 2>&1 </dev/null; code=$?; echo "$code" >"$exitfile.tmp"; mv "$exitfile.tmp" "$exitfile"`;
+const WRAPPER = wrapper('""');
+// A job's own command (a processing job's ContainerEntrypoint) is no Node program: an ignored
+// SIGTERM would stay ignored in it (and a shell cannot undo that). The wrapper catches the signals
+// with a handler that does nothing instead, which outlives it all the same but is reset by exec.
+const COMMAND_WRAPPER = wrapper('":"');
 
 /** The host's stop marker: written on stop before SIGTERM, read by train once it handles signals. */
 export function stopFileOf(host: Pick<HostPlan, "exitFile">): string {
@@ -244,7 +250,7 @@ export class ProcessExecutor implements Executor {
     const limits = await this.hostLimits(host, cgroup);
     const join = cgroup ? joinCgroupCommand(cgroup.path, host.logFile, limits?.kind === "v1" ? limits.paths : []) : [];
     const [prefixCommand, ...prefixArgs] = [...join, ...(this.options.commandPrefix?.(job, host) ?? []), "/bin/sh"];
-    const child = spawn(prefixCommand!, [...prefixArgs, "-c", WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...this.options.runnerCommand], {
+    const child = spawn(prefixCommand!, [...prefixArgs, "-c", job.command ? COMMAND_WRAPPER : WRAPPER, "optml-host", host.logFile, host.exitFile, ...scene, ...(job.command ?? this.options.runnerCommand)], {
       detached: true,
       stdio: "ignore",
       env: hostEnvironment(job, host, this.options.baseEnv),

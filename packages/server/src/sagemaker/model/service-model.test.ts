@@ -13,6 +13,7 @@ import {
 } from "../tuning-shapes.js";
 import type { Shape, StructureShape } from "../validate-model.js";
 import { CREATE_TRAINING_JOB_REQUEST, LIST_TRAINING_JOBS_REQUEST, TRAINING_JOB_NAME_REQUEST } from "../validate-shapes.js";
+import { CREATE_PROCESSING_JOB_REQUEST, LIST_PROCESSING_JOBS_REQUEST, PROCESSING_JOB_NAME_REQUEST } from "../processing-shapes.js";
 import { modelShape, operationInput, SAGEMAKER_MODEL, type ModelShape } from "./service-model.js";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..", "..", "..");
@@ -125,6 +126,11 @@ describe("the server's hand-written request shapes (validate-shapes.ts)", () => 
     ["DeleteHyperParameterTuningJob", TUNING_JOB_NAME_REQUEST, "DeleteHyperParameterTuningJobRequest"],
     ["ListHyperParameterTuningJobs", LIST_TUNING_JOBS_REQUEST, "ListHyperParameterTuningJobsRequest"],
     ["ListTrainingJobsForHyperParameterTuningJob", LIST_TRAINING_JOBS_FOR_TUNING_JOB_REQUEST, "ListTrainingJobsForHyperParameterTuningJobRequest"],
+    ["CreateProcessingJob", CREATE_PROCESSING_JOB_REQUEST, "CreateProcessingJobRequest"],
+    ["DescribeProcessingJob", PROCESSING_JOB_NAME_REQUEST, "DescribeProcessingJobRequest"],
+    ["StopProcessingJob", PROCESSING_JOB_NAME_REQUEST, "StopProcessingJobRequest"],
+    ["DeleteProcessingJob", PROCESSING_JOB_NAME_REQUEST, "DeleteProcessingJobRequest"],
+    ["ListProcessingJobs", LIST_PROCESSING_JOBS_REQUEST, "ListProcessingJobsRequest"],
   ];
   it.each(cases)("%s: every member exists in botocore's model with the same type", (operation, hand, input) => {
     expect(SAGEMAKER_MODEL.operations[operation]).toBe(input);

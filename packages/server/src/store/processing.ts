@@ -1,0 +1,163 @@
+/**
+ * Processing jobs (CreateProcessingJob): the request as it came, the job's status, its times,
+ * FailureReason and ExitMessage, where its files are and what its executor needs to find its
+ * hosts. Processing job names are a namespace of their own: a training job may have the same name.
+ * Each host's log stream is in the group /aws/sagemaker/ProcessingJobs (logs.ts).
+ */
+import type Database from "better-sqlite3";
+import { listSql, type ResourceListQuery } from "./list-query.js";
+import type { StopCause } from "./jobs.js";
+
+export type ProcessingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
+
+export interface ProcessingJobRecord {
+  readonly name: string;
+  readonly arn: string;
+  /** The CreateProcessingJob request as received. */
+  readonly request: unknown;
+  readonly status: ProcessingJobStatus;
+  readonly failureReason: string | null;
+  /** The first KiB of the hosts' /opt/ml/output/message, once the job has ended. */
+  readonly exitMessage: string | null;
+  /** Epoch seconds. */
+  readonly creationTime: number;
+  readonly lastModifiedTime: number;
+  /** ProcessingStartTime: when the hosts started. */
+  readonly startTime: number | null;
+  /** ProcessingEndTime. */
+  readonly endTime: number | null;
+  readonly workDir: string;
+  readonly executorState: unknown | null;
+  readonly stopRequested: StopCause | null;
+  /** What optml could not do as asked (OptmlWarnings). */
+  readonly warnings: readonly string[];
+}
+
+export type ProcessingListQuery = ResourceListQuery<"Name" | "CreationTime" | "Status", ProcessingJobStatus>;
+
+export type ProcessingJobPatch = Partial<
+  Pick<ProcessingJobRecord, "status" | "failureReason" | "exitMessage" | "startTime" | "endTime" | "executorState" | "stopRequested" | "warnings">
+>;
+
+interface ProcessingRow {
+  name: string;
+  arn: string;
+  request: string;
+  status: string;
+  failure_reason: string | null;
+  exit_message: string | null;
+  creation_time: number;
+  last_modified_time: number;
+  start_time: number | null;
+  end_time: number | null;
+  work_dir: string;
+  executor_state: string | null;
+  stop_requested: string | null;
+  warnings: string | null;
+}
+
+function fromRow(r: ProcessingRow): ProcessingJobRecord {
+  return {
+    name: r.name,
+    arn: r.arn,
+    request: JSON.parse(r.request) as unknown,
+    status: r.status as ProcessingJobStatus,
+    failureReason: r.failure_reason,
+    exitMessage: r.exit_message,
+    creationTime: r.creation_time,
+    lastModifiedTime: r.last_modified_time,
+    startTime: r.start_time,
+    endTime: r.end_time,
+    workDir: r.work_dir,
+    executorState: r.executor_state === null ? null : (JSON.parse(r.executor_state) as unknown),
+    stopRequested: r.stop_requested as StopCause | null,
+    warnings: r.warnings === null ? [] : (JSON.parse(r.warnings) as string[]),
+  };
+}
+
+const SORT_COLUMNS = { Name: "name", CreationTime: "creation_time", Status: "status" } as const;
+
+const COLUMNS: Readonly<Record<keyof ProcessingJobPatch, string>> = {
+  status: "status",
+  failureReason: "failure_reason",
+  exitMessage: "exit_message",
+  startTime: "start_time",
+  endTime: "end_time",
+  executorState: "executor_state",
+  stopRequested: "stop_requested",
+  warnings: "warnings",
+};
+
+const JSON_COLUMNS: ReadonlySet<keyof ProcessingJobPatch> = new Set(["executorState", "warnings"]);
+
+export class ProcessingStore {
+  constructor(private readonly db: Database.Database) {}
+
+  /** Insert a new processing job; false when the name (or its ARN) is taken. */
+  insert(record: ProcessingJobRecord): boolean {
+    return this.db.transaction(() => {
+      if (this.db.prepare("SELECT 1 FROM processing_jobs WHERE name = ? OR arn = ?").get(record.name, record.arn)) return false;
+      this.db
+        .prepare(
+          `INSERT INTO processing_jobs (name, arn, request, status, failure_reason, exit_message, creation_time, last_modified_time,
+             start_time, end_time, work_dir, executor_state, stop_requested, warnings)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          record.name,
+          record.arn,
+          JSON.stringify(record.request),
+          record.status,
+          record.failureReason,
+          record.exitMessage,
+          record.creationTime,
+          record.lastModifiedTime,
+          record.startTime,
+          record.endTime,
+          record.workDir,
+          record.executorState === null ? null : JSON.stringify(record.executorState),
+          record.stopRequested,
+          JSON.stringify(record.warnings),
+        );
+      return true;
+    })();
+  }
+
+  get(name: string): ProcessingJobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM processing_jobs WHERE name = ?").get(name) as ProcessingRow | undefined;
+    return row && fromRow(row);
+  }
+
+  getByArn(arn: string): ProcessingJobRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM processing_jobs WHERE arn = ?").get(arn) as ProcessingRow | undefined;
+    return row && fromRow(row);
+  }
+
+  /** Change the given fields; last_modified_time becomes now. */
+  update(name: string, patch: ProcessingJobPatch): void {
+    const sets = ["last_modified_time = ?"];
+    const values: unknown[] = [Date.now() / 1000];
+    for (const [key, value] of Object.entries(patch) as [keyof ProcessingJobPatch, unknown][]) {
+      sets.push(`${COLUMNS[key]} = ?`);
+      values.push(JSON_COLUMNS.has(key) && value !== null ? JSON.stringify(value) : value);
+    }
+    this.db.prepare(`UPDATE processing_jobs SET ${sets.join(", ")} WHERE name = ?`).run(...values, name);
+  }
+
+  list(q: ProcessingListQuery): ProcessingJobRecord[] {
+    const { sql, values } = listSql("processing_jobs", q, SORT_COLUMNS);
+    return (this.db.prepare(sql).all(...values) as ProcessingRow[]).map(fromRow);
+  }
+
+  /** Processing jobs still running or stopping (found after a restart), oldest first. */
+  unfinished(): ProcessingJobRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM processing_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY creation_time, name").all() as ProcessingRow[]
+    ).map(fromRow);
+  }
+
+  /** Delete the job's record; its log streams and events go with it (the store cascades). */
+  delete(name: string): void {
+    this.db.prepare("DELETE FROM processing_jobs WHERE name = ?").run(name);
+  }
+}
