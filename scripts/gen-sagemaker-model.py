@@ -11,10 +11,10 @@ Run: python3 scripts/gen-sagemaker-model.py            (writes the module)
      python3 scripts/gen-sagemaker-model.py --stdout   (prints it; the freshness test uses this)
 """
 import json
-import sys
 
 import botocore
-import botocore.session
+
+from botocore_model import compact, load_model, reachable, write_or_print
 
 OUT = "packages/server/src/sagemaker/model/sagemaker-model.generated.ts"
 
@@ -42,54 +42,6 @@ OPERATIONS = [
     "DeleteProcessingJob",
 ]
 
-# What a shape keeps, by type, in this order.
-SCALAR_KEYS = ["min", "max", "pattern", "enum"]
-
-
-def load_model():
-    loader = botocore.session.get_session().get_component("data_loader")
-    return loader.load_service_model("sagemaker", "service-2", api_version="2017-07-24")
-
-
-def reachable(shapes, roots):
-    """Every shape name the roots reach, depth first."""
-    seen = set()
-    stack = list(roots)
-    while stack:
-        name = stack.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        shape = shapes[name]
-        for key in ("member", "key", "value"):
-            if key in shape:
-                stack.append(shape[key]["shape"])
-        for member in shape.get("members", {}).values():
-            stack.append(member["shape"])
-    return sorted(seen)
-
-
-def compact(shape):
-    kind = shape["type"]
-    out = {"type": kind}
-    if kind == "structure":
-        out["members"] = {name: member["shape"] for name, member in shape["members"].items()}
-        if shape.get("required"):
-            out["required"] = list(shape["required"])
-        for flag in ("union", "document"):
-            if shape.get(flag):
-                out[flag] = True
-        return out
-    if kind == "list":
-        out["member"] = shape["member"]["shape"]
-    elif kind == "map":
-        out["key"] = shape["key"]["shape"]
-        out["value"] = shape["value"]["shape"]
-    for key in SCALAR_KEYS:
-        if key in shape:
-            out[key] = shape[key]
-    return out
-
 
 def render(model):
     shapes = model["shapes"]
@@ -116,13 +68,7 @@ def render(model):
 
 
 def main():
-    text = render(load_model())
-    if sys.argv[1:] == ["--stdout"]:
-        sys.stdout.write(text)
-        return
-    with open(OUT, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"{OUT}: botocore {botocore.__version__}, {text.count(chr(10))} lines written")
+    write_or_print(OUT, render(load_model("sagemaker", "2017-07-24")))
 
 
 if __name__ == "__main__":
