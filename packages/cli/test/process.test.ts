@@ -96,6 +96,17 @@ describe("optml process examples/processing/job.json (the README's)", () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain("CreateProcessingJob: ValidationException: ProcessingInputs[1] ('raw'): S3Input.LocalPath '/data' must be a path under /opt/ml/processing/.");
   });
+
+  it("is pruned with the ended training jobs: optml prune --dry-run names it, optml prune --status failed removes it", () => {
+    const dry = optml(["prune", "--dry-run"], env);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/^would remove processing job preprocess-fails \(Failed\)$/m);
+    expect(optml(["describe", "preprocess-fails"], env).code).toBe(0);
+    const pruned = optml(["prune", "--status", "failed"], env);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(/^removed processing job preprocess-fails \(Failed\) \([\d.]+ [KMG]?i?B\)$/m);
+    expect(optml(["describe", "preprocess-fails"], env).code).toBe(1);
+  });
 });
 
 describe("with optml serve running", () => {

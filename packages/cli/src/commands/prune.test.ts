@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { CliError } from "../cli-error.js";
-import type { JobSummary } from "../connection.js";
-import { jobsToPrune, parseAge } from "./prune.js";
+import type { JobSummary, ProcessingJobSummary } from "../connection.js";
+import { jobsToPrune, parseAge, prunableProcessing, prunableTraining } from "./prune.js";
 
 const now = Date.UTC(2025, 0, 31, 12, 0, 0);
 const day = 86_400_000;
@@ -30,22 +30,32 @@ describe("parseAge", () => {
   });
 });
 
+function processing(name: string, status: string, endedDaysAgo: number | undefined): ProcessingJobSummary {
+  return {
+    ProcessingJobName: name,
+    ProcessingJobArn: `arn:aws:sagemaker:us-east-1:000000000000:processing-job/${name}`,
+    ProcessingJobStatus: status as ProcessingJobSummary["ProcessingJobStatus"],
+    CreationTime: new Date(now - 30 * day),
+    LastModifiedTime: new Date(now - (endedDaysAgo ?? 0) * day),
+    ...(endedDaysAgo !== undefined ? { ProcessingEndTime: new Date(now - endedDaysAgo * day) } : {}),
+  };
+}
+
 describe("jobsToPrune", () => {
   const jobs = [
-    job("old-ok", "Completed", 10),
-    job("old-failed", "Failed", 8),
-    job("new-stopped", "Stopped", 1),
-    job("running", "InProgress", undefined),
-    job("stopping", "Stopping", undefined),
+    ...[job("old-ok", "Completed", 10), job("old-failed", "Failed", 8), job("new-stopped", "Stopped", 1), job("running", "InProgress", undefined), job("stopping", "Stopping", undefined)].map(
+      prunableTraining,
+    ),
+    ...[processing("old-split", "Completed", 9.5), processing("splitting", "InProgress", undefined)].map(prunableProcessing),
   ];
 
-  it("takes ended jobs in the given statuses, never running ones", () => {
-    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], undefined, now).map((j) => j.TrainingJobName)).toEqual(["old-ok", "old-failed", "new-stopped"]);
-    expect(jobsToPrune(jobs, ["Failed"], undefined, now).map((j) => j.TrainingJobName)).toEqual(["old-failed"]);
+  it("takes ended jobs of both kinds in the given statuses, never running ones", () => {
+    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], undefined, now).map((j) => j.name)).toEqual(["old-ok", "old-failed", "new-stopped", "old-split"]);
+    expect(jobsToPrune(jobs, ["Failed"], undefined, now).map((j) => j.name)).toEqual(["old-failed"]);
   });
 
   it("takes those that ended longer ago than --older-than", () => {
-    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], 7 * 86_400, now).map((j) => j.TrainingJobName)).toEqual(["old-ok", "old-failed"]);
-    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], 9 * 86_400, now).map((j) => j.TrainingJobName)).toEqual(["old-ok"]);
+    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], 7 * 86_400, now).map((j) => j.name)).toEqual(["old-ok", "old-failed", "old-split"]);
+    expect(jobsToPrune(jobs, ["Completed", "Failed", "Stopped"], 9 * 86_400, now).map((j) => j.name)).toEqual(["old-ok", "old-split"]);
   });
 });

@@ -1,7 +1,7 @@
 import { Command } from "commander";
 import { byteSize } from "@optml/runner";
 import { usageError } from "../cli-error.js";
-import { ENDED, openConnection, type JobStatus, type JobSummary } from "../connection.js";
+import { ENDED, openConnection, type JobStatus, type JobSummary, type ProcessingJobSummary } from "../connection.js";
 import { endpointOption } from "../submit.js";
 import { parseStatus } from "./jobs.js";
 import { freedText } from "./rm.js";
@@ -28,26 +28,50 @@ function endedStatus(given: string, previous: JobStatus[] | undefined): JobStatu
   return [...(previous ?? []), status];
 }
 
-/** When the job ended: TrainingEndTime, else its last change. */
-function endTime(job: JobSummary): number | undefined {
-  return (job.TrainingEndTime ?? job.LastModifiedTime)?.getTime();
+/** An ended job of either kind, as prune sees it. */
+export interface PrunableJob {
+  readonly name: string;
+  readonly kind: "training" | "processing";
+  readonly status: string;
+  /** When it ended (epoch ms): its end time, else its last change. */
+  readonly endedAt: number | undefined;
+  readonly diskBytes: number | undefined;
+}
+
+export function prunableTraining(job: JobSummary): PrunableJob {
+  return {
+    name: job.TrainingJobName ?? "",
+    kind: "training",
+    status: job.TrainingJobStatus ?? "",
+    endedAt: (job.TrainingEndTime ?? job.LastModifiedTime)?.getTime(),
+    diskBytes: job.OptmlDiskBytes,
+  };
+}
+
+export function prunableProcessing(job: ProcessingJobSummary): PrunableJob {
+  return {
+    name: job.ProcessingJobName ?? "",
+    kind: "processing",
+    status: job.ProcessingJobStatus ?? "",
+    endedAt: (job.ProcessingEndTime ?? job.LastModifiedTime)?.getTime(),
+    diskBytes: undefined,
+  };
 }
 
 /** The ended jobs that `optml prune` removes, from a listing (pure). */
-export function jobsToPrune(jobs: readonly JobSummary[], statuses: readonly string[], olderThanSeconds: number | undefined, now: number): JobSummary[] {
+export function jobsToPrune(jobs: readonly PrunableJob[], statuses: readonly string[], olderThanSeconds: number | undefined, now: number): PrunableJob[] {
   return jobs.filter((job) => {
-    if (!statuses.includes(job.TrainingJobStatus ?? "")) return false;
+    if (!statuses.includes(job.status)) return false;
     if (olderThanSeconds === undefined) return true;
-    const ended = endTime(job);
-    return ended !== undefined && now - ended > olderThanSeconds * 1000;
+    return job.endedAt !== undefined && now - job.endedAt > olderThanSeconds * 1000;
   });
 }
 
-/** `optml prune`: DeleteTrainingJob for ended jobs, by age and status. */
+/** `optml prune`: DeleteTrainingJob (DeleteProcessingJob) for ended training (processing) jobs, by age and status. */
 export function pruneCommand(): Command {
   return new Command("prune")
-    .summary("remove ended training jobs by age and status, and free their disk")
-    .description("remove ended training jobs (all of them, or those older than --older-than, in the statuses --status names) and their files")
+    .summary("remove ended training and processing jobs by age and status, and free their disk")
+    .description("remove ended training and processing jobs (all of them, or those older than --older-than, in the statuses --status names) and their files")
     .option("--older-than <age>", "only jobs that ended longer ago than this: a number and s, m, h, d or w (7d, 12h)", parseAge)
     .option("--status <status>", `only jobs in this status (repeatable): ${ENDED.join(", ")} (default: all three)`, endedStatus)
     .option("--dry-run", "print what would be removed, and remove nothing")
@@ -68,19 +92,22 @@ Examples:
       const statuses = options.status ?? [...ENDED];
       const conn = await openConnection("optml prune", options.endpoint);
       try {
-        const all = await conn.listTrainingJobs({ limit: Number.MAX_SAFE_INTEGER });
+        const all = [
+          ...(await conn.listTrainingJobs({ limit: Number.MAX_SAFE_INTEGER })).map(prunableTraining),
+          ...(await conn.listProcessingJobs({ limit: Number.MAX_SAFE_INTEGER })).map(prunableProcessing),
+        ];
         const doomed = jobsToPrune(all, statuses, options.olderThan, Date.now());
         let freed = 0;
         for (const job of doomed) {
-          const name = job.TrainingJobName!;
+          const label = `${job.kind === "processing" ? "processing job " : ""}${job.name} (${job.status})`;
           if (options.dryRun) {
-            freed += job.OptmlDiskBytes ?? 0;
-            process.stdout.write(`would remove ${name} (${job.TrainingJobStatus})${freedText(job.OptmlDiskBytes)}\n`);
+            freed += job.diskBytes ?? 0;
+            process.stdout.write(`would remove ${label}${freedText(job.diskBytes)}\n`);
             continue;
           }
-          const bytes = await conn.deleteTrainingJob(name);
+          const bytes = job.kind === "processing" ? await conn.deleteProcessingJob(job.name) : await conn.deleteTrainingJob(job.name);
           freed += bytes ?? 0;
-          process.stdout.write(`removed ${name} (${job.TrainingJobStatus})${freedText(bytes)}\n`);
+          process.stdout.write(`removed ${label}${freedText(bytes)}\n`);
         }
         const what = `${doomed.length} job(s), ${byteSize(freed)}`;
         process.stdout.write(options.dryRun ? `would remove ${what}; run again without --dry-run to remove them\n` : `removed ${what} freed\n`);
