@@ -65,10 +65,18 @@ if mode == "bad-message":
 if mode == "fail":
     print("failing on purpose", flush=True)
     sys.exit(3)
+# fail-on-algo-2 MARKER: algo-1 says it sleeps and touches MARKER (a path both hosts see); algo-2
+# waits for it, so that algo-1 is surely running when algo-2 fails.
 if mode == "sleep" or (mode == "fail-on-algo-2" and host == "algo-1"):
     print("SLEEPING", flush=True)
+    if mode == "fail-on-algo-2":
+        open(sys.argv[2], "w").close()
     time.sleep(600)
 if mode == "fail-on-algo-2":
+    for _ in range(1200):
+        if os.path.exists(sys.argv[2]):
+            break
+        time.sleep(0.1)
     sys.exit(4)
 print("DONE", flush=True)
 `;
@@ -310,7 +318,7 @@ describe("a processing job run as processes", () => {
   });
 
   it("fails a two-instance job when one host fails, stopping the other; both hosts' outputs uploaded", async () => {
-    await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-two-fail", { count: 2, args: ["fail-on-algo-2"] })));
+    await h.sagemaker.send(new CreateProcessingJobCommand(request("proc-two-fail", { count: 2, args: ["fail-on-algo-2", join(h.root, "proc-two-fail-algo-1-sleeps")] })));
     const d = await waitForEnd("proc-two-fail");
     expect(d.ProcessingJobStatus).toBe("Failed");
     expect(d.FailureReason).toBe("AlgorithmError: See job logs for more information");
