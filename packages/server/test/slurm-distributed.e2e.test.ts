@@ -43,6 +43,11 @@ function job(name: string, program: string, hyperparameters: Record<string, stri
   return { out, req: { ...req, ResourceConfig: { InstanceType: "ml.m5.large", InstanceCount: 2, VolumeSizeInGB: 1 } } };
 }
 
+/** Each host's last log lines, to say why a job that should have completed did not. */
+function hostLogs(name: string): string {
+  return ["algo-1", "algo-2"].map((host) => `--- ${host}:\n${logLines(name, host).slice(-60).join("\n")}`).join("\n");
+}
+
 async function nothingLeft(): Promise<void> {
   const deadline = Date.now() + 30_000;
   while ((await cluster.queued()).length > 0 || cluster.leftoverProcesses().length > 0) {
@@ -60,7 +65,7 @@ describe("distributed training on Slurm nodes", () => {
     });
     await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
     const d = await h.waitForEnd("slurm-torchrun", 300_000);
-    expect(d.FailureReason).toBeUndefined();
+    expect(d.FailureReason, hostLogs("slurm-torchrun")).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
     const first = logLines("slurm-torchrun", "algo-1");
     const second = logLines("slurm-torchrun", "algo-2");
@@ -86,7 +91,7 @@ describe("distributed training on Slurm nodes", () => {
     const { req } = job("slurm-mpi", MPI_ALLREDUCE, { sagemaker_mpi_enabled: "true", sagemaker_mpi_num_of_processes_per_host: "2", sagemaker_mpi_custom_mpi_options: '""' });
     await h.sagemaker.send(new CreateTrainingJobCommand(req as never));
     const d = await h.waitForEnd("slurm-mpi", 180_000);
-    expect(d.FailureReason).toBeUndefined();
+    expect(d.FailureReason, hostLogs("slurm-mpi")).toBeUndefined();
     expect(d.TrainingJobStatus).toBe("Completed");
     const rankLines = logLines("slurm-mpi", "algo-1")
       .filter((l) => l.includes("MPI rank"))
