@@ -41,6 +41,12 @@ export type TrainingJob = Omit<DescribeTrainingJobCommandOutput, "$metadata"> & 
 /** A ListTrainingJobs summary, with the bytes the job's files take when the control plane says. */
 export type JobSummary = TrainingJobSummary & { OptmlDiskBytes?: number };
 export type JobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
+/** What `optml jobs` asks of a List* operation: a status, part of a name, and how many at most. */
+export interface ListQuery {
+  readonly statusEquals?: JobStatus | undefined;
+  readonly nameContains?: string | undefined;
+  readonly limit: number;
+}
 export const ENDED: readonly string[] = ["Completed", "Failed", "Stopped"];
 /** DescribeHyperParameterTuningJob's answer. */
 export type TuningJob = Omit<DescribeHyperParameterTuningJobCommandOutput, "$metadata">;
@@ -241,26 +247,42 @@ export class Connection {
   }
 
   /** Newest first, up to `limit`; with optml's OptmlDiskBytes where the control plane gives it. */
-  async listTrainingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<JobSummary[]> {
+  async listTrainingJobs(query: ListQuery): Promise<JobSummary[]> {
     const { ListTrainingJobsCommand } = await import("@aws-sdk/client-sagemaker");
-    const found: JobSummary[] = [];
+    const summaries = await this.listPages(query, "ListTrainingJobs", async (input) => {
+      const page = await this.clients.sagemaker.send(new ListTrainingJobsCommand(input));
+      return { items: (page.TrainingJobSummaries ?? []) as JobSummary[], token: page.NextToken };
+    });
+    return summaries.map((summary) => {
+      const { OptmlDiskBytes: disk, ...rest } = summary;
+      const bytes = bytesMember(disk);
+      return bytes !== undefined ? { ...rest, OptmlDiskBytes: bytes } : rest;
+    });
+  }
+
+  /**
+   * Every page of a List* operation, newest first (CreationTime, Descending), until `limit` items
+   * or the last page.
+   */
+  private async listPages<T>(
+    query: ListQuery,
+    operation: string,
+    send: (input: { SortBy: "CreationTime"; SortOrder: "Descending"; MaxResults: number; StatusEquals?: JobStatus; NameContains?: string; NextToken?: string }) => Promise<{ items: T[]; token: string | undefined }>,
+  ): Promise<T[]> {
+    const found: T[] = [];
     let token: string | undefined;
     do {
-      const command = new ListTrainingJobsCommand({
-        SortBy: "CreationTime",
-        SortOrder: "Descending",
+      const input = {
+        SortBy: "CreationTime" as const,
+        SortOrder: "Descending" as const,
         MaxResults: Math.min(100, query.limit - found.length),
         ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
         ...(query.nameContains ? { NameContains: query.nameContains } : {}),
         ...(token ? { NextToken: token } : {}),
-      });
-      const page = await this.call("ListTrainingJobs", (c) => c.sagemaker.send(command));
-      for (const summary of (page.TrainingJobSummaries ?? []) as JobSummary[]) {
-        const { OptmlDiskBytes: disk, ...rest } = summary;
-        const bytes = bytesMember(disk);
-        found.push(bytes !== undefined ? { ...rest, OptmlDiskBytes: bytes } : rest);
-      }
-      token = page.NextToken;
+      };
+      const page = await this.call(operation, () => send(input));
+      found.push(...page.items);
+      token = page.token;
     } while (token && found.length < query.limit);
     return found;
   }
@@ -347,29 +369,17 @@ export class Connection {
    * Tuning jobs, newest first, up to `limit`. None from a control plane that does not serve tuning
    * (an older optml: UnknownOperationException).
    */
-  async listTuningJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<TuningJobSummary[]> {
+  async listTuningJobs(query: ListQuery): Promise<TuningJobSummary[]> {
     const { ListHyperParameterTuningJobsCommand } = await import("@aws-sdk/client-sagemaker");
-    const found: TuningJobSummary[] = [];
-    let token: string | undefined;
     try {
-      do {
-        const command = new ListHyperParameterTuningJobsCommand({
-          SortBy: "CreationTime",
-          SortOrder: "Descending",
-          MaxResults: Math.min(100, query.limit - found.length),
-          ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
-          ...(query.nameContains ? { NameContains: query.nameContains } : {}),
-          ...(token ? { NextToken: token } : {}),
-        });
-        const page = await this.call("ListHyperParameterTuningJobs", (c) => c.sagemaker.send(command));
-        found.push(...(page.HyperParameterTuningJobSummaries ?? []));
-        token = page.NextToken;
-      } while (token && found.length < query.limit);
+      return await this.listPages(query, "ListHyperParameterTuningJobs", async (input) => {
+        const page = await this.clients.sagemaker.send(new ListHyperParameterTuningJobsCommand(input));
+        return { items: page.HyperParameterTuningJobSummaries ?? [], token: page.NextToken };
+      });
     } catch (e) {
       if (isApiErrorCode(e, "UnknownOperationException")) return [];
       throw e;
     }
-    return found;
   }
 
   async stopTuningJob(name: string): Promise<void> {
@@ -428,29 +438,17 @@ export class Connection {
   }
 
   /** Processing jobs, newest first, up to `limit`; none from a control plane that does not serve them. */
-  async listProcessingJobs(query: { statusEquals?: JobStatus | undefined; nameContains?: string | undefined; limit: number }): Promise<ProcessingJobSummary[]> {
+  async listProcessingJobs(query: ListQuery): Promise<ProcessingJobSummary[]> {
     const { ListProcessingJobsCommand } = await import("@aws-sdk/client-sagemaker");
-    const found: ProcessingJobSummary[] = [];
-    let token: string | undefined;
     try {
-      do {
-        const command = new ListProcessingJobsCommand({
-          SortBy: "CreationTime",
-          SortOrder: "Descending",
-          MaxResults: Math.min(100, query.limit - found.length),
-          ...(query.statusEquals ? { StatusEquals: query.statusEquals } : {}),
-          ...(query.nameContains ? { NameContains: query.nameContains } : {}),
-          ...(token ? { NextToken: token } : {}),
-        });
-        const page = await this.call("ListProcessingJobs", (c) => c.sagemaker.send(command));
-        found.push(...(page.ProcessingJobSummaries ?? []));
-        token = page.NextToken;
-      } while (token && found.length < query.limit);
+      return await this.listPages(query, "ListProcessingJobs", async (input) => {
+        const page = await this.clients.sagemaker.send(new ListProcessingJobsCommand(input));
+        return { items: page.ProcessingJobSummaries ?? [], token: page.NextToken };
+      });
     } catch (e) {
       if (isApiErrorCode(e, "UnknownOperationException")) return [];
       throw e;
     }
-    return found;
   }
 
   /** The training job named `name`, else the tuning job, else the processing job; none: noSuchJobOrTuningJob. */
