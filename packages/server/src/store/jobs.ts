@@ -1,4 +1,5 @@
 import { listSql, type ResourceListQuery } from "./list-query.js";
+import { patchSql } from "./patch.js";
 import type Database from "better-sqlite3";
 import type { JobPython } from "../jobs/python.js";
 import type { TrainingJobTuning } from "./tuning.js";
@@ -108,6 +109,19 @@ export type ListQuery = ResourceListQuery<"Name" | "CreationTime" | "Status", Tr
 
 const SORT_COLUMNS = { Name: "name", CreationTime: "creation_time", Status: "status" } as const;
 
+/** The column of each field a JobPatch may change. */
+const PATCH_COLUMNS: Readonly<Record<keyof JobPatch, string>> = {
+  status: "status",
+  failureReason: "failure_reason",
+  trainingStartTime: "training_start_time",
+  trainingEndTime: "training_end_time",
+  modelArtifacts: "model_artifacts",
+  executorState: "executor_state",
+  stopRequested: "stop_requested",
+  warnings: "warnings",
+};
+const PATCH_JSON: ReadonlySet<keyof JobPatch> = new Set(["executorState", "warnings"]);
+
 /** Jobs and their status transitions. */
 export class JobStore {
   constructor(private readonly db: Database.Database) {}
@@ -169,23 +183,8 @@ export class JobStore {
   }
 
   update(name: string, patch: JobPatch, time = Date.now() / 1000): void {
-    const sets: string[] = ["last_modified_time = ?"];
-    const values: unknown[] = [time];
-    const column: Record<keyof JobPatch, string> = {
-      status: "status",
-      failureReason: "failure_reason",
-      trainingStartTime: "training_start_time",
-      trainingEndTime: "training_end_time",
-      modelArtifacts: "model_artifacts",
-      executorState: "executor_state",
-      stopRequested: "stop_requested",
-      warnings: "warnings",
-    };
-    for (const [key, value] of Object.entries(patch) as [keyof JobPatch, unknown][]) {
-      sets.push(`${column[key]} = ?`);
-      values.push(key === "executorState" || key === "warnings" ? (value === null ? null : JSON.stringify(value)) : value);
-    }
-    this.db.prepare(`UPDATE jobs SET ${sets.join(", ")} WHERE name = ?`).run(...values, name);
+    const { sql, values } = patchSql("jobs", patch, PATCH_COLUMNS, PATCH_JSON, time);
+    this.db.prepare(sql).run(...values, name);
   }
 
   /**

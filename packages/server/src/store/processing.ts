@@ -5,6 +5,7 @@
  * Each host's log stream is in the group /aws/sagemaker/ProcessingJobs (logs.ts).
  */
 import type Database from "better-sqlite3";
+import { patchSql } from "./patch.js";
 import { listSql, type ResourceListQuery } from "./list-query.js";
 import type { StopCause } from "./jobs.js";
 
@@ -135,13 +136,8 @@ export class ProcessingStore {
 
   /** Change the given fields; last_modified_time becomes now. */
   update(name: string, patch: ProcessingJobPatch): void {
-    const sets = ["last_modified_time = ?"];
-    const values: unknown[] = [Date.now() / 1000];
-    for (const [key, value] of Object.entries(patch) as [keyof ProcessingJobPatch, unknown][]) {
-      sets.push(`${COLUMNS[key]} = ?`);
-      values.push(JSON_COLUMNS.has(key) && value !== null ? JSON.stringify(value) : value);
-    }
-    this.db.prepare(`UPDATE processing_jobs SET ${sets.join(", ")} WHERE name = ?`).run(...values, name);
+    const { sql, values } = patchSql("processing_jobs", patch, COLUMNS, JSON_COLUMNS, Date.now() / 1000);
+    this.db.prepare(sql).run(...values, name);
   }
 
   list(q: ProcessingListQuery): ProcessingJobRecord[] {

@@ -7,6 +7,7 @@
  * The training jobs a tuner creates are ordinary rows of `jobs`; their `tuning_job` and `tuning`
  * columns say which tuning job made them (jobs.ts, JobRecord.tuning).
  */
+import { patchSql } from "./patch.js";
 import { listSql, type ResourceListQuery } from "./list-query.js";
 import type Database from "better-sqlite3";
 
@@ -86,6 +87,7 @@ const COLUMNS: Readonly<Record<keyof TuningJobPatch, string>> = {
   completion: "completion",
   state: "state",
 };
+const JSON_COLUMNS: ReadonlySet<keyof TuningJobPatch> = new Set(["completion", "state"]);
 
 export class TuningStore {
   constructor(private readonly db: Database.Database) {}
@@ -128,13 +130,8 @@ export class TuningStore {
 
   /** Change the given fields; last_modified_time becomes `time` (now by default). */
   update(name: string, patch: TuningJobPatch, time = Date.now() / 1000): void {
-    const sets = ["last_modified_time = ?"];
-    const values: unknown[] = [time];
-    for (const [key, value] of Object.entries(patch) as [keyof TuningJobPatch, unknown][]) {
-      sets.push(`${COLUMNS[key]} = ?`);
-      values.push(key === "completion" || key === "state" ? json(value) : value);
-    }
-    this.db.prepare(`UPDATE tuning_jobs SET ${sets.join(", ")} WHERE name = ?`).run(...values, name);
+    const { sql, values } = patchSql("tuning_jobs", patch, COLUMNS, JSON_COLUMNS, time);
+    this.db.prepare(sql).run(...values, name);
   }
 
   list(q: TuningListQuery): TuningJobRecord[] {
