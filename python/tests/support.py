@@ -16,6 +16,28 @@ import unittest
 
 import boto3
 
+# The tests of the real SageMaker Python SDK (test_sdk_*.py) run only when asked for.
+SDK_WANTED = os.environ.get("OPTML_TEST_SAGEMAKER_SDK") == "1"
+SDK_SKIP_REASON = "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these"
+
+
+def sdk_missing(error: ImportError, what: str = "the SageMaker Python SDK") -> ImportError:
+    """The error of a run that asked for the SDK's tests where the SDK does not import: fail, not skip."""
+    return ImportError(
+        f"OPTML_TEST_SAGEMAKER_SDK=1 but {what} does not import here: build it from source into a "
+        "virtual environment as python/README.md says under 'Testing with the real SDK', and name that "
+        f"environment's python in OPTML_SAGEMAKER_PYTHON ({error})"
+    )
+
+
+# No credentials, no S3 configured: a fresh machine with only optml (the SDK tests' environment).
+SDK_BARE_ENV = {
+    "AWS_CONFIG_FILE": "/nonexistent/optml-test/config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/optml-test/credentials",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
+}
+
 TEST_KEYS = {"aws_access_key_id": "AKIDOPTMLTEST", "aws_secret_access_key": "optml-test-secret"}
 
 

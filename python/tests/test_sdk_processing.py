@@ -15,15 +15,9 @@ import os
 import unittest
 from unittest import mock
 
-from support import TempDirs, job_name, require_control_plane
+from support import SDK_BARE_ENV, SDK_SKIP_REASON, SDK_WANTED, TempDirs, job_name, require_control_plane, sdk_missing
 
-WANTED = os.environ.get("OPTML_TEST_SAGEMAKER_SDK") == "1"
-HOW_TO_GET_IT = (
-    "OPTML_TEST_SAGEMAKER_SDK=1 but the SageMaker Python SDK does not import here: build it from source into a "
-    "virtual environment as python/README.md says under 'Testing with the real SDK', and name that "
-    "environment's python in OPTML_SAGEMAKER_PYTHON"
-)
-if WANTED:
+if SDK_WANTED:
     try:
         import boto3
         from sagemaker.processing import FrameworkProcessor, ProcessingInput, ProcessingOutput, ScriptProcessor
@@ -32,14 +26,7 @@ if WANTED:
 
         import optml_sagemaker
     except ImportError as e:  # fail, not skip: the run asked for these tests
-        raise ImportError(f"{HOW_TO_GET_IT} ({e})") from e
-
-BARE_ENV = {
-    "AWS_CONFIG_FILE": "/nonexistent/optml-test/config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/optml-test/credentials",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
-}
+        raise sdk_missing(e) from e
 
 # A processing script written for SageMaker's containers: fixed /opt/ml/processing paths.
 PREPROCESS = """
@@ -51,7 +38,7 @@ open("/opt/ml/processing/train/train.csv", "w").write("\\n".join(r + ",x" for r 
 """
 
 
-@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+@unittest.skipUnless(SDK_WANTED, SDK_SKIP_REASON)
 class SdkProcessors(unittest.TestCase):
     def setUp(self):
         self.home = require_control_plane()
@@ -61,7 +48,7 @@ class SdkProcessors(unittest.TestCase):
         self.dirs = TempDirs()
         self.env = mock.patch.dict(
             os.environ,
-            {**BARE_ENV, "OPTML_HOME": self.home, "AWS_ENDPOINT_URL": s3, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"},
+            {**SDK_BARE_ENV, "OPTML_HOME": self.home, "AWS_ENDPOINT_URL": s3, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"},
         )
         self.env.start()
         self.bucket = "optml-proc-" + job_name("b").replace("_", "-").lower()[-30:]

@@ -15,15 +15,9 @@ import threading
 import unittest
 from unittest import mock
 
-from support import TempDirs, is_root, job_name, require_control_plane
+from support import SDK_BARE_ENV, SDK_SKIP_REASON, SDK_WANTED, TempDirs, is_root, job_name, require_control_plane, sdk_missing
 
-WANTED = os.environ.get("OPTML_TEST_SAGEMAKER_SDK") == "1"
-HOW_TO_GET_IT = (
-    "OPTML_TEST_SAGEMAKER_SDK=1 but the SageMaker Python SDK does not import here: build it from source into a "
-    "virtual environment as python/README.md says under 'Testing with the real SDK', and name that "
-    "environment's python in OPTML_SAGEMAKER_PYTHON"
-)
-if WANTED:
+if SDK_WANTED:
     try:
         import boto3
         import sagemaker
@@ -33,15 +27,7 @@ if WANTED:
 
         import optml_sagemaker
     except ImportError as e:  # fail, not skip: the run asked for these tests
-        raise ImportError(f"{HOW_TO_GET_IT} ({e})") from e
-
-# No credentials, no S3: a fresh machine with only optml.
-BARE_ENV = {
-    "AWS_CONFIG_FILE": "/nonexistent/optml-test/config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/optml-test/credentials",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
-}
+        raise sdk_missing(e) from e
 
 TRAIN = """
 import os, sys
@@ -69,12 +55,12 @@ else:
 """
 
 
-@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+@unittest.skipUnless(SDK_WANTED, SDK_SKIP_REASON)
 class SdkSession(unittest.TestCase):
     def setUp(self):
         self.home = require_control_plane()
         self.dirs = TempDirs()
-        self.env = mock.patch.dict(os.environ, {**BARE_ENV, "OPTML_HOME": self.home})
+        self.env = mock.patch.dict(os.environ, {**SDK_BARE_ENV, "OPTML_HOME": self.home})
         self.env.start()
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "OPTML_ENDPOINT"):
             os.environ.pop(name, None)
@@ -202,7 +188,7 @@ class SdkSession(unittest.TestCase):
         self.assertEqual(printed.getvalue().count("read 3 rows\n"), 2)
 
 
-@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+@unittest.skipUnless(SDK_WANTED, SDK_SKIP_REASON)
 class SdkSessionWithS3(unittest.TestCase):
     """S3 configured the standard way (here moto on loopback, which the control plane also uses)."""
 
@@ -214,7 +200,7 @@ class SdkSessionWithS3(unittest.TestCase):
         self.dirs = TempDirs()
         self.env = mock.patch.dict(
             os.environ,
-            {**BARE_ENV, "OPTML_HOME": self.home, "AWS_ENDPOINT_URL": s3, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"},
+            {**SDK_BARE_ENV, "OPTML_HOME": self.home, "AWS_ENDPOINT_URL": s3, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"},
         )
         self.env.start()
         self.bucket = "optml-sdk-" + job_name("b").replace("_", "-").lower()[-30:]
@@ -249,7 +235,7 @@ class SdkSessionWithS3(unittest.TestCase):
             self.assertEqual(tar.extractfile("model.txt").read(), b"rows=2")
 
 
-@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+@unittest.skipUnless(SDK_WANTED, SDK_SKIP_REASON)
 class StatusMarks(unittest.TestCase):
     """The wait of processing and tuning jobs, at the status marks (test_sdk_tuning.py waits for real tuning jobs)."""
 

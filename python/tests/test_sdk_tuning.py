@@ -15,15 +15,9 @@ import time
 import unittest
 from unittest import mock
 
-from support import TempDirs, job_name, require_control_plane
+from support import SDK_BARE_ENV, SDK_SKIP_REASON, SDK_WANTED, TempDirs, job_name, require_control_plane, sdk_missing
 
-WANTED = os.environ.get("OPTML_TEST_SAGEMAKER_SDK") == "1"
-HOW_TO_GET_IT = (
-    "OPTML_TEST_SAGEMAKER_SDK=1 but the SageMaker Python SDK (with pandas) does not import here: build it from source "
-    "into a virtual environment as python/README.md says under 'Testing with the real SDK', and name that "
-    "environment's python in OPTML_SAGEMAKER_PYTHON"
-)
-if WANTED:
+if SDK_WANTED:
     try:
         import pandas
         from sagemaker.estimator import Estimator
@@ -31,15 +25,7 @@ if WANTED:
 
         import optml_sagemaker
     except ImportError as e:  # fail, not skip: the run asked for these tests
-        raise ImportError(f"{HOW_TO_GET_IT} ({e})") from e
-
-# No credentials, no S3: a fresh machine with only optml.
-BARE_ENV = {
-    "AWS_CONFIG_FILE": "/nonexistent/optml-test/config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/optml-test/credentials",
-    "AWS_EC2_METADATA_DISABLED": "true",
-    "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
-}
+        raise sdk_missing(e, "the SageMaker Python SDK (with pandas)") from e
 
 # loss = (x - 0.3)^2 + (0 if optimizer == "adam" else 0.5) + layers / 100, reached at the last
 # epoch; a model file saying what it was trained with.
@@ -63,12 +49,12 @@ def loss(t) -> float:
     return (float(t["x"]) - 0.3) ** 2 + (0 if t["optimizer"] == "adam" else 0.5) + int(t["layers"]) / 100
 
 
-@unittest.skipUnless(WANTED, "set OPTML_TEST_SAGEMAKER_SDK=1 (with the SageMaker Python SDK installed) to run these")
+@unittest.skipUnless(SDK_WANTED, SDK_SKIP_REASON)
 class SdkTuner(unittest.TestCase):
     def setUp(self):
         self.home = require_control_plane()
         self.dirs = TempDirs()
-        self.env = mock.patch.dict(os.environ, {**BARE_ENV, "OPTML_HOME": self.home})
+        self.env = mock.patch.dict(os.environ, {**SDK_BARE_ENV, "OPTML_HOME": self.home})
         self.env.start()
         for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "OPTML_ENDPOINT"):
             os.environ.pop(name, None)
