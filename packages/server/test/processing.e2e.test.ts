@@ -33,9 +33,9 @@ let code: string;
 
 const GROUP = "/aws/sagemaker/ProcessingJobs";
 
-/** The processing script: reports what it sees, writes its outputs, then does what argv says. */
-const PROCESS_PY = `
-import json, os, sys, time
+/** A Python helper both scripts use: every file under a directory, by relative path, with its text. */
+const FILES_PY = `
+import os
 def files(d):
     out = {}
     for root, _, names in os.walk(d, followlinks=True):
@@ -43,6 +43,11 @@ def files(d):
             p = os.path.join(root, n)
             out[os.path.relpath(p, d)] = open(p).read()
     return out
+`;
+
+/** The processing script: reports what it sees, writes its outputs, then does what argv says. */
+const PROCESS_PY = `${FILES_PY}
+import json, os, sys, time
 cfg = json.load(open("/opt/ml/config/processingjobconfig.json"))
 res = json.load(open("/opt/ml/config/resourceconfig.json"))
 print("CONFIG " + json.dumps(cfg), flush=True)
@@ -422,15 +427,8 @@ describe("the processing API", () => {
 });
 
 describe("inputs in every mode, network isolation and the runtime limit", () => {
-  const READ_PY = `
+  const READ_PY = `${FILES_PY}
 import gzip, json, os, socket, sys, time
-def files(d):
-    out = {}
-    for root, _, names in os.walk(d, followlinks=True):
-        for n in names:
-            p = os.path.join(root, n)
-            out[os.path.relpath(p, d)] = open(p).read()
-    return out
 print("MANIFEST " + json.dumps(files("/opt/ml/processing/manifest")), flush=True)
 # Pipe mode: the input's FIFO is <LocalPath>_0, each object's bytes in turn (Gzip: decompressed).
 print("PIPED " + json.dumps(open("/opt/ml/processing/piped_0").read()), flush=True)
