@@ -107,14 +107,23 @@ def script_mode_request(name: str, code_dir: str, program: str, output_dir: str,
     }
 
 
-def wait_for_end(sagemaker, name: str, timeout: float = 120) -> dict:
+# How to describe each kind of job: the operation, its name parameter, its status member.
+DESCRIBE = {
+    "training": ("describe_training_job", "TrainingJobName", "TrainingJobStatus"),
+    "processing": ("describe_processing_job", "ProcessingJobName", "ProcessingJobStatus"),
+}
+
+
+def wait_for_end(sagemaker, name: str, timeout: float = 120, kind: str = "training") -> dict:
+    """Describe the job until it has ended (Completed, Failed or Stopped); its description."""
+    operation, parameter, member = DESCRIBE[kind]
     deadline = time.monotonic() + timeout
     while True:
-        d = sagemaker.describe_training_job(TrainingJobName=name)
-        if d["TrainingJobStatus"] in ("Completed", "Failed", "Stopped"):
+        d = getattr(sagemaker, operation)(**{parameter: name})
+        if d[member] in ("Completed", "Failed", "Stopped"):
             return d
         if time.monotonic() > deadline:
-            raise AssertionError(f"{name} still {d['TrainingJobStatus']} after {timeout} s")
+            raise AssertionError(f"{name} still {d[member]} after {timeout} s")
         time.sleep(0.1)
 
 

@@ -11,7 +11,7 @@ import unittest
 
 from botocore.exceptions import ClientError
 
-from support import TempDirs, clients, job_name, require_control_plane
+from support import TempDirs, clients, job_name, require_control_plane, wait_for_end
 
 SCRIPT = """
 import json, os, sys, time
@@ -24,17 +24,6 @@ if sys.argv[1:] == ["sleep"]:
     print("sleeping", flush=True)
     time.sleep(600)
 """
-
-
-def wait_for_processing(sagemaker, name: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        d = sagemaker.describe_processing_job(ProcessingJobName=name)
-        if d["ProcessingJobStatus"] in ("Completed", "Failed", "Stopped"):
-            return d
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} still {d['ProcessingJobStatus']} after {timeout} s")
-        time.sleep(0.1)
 
 
 class ProcessingWithBoto3(unittest.TestCase):
@@ -72,7 +61,7 @@ class ProcessingWithBoto3(unittest.TestCase):
         name = job_name("boto3-proc")
         arn = self.sagemaker.create_processing_job(**self.request(name))["ProcessingJobArn"]
         self.assertEqual(arn, f"arn:aws:sagemaker:us-east-1:000000000000:processing-job/{name.lower()}")
-        d = wait_for_processing(self.sagemaker, name)
+        d = wait_for_end(self.sagemaker, name, kind="processing")
         self.assertEqual(d["ProcessingJobStatus"], "Completed", d.get("FailureReason"))
         self.assertEqual(d["ProcessingJobArn"], arn)
         self.assertLessEqual(d["ProcessingStartTime"], d["ProcessingEndTime"])
@@ -99,7 +88,7 @@ class ProcessingWithBoto3(unittest.TestCase):
                 break
             time.sleep(0.1)
         self.sagemaker.stop_processing_job(ProcessingJobName=name)
-        d = wait_for_processing(self.sagemaker, name)
+        d = wait_for_end(self.sagemaker, name, kind="processing")
         self.assertEqual(d["ProcessingJobStatus"], "Stopped")
         # What it wrote before the stop is uploaded.
         self.assertTrue(os.path.exists(os.path.join(self.out, name, "count.txt")))
