@@ -4,19 +4,16 @@
  * plane, its outputs, the job in `optml jobs`, `optml describe` and `optml logs`; a failing job's
  * exit code and reason; and --no-wait against `optml serve` followed by `optml stop NAME --wait`.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { optml, startOptml, tempDir, type RunningOptml } from "./run-optml.js";
+import { exampleWorkspace, optml, startOptml, type RunningOptml } from "./run-optml.js";
 
 /** The README's command, run as it is written. */
 const README_COMMAND = "optml process examples/processing/job.json";
 
-const ROOT = join(import.meta.dirname, "..", "..", "..");
-const root = tempDir("optml-cli-process-");
-const work = join(root, "work");
+const { root, work } = exampleWorkspace("processing", "optml-cli-process-");
 const env = { OPTML_HOME: join(root, "home"), OPTML_STOP_GRACE_SECONDS: "3" };
-cpSync(join(ROOT, "examples", "processing"), join(work, "examples", "processing"), { recursive: true, filter: (src) => !/[/\\](optml-out|__pycache__)$/.test(src) });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** examples/processing/job.json with `change` applied, written beside it as `file`. */

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -76,4 +76,19 @@ export function tree(root: string, files: Record<string, string>): string {
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** The repository's root (examples/ lives there). */
+export const REPO_ROOT = join(import.meta.dirname, "..", "..", "..");
+
+/**
+ * A scratch directory holding a copy of `examples/<example>` at `<work>/examples/<example>` (its
+ * outputs and caches left out), so that a README command runs there as written; the test removes
+ * `root` when it is done.
+ */
+export function exampleWorkspace(example: string, prefix: string): { root: string; work: string } {
+  const root = tempDir(prefix);
+  const work = join(root, "work");
+  cpSync(join(REPO_ROOT, "examples", example), join(work, "examples", example), { recursive: true, filter: (src) => !/[/\\](optml-out|__pycache__)$/.test(src) });
+  return { root, work };
 }

@@ -6,20 +6,17 @@
  * against `optml serve` followed by `optml stop NAME --wait`.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { OPTML_BIN, optml, startOptml, tempDir, type RunningOptml } from "./run-optml.js";
+import { exampleWorkspace, OPTML_BIN, optml, REPO_ROOT, startOptml, type RunningOptml } from "./run-optml.js";
 
 /** The README's command, run as it is written. */
 const README_COMMAND = "optml tune examples/tuning/tuning.json";
 
-const ROOT = join(import.meta.dirname, "..", "..", "..");
-const root = tempDir("optml-cli-tune-");
-const work = join(root, "work");
+const { root, work } = exampleWorkspace("tuning", "optml-cli-tune-");
 const env = { OPTML_HOME: join(root, "home"), OPTML_STOP_GRACE_SECONDS: "3" };
-cpSync(join(ROOT, "examples", "tuning"), join(work, "examples", "tuning"), { recursive: true, filter: (src) => !/[/\\](optml-out|__pycache__)$/.test(src) });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** Branin's function, as examples/tuning/src/branin.py computes it. */
@@ -141,10 +138,10 @@ describe("optml tune examples/tuning/tuning.json (the README's)", () => {
 
 describe("examples/tuning/tuning.json", () => {
   it("is what the README shows", () => {
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
     const shown = /\n### Tuning\n[\s\S]*?\n```json\n([\s\S]*?)\n```\n/.exec(readme)?.[1];
     expect(shown, "README.md's Tuning section has no json block").toBeDefined();
-    expect(JSON.parse(shown!)).toEqual(JSON.parse(readFileSync(join(ROOT, "examples", "tuning", "tuning.json"), "utf8")));
+    expect(JSON.parse(shown!)).toEqual(JSON.parse(readFileSync(join(REPO_ROOT, "examples", "tuning", "tuning.json"), "utf8")));
   });
 });
 
