@@ -101,11 +101,7 @@ function escaperJob(name: string, marker: string, thenExit = false) {
 }
 
 function logText(name: string): string {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === "algo-1")!;
-  return h.server.controlPlane.store.logs
-    .events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 })
-    .map((e) => e.message)
-    .join("\n");
+  return h.hostLog(name).join("\n");
 }
 
 function cgroupOf(name: string): string {

@@ -25,9 +25,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 function logLines(name: string, host: string): string[] {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host);
-  if (s === undefined) return [];
-  return h.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 }).map((e) => e.message);
+  return h.hostLog(name, host);
 }
 
 function job(name: string, program: string, hosts: number, hyperparameters: Record<string, string>, environment: Record<string, string> = {}) {

@@ -51,12 +51,7 @@ await new Promise((r) => setTimeout(r, 4000));
 `;
 
 function logOf(name: string, host = "algo-1"): string {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host);
-  if (!s) return "";
-  return h.server.controlPlane.store.logs
-    .events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 })
-    .map((e) => e.message)
-    .join("\n");
+  return h.hostLog(name, host).join("\n");
 }
 
 function job(name: string, image: string, o: { submit: string; program: string; hosts?: number; instanceType?: string; tags?: { Key: string; Value: string }[] }) {

@@ -64,11 +64,7 @@ function job(name: string, program: string, instanceType = "ml.t3.medium") {
 }
 
 function logText(name: string): string {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === "algo-1")!;
-  return h.server.controlPlane.store.logs
-    .events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 })
-    .map((e) => e.message)
-    .join("\n");
+  return h.hostLog(name).join("\n");
 }
 
 describe.skipIf(unavailable !== undefined)(`Docker hosts under --instance-resources enforce${unavailable ? ` (skipped: ${unavailable})` : ""}`, () => {

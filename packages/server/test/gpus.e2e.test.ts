@@ -37,12 +37,7 @@ afterAll(async () => {
 });
 
 function logText(name: string): string {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === "algo-1");
-  if (!s) return "";
-  return h.server.controlPlane.store.logs
-    .events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 })
-    .map((e) => e.message)
-    .join("\n");
+  return h.hostLog(name).join("\n");
 }
 
 // Says what it was given, then runs until its release file exists.

@@ -23,6 +23,8 @@ export interface Harness {
   /** A fresh output dir. */
   output(): string;
   waitForEnd(name: string, timeoutMs?: number): Promise<DescribeTrainingJobCommandOutput>;
+  /** Every line a training job's host logged so far, from the store (none before its stream exists). */
+  hostLog(name: string, host?: string): string[];
   /**
    * DescribeTrainingJob's JSON as the control plane sends it (unsigned: for a harness without
    * auth), with the Optml* extension members that the SDK leaves out of its output.
@@ -55,6 +57,11 @@ export async function startHarness(options: OptmlServerOptions = {}): Promise<Ha
     code: (files) => dir("code", files),
     data: (files) => dir("data", files),
     output: () => dir("out", {}),
+    hostLog(name, host = "algo-1") {
+      const logStore = server.controlPlane.store.logs;
+      const stream = logStore.streamsOfJob(name).find((x) => x.host === host);
+      return stream === undefined ? [] : logStore.events(stream.id, { fromSeq: 0, toSeq: 1e9, limit: 1_000_000 }).map((e) => e.message);
+    },
     async describedOnTheWire(name) {
       const response = await fetch(server.endpoint, {
         method: "POST",

@@ -20,8 +20,7 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 
 function logLines(name: string, host = "algo-1"): string[] {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host)!;
-  return h.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 1000 }).map((e) => e.message);
+  return h.hostLog(name, host);
 }
 
 /** What is mounted at /opt/ml in this (the test's) mount namespace. */

@@ -31,11 +31,7 @@ afterAll(async () => {
 });
 
 function logText(name: string): string {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === "algo-1")!;
-  return h.server.controlPlane.store.logs
-    .events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 })
-    .map((e) => e.message)
-    .join("\n");
+  return h.hostLog(name).join("\n");
 }
 
 function job(name: string, program: string, instanceType: string, tags: { Key: string; Value: string }[] = []) {

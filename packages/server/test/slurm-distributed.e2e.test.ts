@@ -32,9 +32,7 @@ afterAll(async () => {
 }, 60_000);
 
 function logLines(name: string, host: string): string[] {
-  const s = h.server.controlPlane.store.logs.streamsOfJob(name).find((x) => x.host === host);
-  if (s === undefined) return [];
-  return h.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 }).map((e) => e.message);
+  return h.hostLog(name, host);
 }
 
 function job(name: string, program: string, hyperparameters: Record<string, string>) {
@@ -133,10 +131,7 @@ else:
       const d = await byNodes.waitForEnd("slurm-node-names", 90_000);
       expect(d.FailureReason).toBeUndefined();
       expect(d.TrainingJobStatus).toBe("Completed");
-      const lines = (host: string) => {
-        const s = byNodes.server.controlPlane.store.logs.streamsOfJob("slurm-node-names").find((x) => x.host === host)!;
-        return byNodes.server.controlPlane.store.logs.events(s.id, { fromSeq: 0, toSeq: 1e9, limit: 10_000 }).map((e) => e.message);
-      };
+      const lines = (host: string) => byNodes.hostLog("slurm-node-names", host);
       const first = lines("algo-1");
       expect(first.find((l) => l.startsWith("[optml] Slurm job "))).toMatch(/algo-1 on (n\d) .*algo-2 on (n\d) .*hosts are named by their nodes' own hostnames/);
       const [, n1, n2] = /algo-1 on (n\d) .*algo-2 on (n\d)/.exec(first.find((l) => l.startsWith("[optml] Slurm job "))!)!;
