@@ -4,11 +4,10 @@
  * server only through AWS_ENDPOINT_URL_SAGEMAKER / AWS_ENDPOINT_URL_CLOUDWATCH_LOGS.
  * Clients run asynchronously: the server answers from this same process.
  */
-import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { credentials, startHarness, type Harness } from "./harness.js";
+import { startHarness, type Harness } from "./harness.js";
 import { scriptModeRequest } from "./requests.js";
 
 const AWS = "/usr/bin/aws";
@@ -18,26 +17,8 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.close());
 
-/** Run a client program without blocking this process (which serves its requests). */
-function run(command: string, args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(command, args, { encoding: "utf8", env, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
-const clientEnv = () => ({
-  PATH: process.env.PATH,
-  HOME: h.root,
-  AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-  AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-  AWS_DEFAULT_REGION: "us-east-1",
-  AWS_PAGER: "",
-});
-
 describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}; .ci/run installs Debian's awscli)`, () => {
-  const aws = (...args: string[]) => run(AWS, [...args, "--endpoint-url", h.server.endpoint, "--output", "json"], clientEnv());
+  const aws = (...args: string[]) => h.runClient(AWS, [...args, "--endpoint-url", h.server.endpoint, "--output", "json"]);
 
   it("creates from --cli-input-json, describes, lists, tails the logs and reports errors", async () => {
     const jobFile = join(h.root, "cli-job.json");
@@ -66,10 +47,9 @@ describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}; .ci/run installs Debian'
     const listed = JSON.parse((await aws("sagemaker", "list-training-jobs", "--name-contains", "cli-job")).stdout);
     expect(listed.TrainingJobSummaries.map((s: { TrainingJobName: string }) => s.TrainingJobName)).toEqual(["cli-job-1"]);
 
-    const tail = await run(
+    const tail = await h.runClient(
       AWS,
       ["logs", "tail", "/aws/sagemaker/TrainingJobs", "--log-stream-name-prefix", "cli-job-1/", "--since", "1h", "--format", "short", "--endpoint-url", h.server.endpoint],
-      clientEnv(),
     );
     expect(tail.stderr).toBe("");
     expect(tail.stdout).toMatch(/cli line 0\n.*cli line 1\n.*cli line 2\n/);
@@ -112,10 +92,9 @@ describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}; .ci/run installs Debian'
     expect(typeof described.CreationTime).toBe("string");
     const listed = JSON.parse((await aws("sagemaker", "list-processing-jobs", "--name-contains", "cli-proc")).stdout);
     expect(listed.ProcessingJobSummaries.map((s: { ProcessingJobName: string }) => s.ProcessingJobName)).toEqual(["cli-proc-1"]);
-    const tail = await run(
+    const tail = await h.runClient(
       AWS,
       ["logs", "tail", "/aws/sagemaker/ProcessingJobs", "--log-stream-name-prefix", "cli-proc-1/", "--since", "1h", "--format", "short", "--endpoint-url", h.server.endpoint],
-      clientEnv(),
     );
     expect(tail.stderr).toBe("");
     expect(tail.stdout).toMatch(/processing line 0\n.*processing line 1\n.*processing line 2\n/);
@@ -187,8 +166,7 @@ except sm.exceptions.ClientError as e:
 print(json.dumps({"arn": arn, "status": d["TrainingJobStatus"], "secondary": d["SecondaryStatus"],
                   "created_is_datetime": hasattr(d["CreationTime"], "isoformat"), "events": events, "error": err}))
 `;
-    const r = await run("python3", ["-c", script, jobFile], {
-      ...clientEnv(),
+    const r = await h.runClient("python3", ["-c", script, jobFile], {
       AWS_ENDPOINT_URL_SAGEMAKER: h.server.endpoint,
       AWS_ENDPOINT_URL_CLOUDWATCH_LOGS: h.server.endpoint,
     });

@@ -21,7 +21,6 @@ import {
   ListMetricsCommand,
 } from "@aws-sdk/client-cloudwatch";
 import { CreateTrainingJobCommand } from "@aws-sdk/client-sagemaker";
-import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,29 +71,6 @@ const host = (n: number) => [{ Name: "Host", Value: `${JOB}/algo-${n}` }];
 const ALL = { SampleCount: 4, Sum: 10, Average: 2.5, Minimum: 1, Maximum: 4 };
 const HOST2 = { SampleCount: 2, Sum: 30, Average: 15, Minimum: 10, Maximum: 20 };
 const JOB_STATS = TWO_HOSTS ? { SampleCount: 6, Sum: 40, Average: 40 / 6, Minimum: 1, Maximum: 20 } : ALL;
-
-function run(command: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      {
-        encoding: "utf8",
-        timeout: 120_000,
-        env: {
-          PATH: process.env.PATH,
-          HOME: h.root,
-          AWS_ACCESS_KEY_ID: credentials.accessKeyId,
-          AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
-          AWS_DEFAULT_REGION: "us-east-1",
-          AWS_PAGER: "",
-          ...env,
-        },
-      },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
 
 describe("CloudWatch metrics of a job with known values", () => {
   it("the JS SDK v3: ListMetrics, GetMetricStatistics by value, GetMetricData with ScanBy and pages, errors by class", async () => {
@@ -165,7 +141,7 @@ describe("CloudWatch metrics of a job with known values", () => {
   const PYTHON = "python3";
   for (const protocol of ["default", "smithy-rpc-v2-cbor", "json", "query"]) {
     it(`boto3 (${protocol === "default" ? "the protocol this botocore picks" : `forced to ${protocol}`}): the same values`, async () => {
-      const r = await run(PYTHON, [join(import.meta.dirname, "cloudwatch_client.py"), h.server.endpoint, JOB, protocol, String(start.getTime() / 1000), String(end.getTime() / 1000)]);
+      const r = await h.runClient(PYTHON, [join(import.meta.dirname, "cloudwatch_client.py"), h.server.endpoint, JOB, protocol, String(start.getTime() / 1000), String(end.getTime() / 1000)]);
       expect(r.code, r.stderr).toBe(0);
       const out = JSON.parse(r.stdout);
       // botocore picks the first of its PRIORITY_ORDERED_SUPPORTED_PROTOCOLS that the model lists.
@@ -189,7 +165,7 @@ describe("CloudWatch metrics of a job with known values", () => {
   }
 
   describe.skipIf(!existsSync(AWS))(`the AWS CLI (${AWS}: the query protocol)`, () => {
-    const aws = (...args: string[]) => run(AWS, ["cloudwatch", ...args, "--endpoint-url", h.server.endpoint, "--output", "json"]);
+    const aws = (...args: string[]) => h.runClient(AWS, ["cloudwatch", ...args, "--endpoint-url", h.server.endpoint, "--output", "json"]);
     it("list-metrics, get-metric-statistics, get-metric-data and an error, in the CLI's words", async () => {
       const listed = await aws("list-metrics", "--namespace", NS, "--metric-name", "loss", "--dimensions", `Name=Host,Value=${JOB}/algo-1`);
       expect(listed.stderr).toBe("");
@@ -229,7 +205,7 @@ session.boto_session = boto
 df = TrainingJobAnalytics(sys.argv[2], metric_names=["loss"], sagemaker_session=session, period=86400).dataframe()
 print(json.dumps({"names": sorted(set(df["metric_name"])), "values": sorted(df["value"].tolist())}))
 `;
-      const r = await run(sdkPython, ["-c", script, h.server.endpoint, JOB], { AWS_ENDPOINT_URL_CLOUDWATCH: h.server.endpoint, SAGEMAKER_SUPPRESS_V2_WARNING: "1" });
+      const r = await h.runClient(sdkPython, ["-c", script, h.server.endpoint, JOB], { AWS_ENDPOINT_URL_CLOUDWATCH: h.server.endpoint, SAGEMAKER_SUPPRESS_V2_WARNING: "1" });
       expect(r.code, `${r.stderr}\n(the SageMaker Python SDK v2 with pandas must import in OPTML_SAGEMAKER_PYTHON: python/README.md, "Testing with the real SDK")`).toBe(0);
       const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
       expect(out.names).toEqual(["loss"]);

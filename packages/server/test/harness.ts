@@ -4,6 +4,7 @@
  */
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeTrainingJobCommand, SageMakerClient, type DescribeTrainingJobCommandOutput } from "@aws-sdk/client-sagemaker";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,12 @@ export interface Harness {
   /** A fresh output dir. */
   output(): string;
   waitForEnd(name: string, timeoutMs?: number): Promise<DescribeTrainingJobCommandOutput>;
+  /**
+   * Run a client program (the AWS CLI, a Python script) without blocking this process, which serves
+   * its requests: in a bare environment with the test credentials, us-east-1, no pager, HOME in the
+   * harness's root, plus `env`.
+   */
+  runClient(command: string, args: string[], env?: Record<string, string | undefined>): Promise<{ code: number; stdout: string; stderr: string }>;
   /** Every line a training job's host logged so far, from the store (none before its stream exists). */
   hostLog(name: string, host?: string): string[];
   /**
@@ -57,6 +64,22 @@ export async function startHarness(options: OptmlServerOptions = {}): Promise<Ha
     code: (files) => dir("code", files),
     data: (files) => dir("data", files),
     output: () => dir("out", {}),
+    runClient(command, args, env = {}) {
+      const clientEnv = {
+        PATH: process.env.PATH,
+        HOME: root,
+        AWS_ACCESS_KEY_ID: credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey,
+        AWS_DEFAULT_REGION: "us-east-1",
+        AWS_PAGER: "",
+        ...env,
+      };
+      return new Promise((resolve) => {
+        execFile(command, args, { encoding: "utf8", env: clientEnv, timeout: 120_000 }, (error, stdout, stderr) => {
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+        });
+      });
+    },
     hostLog(name, host = "algo-1") {
       const logStore = server.controlPlane.store.logs;
       const stream = logStore.streamsOfJob(name).find((x) => x.host === host);
