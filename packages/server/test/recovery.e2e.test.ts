@@ -33,6 +33,18 @@ async function serve(home: string): Promise<{ proc: ChildProcess; endpoint: stri
   return { proc, endpoint };
 }
 
+/**
+ * SIGKILL a control plane 1.2 s into its job's run, let the job's host go on printing alone for
+ * 0.8 s, then start a control plane on the same home.
+ */
+async function killMidJobAndServeAgain(proc: ChildProcess, home: string): Promise<{ proc: ChildProcess; endpoint: string }> {
+  await new Promise((r) => setTimeout(r, 1200));
+  proc.kill("SIGKILL");
+  await new Promise((r) => proc.once("exit", r));
+  await new Promise((r) => setTimeout(r, 800)); // the host goes on printing meanwhile
+  return serve(home);
+}
+
 function clients(endpoint: string) {
   const config = { endpoint, region: "us-east-1", credentials, maxAttempts: 1 };
   return { sm: new SageMakerClient(config), logs: new CloudWatchLogsClient(config) };
@@ -68,12 +80,7 @@ describe("a control plane killed mid-job", () => {
       () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
       (d) => d.SecondaryStatus === "Training",
     );
-    await new Promise((r) => setTimeout(r, 1200));
-    proc.kill("SIGKILL");
-    await new Promise((r) => proc.once("exit", r));
-    await new Promise((r) => setTimeout(r, 800)); // the host goes on printing meanwhile
-
-    ({ proc, endpoint } = await serve(home));
+    ({ proc, endpoint } = await killMidJobAndServeAgain(proc, home));
     ({ sm, logs } = clients(endpoint));
     const d = await until(
       () => sm.send(new DescribeTrainingJobCommand({ TrainingJobName: name })),
@@ -110,12 +117,7 @@ describe("a control plane killed mid-job", () => {
       () => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: name })),
       (d) => d.ProcessingStartTime !== undefined,
     );
-    await new Promise((r) => setTimeout(r, 1200));
-    proc.kill("SIGKILL");
-    await new Promise((r) => proc.once("exit", r));
-    await new Promise((r) => setTimeout(r, 800)); // the host goes on printing meanwhile
-
-    ({ proc, endpoint } = await serve(home));
+    ({ proc, endpoint } = await killMidJobAndServeAgain(proc, home));
     ({ sm, logs } = clients(endpoint));
     const d = await until(
       () => sm.send(new DescribeProcessingJobCommand({ ProcessingJobName: name })),
