@@ -283,7 +283,7 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     }
     const scriptMode = request.HyperParameters?.sagemaker_program !== undefined || request.Environment?.SAGEMAKER_PROGRAM !== undefined;
     if (mode === "slurm") return this.slurmFor(plan, request, scriptMode);
-    const image = plan.trainingImage;
+    const image = plan.image;
     // Why the image, if the job names one, is not what runs when the job runs as processes.
     let notRun: ImageNotRun = { reason: "process-mode" };
     if (docker && mode !== "process") {
@@ -332,7 +332,7 @@ export class ControlPlane implements TuningApi, ProcessingApi {
     const refusal = problems.length ? problems.join("; ") : why;
     const warnings = [
       ...(plan.enableNetworkIsolation ? ["EnableNetworkIsolation cannot be enforced on Slurm nodes: the job runs with the nodes' network"] : []),
-      ...(plan.trainingImage && plan.trainingImage !== RECORDED_ONLY_IMAGE ? [`TrainingImage ${plan.trainingImage} is not run: on Slurm the job's script runs with the nodes' Python`] : []),
+      ...(plan.image && plan.image !== RECORDED_ONLY_IMAGE ? [`TrainingImage ${plan.image} is not run: on Slurm the job's script runs with the nodes' Python`] : []),
     ];
     return { executor: slurm, ...(refusal ? { refusal } : {}), warnings };
   }

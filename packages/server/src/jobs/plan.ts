@@ -85,7 +85,8 @@ export interface JobPlan {
   readonly maxRuntimeSeconds: number;
   readonly stopGraceSeconds: number;
   readonly metricDefinitions: readonly { readonly name: string; readonly regex: string }[];
-  readonly trainingImage: string | undefined;
+  /** The image its hosts run: a training job's TrainingImage, a processing job's AppSpecification.ImageUri. */
+  readonly image: string | undefined;
   /** AlgorithmSpecification.ContainerEntrypoint / ContainerArguments, when given (container executor). */
   readonly containerEntrypoint?: readonly string[];
   readonly containerArguments?: readonly string[];
@@ -221,7 +222,7 @@ export function planJob(req: CreateTrainingJobRequest, settings: PlanSettings, c
     maxRuntimeSeconds: req.StoppingCondition.MaxRuntimeInSeconds ?? DEFAULT_MAX_RUNTIME_SECONDS,
     stopGraceSeconds: settings.stopGraceSeconds,
     metricDefinitions: (req.AlgorithmSpecification.MetricDefinitions ?? []).map((m) => ({ name: m.Name, regex: m.Regex })),
-    trainingImage: req.AlgorithmSpecification.TrainingImage,
+    image: req.AlgorithmSpecification.TrainingImage,
     ...(req.AlgorithmSpecification.ContainerEntrypoint ? { containerEntrypoint: req.AlgorithmSpecification.ContainerEntrypoint } : {}),
     ...(req.AlgorithmSpecification.ContainerArguments ? { containerArguments: req.AlgorithmSpecification.ContainerArguments } : {}),
     enableNetworkIsolation: req.EnableNetworkIsolation === true,

@@ -151,7 +151,7 @@ export function planProcessingJob(req: CreateProcessingJobRequest, settings: Pla
     maxRuntimeSeconds: req.StoppingCondition?.MaxRuntimeInSeconds ?? DEFAULT_PROCESSING_MAX_RUNTIME_SECONDS,
     stopGraceSeconds: settings.stopGraceSeconds,
     metricDefinitions: [],
-    trainingImage: app.ImageUri,
+    image: app.ImageUri,
     ...(app.ContainerEntrypoint ? { containerEntrypoint: app.ContainerEntrypoint } : {}),
     ...(app.ContainerArguments ? { containerArguments: app.ContainerArguments } : {}),
     ...(command ? { command } : {}),

@@ -1,5 +1,5 @@
 /**
- * The List* operations' query over a table of resources (training jobs, tuning jobs): SageMaker's
+ * The List* operations' query over a table of resources (training, tuning and processing jobs): SageMaker's
  * filters (NameContains, StatusEquals, the time ranges), its sort and an offset page, as SQL.
  */
 export interface ResourceListQuery<SortBy extends string, Status extends string> {

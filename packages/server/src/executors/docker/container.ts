@@ -175,7 +175,7 @@ export function containerSpec(job: JobPlan, host: HostPlan, ids: JobIds, o: Cont
   // Joining a holder's namespace takes its hostname and /etc/hosts too (Docker refuses a Hostname of one's own then).
   const network = o.holder ? { NetworkMode: `container:${o.holder}` } : { NetworkMode: isolated ? "none" : ids.network };
   return {
-    Image: job.trainingImage,
+    Image: job.image,
     ...commandOf(job),
     ...(o.holder ? {} : { Hostname: host.host }),
     Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),

@@ -80,7 +80,7 @@ export function holderSpec(
   o: { readonly node: MountedNode; readonly proxyScript: string; readonly loopbackDir: string; readonly forwarderArgs: readonly string[] },
 ): Record<string, unknown> {
   return {
-    Image: job.trainingImage,
+    Image: job.image,
     Entrypoint: [...o.node.command, HOLDER_PROXY, ...o.forwarderArgs],
     Cmd: [],
     Hostname: host.host,

@@ -133,7 +133,7 @@ export class DockerExecutor implements Executor {
   async cannotRun(job: JobPlan): Promise<string | undefined> {
     if (this.unsupported) return this.unsupported;
     if (!(await this.engine.ping())) return `Docker is not running at ${this.socketPath}`;
-    const image = job.trainingImage;
+    const image = job.image;
     if (!image) return "the job names no TrainingImage to run";
     try {
       if (await this.hasImage(image)) return undefined;
@@ -217,7 +217,7 @@ export class DockerExecutor implements Executor {
   }
 
   async launch(job: JobPlan, host: HostPlan): Promise<HostHandle> {
-    if (!job.trainingImage) throw new Error("the job names no TrainingImage to run");
+    if (!job.image) throw new Error("the job names no TrainingImage to run");
     await mkdir(dirname(host.exitFile), { recursive: true });
     const ids = jobIds(job, this.options.home);
     const name = containerName(ids, host.host);
