@@ -5,8 +5,8 @@
  * Each host's log stream is in the group /aws/sagemaker/ProcessingJobs (logs.ts).
  */
 import type Database from "better-sqlite3";
-import { patchSql } from "./patch.js";
-import { listSql, type ResourceListQuery } from "./list-query.js";
+import type { ResourceListQuery } from "./list-query.js";
+import { ResourceTable } from "./resource-table.js";
 import type { StopCause } from "./jobs.js";
 
 export type ProcessingJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped";
@@ -91,13 +91,15 @@ const COLUMNS: Readonly<Record<keyof ProcessingJobPatch, string>> = {
 
 const JSON_COLUMNS: ReadonlySet<keyof ProcessingJobPatch> = new Set(["executorState", "warnings"]);
 
-export class ProcessingStore {
-  constructor(private readonly db: Database.Database) {}
+export class ProcessingStore extends ResourceTable<ProcessingRow, ProcessingJobRecord, ProcessingJobPatch, "Name" | "CreationTime" | "Status"> {
+  constructor(db: Database.Database) {
+    super(db, { table: "processing_jobs", fromRow, patchColumns: COLUMNS, jsonColumns: JSON_COLUMNS, sortColumns: SORT_COLUMNS });
+  }
 
   /** Insert a new processing job; false when the name (or its ARN) is taken. */
   insert(record: ProcessingJobRecord): boolean {
     return this.db.transaction(() => {
-      if (this.db.prepare("SELECT 1 FROM processing_jobs WHERE name = ? OR arn = ?").get(record.name, record.arn)) return false;
+      if (this.taken(record.name, record.arn)) return false;
       this.db
         .prepare(
           `INSERT INTO processing_jobs (name, arn, request, status, failure_reason, exit_message, creation_time, last_modified_time,
@@ -122,38 +124,5 @@ export class ProcessingStore {
         );
       return true;
     })();
-  }
-
-  get(name: string): ProcessingJobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM processing_jobs WHERE name = ?").get(name) as ProcessingRow | undefined;
-    return row && fromRow(row);
-  }
-
-  getByArn(arn: string): ProcessingJobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM processing_jobs WHERE arn = ?").get(arn) as ProcessingRow | undefined;
-    return row && fromRow(row);
-  }
-
-  /** Change the given fields; last_modified_time becomes now. */
-  update(name: string, patch: ProcessingJobPatch): void {
-    const { sql, values } = patchSql("processing_jobs", patch, COLUMNS, JSON_COLUMNS, Date.now() / 1000);
-    this.db.prepare(sql).run(...values, name);
-  }
-
-  list(q: ProcessingListQuery): ProcessingJobRecord[] {
-    const { sql, values } = listSql("processing_jobs", q, SORT_COLUMNS);
-    return (this.db.prepare(sql).all(...values) as ProcessingRow[]).map(fromRow);
-  }
-
-  /** Processing jobs still running or stopping (found after a restart), oldest first. */
-  unfinished(): ProcessingJobRecord[] {
-    return (
-      this.db.prepare("SELECT * FROM processing_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY creation_time, name").all() as ProcessingRow[]
-    ).map(fromRow);
-  }
-
-  /** Delete the job's record; its log streams and events go with it (the store cascades). */
-  delete(name: string): void {
-    this.db.prepare("DELETE FROM processing_jobs WHERE name = ?").run(name);
   }
 }

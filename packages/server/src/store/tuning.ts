@@ -7,8 +7,8 @@
  * The training jobs a tuner creates are ordinary rows of `jobs`; their `tuning_job` and `tuning`
  * columns say which tuning job made them (jobs.ts, JobRecord.tuning).
  */
-import { patchSql } from "./patch.js";
-import { listSql, type ResourceListQuery } from "./list-query.js";
+import type { ResourceListQuery } from "./list-query.js";
+import { ResourceTable } from "./resource-table.js";
 import type Database from "better-sqlite3";
 
 export type TuningJobStatus = "InProgress" | "Completed" | "Failed" | "Stopping" | "Stopped" | "Deleting";
@@ -89,14 +89,15 @@ const COLUMNS: Readonly<Record<keyof TuningJobPatch, string>> = {
 };
 const JSON_COLUMNS: ReadonlySet<keyof TuningJobPatch> = new Set(["completion", "state"]);
 
-export class TuningStore {
-  constructor(private readonly db: Database.Database) {}
+export class TuningStore extends ResourceTable<TuningRow, TuningJobRecord, TuningJobPatch, "Name" | "Status" | "CreationTime"> {
+  constructor(db: Database.Database) {
+    super(db, { table: "tuning_jobs", fromRow, patchColumns: COLUMNS, jsonColumns: JSON_COLUMNS, sortColumns: SORT_COLUMNS });
+  }
 
   /** Insert a new tuning job; false when the name (or its ARN) is taken. */
   insert(record: TuningJobRecord): boolean {
     return this.db.transaction(() => {
-      const taken = this.db.prepare("SELECT 1 FROM tuning_jobs WHERE name = ? OR arn = ?").get(record.name, record.arn);
-      if (taken) return false;
+      if (this.taken(record.name, record.arn)) return false;
       this.db
         .prepare(
           `INSERT INTO tuning_jobs (name, arn, request, status, failure_reason, creation_time, last_modified_time, end_time, completion, state)
@@ -116,37 +117,5 @@ export class TuningStore {
         );
       return true;
     })();
-  }
-
-  get(name: string): TuningJobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM tuning_jobs WHERE name = ?").get(name) as TuningRow | undefined;
-    return row && fromRow(row);
-  }
-
-  getByArn(arn: string): TuningJobRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM tuning_jobs WHERE arn = ?").get(arn) as TuningRow | undefined;
-    return row && fromRow(row);
-  }
-
-  /** Change the given fields; last_modified_time becomes `time` (now by default). */
-  update(name: string, patch: TuningJobPatch, time = Date.now() / 1000): void {
-    const { sql, values } = patchSql("tuning_jobs", patch, COLUMNS, JSON_COLUMNS, time);
-    this.db.prepare(sql).run(...values, name);
-  }
-
-  list(q: TuningListQuery): TuningJobRecord[] {
-    const { sql, values } = listSql("tuning_jobs", q, SORT_COLUMNS);
-    return (this.db.prepare(sql).all(...values) as TuningRow[]).map(fromRow);
-  }
-
-  /** Tuning jobs still running or stopping (for recovery after a restart), oldest first. */
-  unfinished(): TuningJobRecord[] {
-    return (
-      this.db.prepare("SELECT * FROM tuning_jobs WHERE status IN ('InProgress', 'Stopping') ORDER BY creation_time, name").all() as TuningRow[]
-    ).map(fromRow);
-  }
-
-  delete(name: string): void {
-    this.db.prepare("DELETE FROM tuning_jobs WHERE name = ?").run(name);
   }
 }
